@@ -1,0 +1,135 @@
+"""Compiled sequence kernels (private: the public wrappers live in run.py).
+
+One step function serves every semantics: ``make_step`` closes over the
+compile-time options (saturated or exact, inclusive boundary, rounded
+feedback) so that LLVM removes the branches a mode does not use, and each
+combination is compiled once, on first use, and cached on disk.
+
+Kernels assume validated input and write into arrays they are given.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numba
+import numpy as np
+
+from ._activations import sigmoid, tanh
+from ._config import INLINE_JIT, JIT, PARALLEL_JIT
+
+
+@functools.lru_cache(maxsize=None)
+def make_step(saturated: bool, inclusive: bool, round_feedback: bool):
+    """The step function for one combination of compile-time options.
+
+    ``step(w, h, c, x, theta) -> (h, c, h_raw, f, i, o, g, zf, zi, zo, zg)``
+    with ``w`` the 12 parameters as a tuple in PARAM_NAMES order.  Values a
+    caller ignores are removed by the compiler after inlining.
+    """
+
+    @numba.njit(**INLINE_JIT)
+    def squash_sigmoid(z, theta):
+        if saturated:
+            if (z >= theta) if inclusive else (z > theta):
+                return 1.0
+            if (z <= -theta) if inclusive else (z < -theta):
+                return 0.0
+        return sigmoid(z)
+
+    @numba.njit(**INLINE_JIT)
+    def squash_tanh(z, theta):
+        if saturated:
+            if (z >= theta) if inclusive else (z > theta):
+                return 1.0
+            if (z <= -theta) if inclusive else (z < -theta):
+                return -1.0
+        return tanh(z)
+
+    @numba.njit(**INLINE_JIT)
+    def step(w, h, c, x, theta):
+        # The input terms (W_kx x + b_k) do not depend on the state, so they
+        # are off the recurrence's critical path; the four gates are
+        # independent of each other and overlap in the pipeline.
+        zf = w[0] * h + (w[1] * x + w[2])
+        zi = w[3] * h + (w[4] * x + w[5])
+        zo = w[6] * h + (w[7] * x + w[8])
+        zg = w[9] * h + (w[10] * x + w[11])
+        f = squash_sigmoid(zf, theta)
+        i = squash_sigmoid(zi, theta)
+        o = squash_sigmoid(zo, theta)
+        g = squash_tanh(zg, theta)
+        c_new = f * c + i * g
+        h_raw = o * squash_tanh(c_new, theta)
+        if round_feedback:
+            h_new = math.copysign(np.ceil(abs(h_raw) - 0.5), h_raw)
+        else:
+            h_new = h_raw
+        return h_new, c_new, h_raw, f, i, o, g, zf, zi, zo, zg
+
+    return step
+
+
+@numba.njit(**INLINE_JIT)
+def regime(z, theta, inclusive):
+    """-1 saturated low, 0 inside the band, +1 saturated high."""
+    if inclusive:
+        return 1 if z >= theta else (-1 if z <= -theta else 0)
+    return 1 if z > theta else (-1 if z < -theta else 0)
+
+
+@numba.njit(**INLINE_JIT)
+def unpack(p):
+    """The 12 parameters as a tuple, so they live in registers in the loop."""
+    return (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11])
+
+
+@functools.lru_cache(maxsize=None)
+def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
+    """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics.
+
+    run(p, x, h0, c0, theta, h_out, c_out)
+    run_traced(p, x, h0, c0, theta, h_out, c_out, h_raw, gates, pre, regimes, hits)
+    run_batch*: the same with x and every output carrying a leading batch
+    axis; parallel over sequences.
+    """
+    step = make_step(saturated, inclusive, round_feedback)
+
+    @numba.njit(**JIT)
+    def run(p, x, h0, c0, theta, h_out, c_out):
+        w = unpack(p)
+        h = h0
+        c = c0
+        for t in range(x.shape[0]):
+            h, c = step(w, h, c, x[t], theta)[:2]
+            h_out[t] = h
+            c_out[t] = c
+
+    @numba.njit(**JIT)
+    def run_traced(p, x, h0, c0, theta, h_out, c_out, h_raw, gates, pre, regimes, hits):
+        w = unpack(p)
+        h = h0
+        c = c0
+        for t in range(x.shape[0]):
+            h, c, h_raw[t], gates[t, 0], gates[t, 1], gates[t, 2], gates[t, 3], \
+                pre[t, 0], pre[t, 1], pre[t, 2], pre[t, 3] = step(w, h, c, x[t], theta)
+            pre[t, 4] = c
+            h_out[t] = h
+            c_out[t] = c
+            for k in range(5):
+                regimes[t, k] = regime(pre[t, k], theta, inclusive)
+                hits[t, k] = abs(pre[t, k]) == theta
+
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch(p, x, h0, c0, theta, h_out, c_out):
+        for b in numba.prange(x.shape[0]):
+            run(p, x[b], h0[b], c0[b], theta, h_out[b], c_out[b])
+
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch_traced(p, x, h0, c0, theta, h_out, c_out, h_raw, gates, pre, regimes, hits):
+        for b in numba.prange(x.shape[0]):
+            run_traced(p, x[b], h0[b], c0[b], theta, h_out[b], c_out[b], h_raw[b],
+                       gates[b], pre[b], regimes[b], hits[b])
+
+    return run, run_traced, run_batch, run_batch_traced

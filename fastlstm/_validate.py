@@ -1,0 +1,50 @@
+"""Checks at the public boundary: each names the argument and what was expected."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def real_array(value, name, ndim):
+    """``value`` as a C-contiguous float64 array of ``ndim`` dims, all finite.
+
+    Integers and booleans are accepted (0/1 inputs are common); complex
+    numbers, strings and objects are not.  Nothing is down-cast.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        shape = "(T,)" if ndim == 1 else "(B, T)" if ndim == 2 else f"{ndim} dimensions"
+        raise ValueError(f"{name} must have shape {shape}, got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(bad.tolist())}")
+    return arr
+
+
+def finite_scalar(value, name):
+    """``value`` as a finite Python float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def initial_state(value, name, batch):
+    """A scalar or (B,) initial state, as a finite float64 array of shape (B,)."""
+    if np.ndim(value) == 0:
+        return np.full(batch, finite_scalar(value, name))
+    arr = real_array(value, name, 1)
+    if arr.shape != (batch,):
+        raise ValueError(f"{name} must be a scalar or have shape ({batch},), got shape {arr.shape}")
+    return arr

@@ -1,0 +1,184 @@
+"""Run a cell over sequences: ``run`` (one sequence) and ``run_batch`` (many)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from . import _kernels
+from ._validate import initial_state, real_array
+from .params import as_cell
+from .semantics import GATE_NAMES, PREACTIVATION_NAMES, Semantics, round_half_to_zero
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Trajectory:
+    """What a run produced, one entry per step along the last axis.
+
+    Attributes
+    ----------
+    h, c : numpy.ndarray of float64
+        Reported visible state (rounded when ``round_feedback``) and memory.
+    rounded : numpy.ndarray of int64
+        ``round_half_to_zero(h)`` as integers.
+    semantics : Semantics
+        The semantics the run used.
+    h_raw : numpy.ndarray or None
+        With ``trace=True``: o_t * tanh(c_t) before any rounding.
+    gates : numpy.ndarray or None
+        With ``trace=True``: shape (..., T, 4), columns ``GATE_NAMES``
+        (f, i, o and the candidate g = tanh(.)).
+    preactivations : numpy.ndarray or None
+        With ``trace=True``: shape (..., T, 5), columns
+        ``PREACTIVATION_NAMES``: the arguments of the four gate nonlinearities
+        and c_t (the argument of tanh(c_t)).
+    regimes : numpy.ndarray of int8 or None
+        With ``trace=True``: -1 saturated low, 0 in the band, +1 saturated
+        high, for each pre-activation.
+    boundary_hits : numpy.ndarray of bool or None
+        With ``trace=True``: where ``|pre-activation| == threshold`` exactly.
+    """
+
+    h: np.ndarray
+    c: np.ndarray
+    semantics: Semantics
+    h_raw: np.ndarray | None = None
+    gates: np.ndarray | None = None
+    preactivations: np.ndarray | None = None
+    regimes: np.ndarray | None = None
+    boundary_hits: np.ndarray | None = None
+
+    gate_names = GATE_NAMES
+    preactivation_names = PREACTIVATION_NAMES
+
+    @functools.cached_property
+    def rounded(self) -> np.ndarray:
+        return round_half_to_zero(self.h).astype(np.int64)
+
+    @property
+    def band_steps(self) -> np.ndarray:
+        """Indices of steps where some pre-activation is inside the band or on its edge.
+
+        These are the steps where the saturated approximation says nothing
+        (or where the choice of boundary decides); needs ``trace=True``.
+        """
+        if self.regimes is None:
+            raise ValueError("band_steps needs a trajectory computed with trace=True")
+        flagged = (self.regimes == 0).any(axis=-1) | self.boundary_hits.any(axis=-1)
+        return np.flatnonzero(flagged) if flagged.ndim == 1 else np.argwhere(flagged)
+
+    def __len__(self):
+        return self.h.shape[-1]
+
+
+def _semantics(activation, threshold, inclusive, round_feedback):
+    return Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                     round_feedback=round_feedback)
+
+
+def _trace_arrays(shape):
+    """Empty trace outputs for a batch/sequence shape (..., T)."""
+    return (np.empty(shape), np.empty(shape + (4,)), np.empty(shape + (5,)),
+            np.empty(shape + (5,), np.int8), np.empty(shape + (5,), np.bool_))
+
+
+def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
+        round_feedback=False, h0=0.0, c0=0.0, trace=False) -> Trajectory:
+    """Run ``cell`` over one input sequence.
+
+    Parameters
+    ----------
+    cell : ScalarLSTM, mapping or 12 numbers
+        The cell (see ``PARAM_NAMES`` for the order of 12 numbers).
+    x : array_like, shape (T,)
+        Finite real inputs.
+    activation, threshold, inclusive, round_feedback
+        The semantics; see ``Semantics``.
+    h0, c0 : float
+        Initial state h_{-1}, c_{-1}.
+    trace : bool
+        Also record gates, pre-activations, regimes and exact boundary hits.
+
+    Returns
+    -------
+    Trajectory
+
+    Examples
+    --------
+    The worked example: exact semantics, then the literal saturated rule,
+    which disagrees at t=3 (its candidate pre-activation is exactly 0, inside
+    the band).
+
+    >>> import fastlstm as fl
+    >>> cell = fl.presets.parity()
+    >>> tr = fl.run(cell, [1, 1, 0, 1, 1])
+    >>> tr.h.round(3)
+    array([ 0.762, -0.762,  0.381,  0.762, -0.762])
+    >>> tr.rounded
+    array([ 1, -1,  0,  1, -1])
+    >>> sat = fl.run(cell, [1, 1, 0, 1, 1], activation="saturated", trace=True)
+    >>> sat.h
+    array([ 1. , -1. ,  0.5,  0. ,  1. ])
+    >>> sat.preactivations[3, 3], sat.regimes[3, 3]
+    (0.0, 0)
+    """
+    sem = _semantics(activation, threshold, inclusive, round_feedback)
+    cell = as_cell(cell)
+    x = real_array(x, "x", 1)
+    h0 = initial_state(h0, "h0", 1)[0]
+    c0 = initial_state(c0, "c0", 1)[0]
+    kernels = _kernels.make_sequence_kernels(*sem.kernel_key())
+    p = cell.to_array()
+    h, c = np.empty_like(x), np.empty_like(x)
+    if not trace:
+        kernels[0](p, x, h0, c0, sem.threshold, h, c)
+        return Trajectory(h, c, sem)
+    extra = _trace_arrays(x.shape)
+    kernels[1](p, x, h0, c0, sem.threshold, h, c, *extra)
+    return Trajectory(h, c, sem, *extra)
+
+
+def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
+              round_feedback=False, h0=0.0, c0=0.0, trace=False) -> Trajectory:
+    """Run ``cell`` over many sequences of equal length, in parallel.
+
+    Parameters
+    ----------
+    cell : ScalarLSTM, mapping or 12 numbers
+    X : array_like, shape (B, T)
+        One sequence per row.
+    activation, threshold, inclusive, round_feedback, trace
+        As in ``run``.
+    h0, c0 : float or array_like of shape (B,)
+        Initial states, shared or one per sequence.
+
+    Returns
+    -------
+    Trajectory
+        Every array has a leading axis of length B; row b equals
+        ``run(cell, X[b], ...)``.
+
+    Examples
+    --------
+    >>> import fastlstm as fl
+    >>> tr = fl.run_batch(fl.presets.parity(), [[0, 0, 1, 1, 1, 0], [1, 1, 0, 1, 1, 1]])
+    >>> tr.rounded
+    array([[ 0,  0,  1, -1,  1,  0],
+           [ 1, -1,  0,  1, -1,  1]])
+    """
+    sem = _semantics(activation, threshold, inclusive, round_feedback)
+    cell = as_cell(cell)
+    X = real_array(X, "X", 2)
+    h0 = initial_state(h0, "h0", X.shape[0])
+    c0 = initial_state(c0, "c0", X.shape[0])
+    kernels = _kernels.make_sequence_kernels(*sem.kernel_key())
+    p = cell.to_array()
+    h, c = np.empty_like(X), np.empty_like(X)
+    if not trace:
+        kernels[2](p, X, h0, c0, sem.threshold, h, c)
+        return Trajectory(h, c, sem)
+    extra = _trace_arrays(X.shape)
+    kernels[3](p, X, h0, c0, sem.threshold, h, c, *extra)
+    return Trajectory(h, c, sem, *extra)
