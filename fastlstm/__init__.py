@@ -13,6 +13,11 @@ from .run import Trajectory, run, run_batch
 from .semantics import (ACTIVATIONS, GATE_NAMES, PREACTIVATION_NAMES, TABLE_ROWS,
                         Semantics, round_half_to_zero)
 
+# --- sweeps (issue 4) ---
+
+# --- automata (issue 5) ---
+
+
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
     "ScalarLSTM", "Semantics", "Trajectory",
