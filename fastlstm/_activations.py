@@ -19,7 +19,10 @@ numpy): within 2 ulp over the whole float64 range.
 
 from __future__ import annotations
 
+import math
+
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
@@ -89,7 +92,7 @@ def sigmoid(z):
 
 @numba.njit(**INLINE_JIT)
 def _tanh_small(x):
-    """tanh(x) for |x| <= 0.625: x * P(x**2), P a degree-11 Chebyshev fit."""
+    """tanh(x) for 0 <= x <= 0.625: x * P(x**2), P a degree-11 Chebyshev fit."""
     # x + x * w * R(w): the leading x is added last, as in exp_.
     w = x * x
     w2 = w * w
@@ -111,6 +114,132 @@ def tanh(x):
     """tanh(x) for finite x, to within 2 ulp."""
     a = abs(x)
     if a < 0.625:
+        t = _tanh_small(a)
+    else:
+        t = 1.0 - 2.0 / (exp_(2.0 * a) + 1.0)
+    return math.copysign(t, x)  # odd, and tanh(-0.0) = -0.0
+
+
+# --- Variants for kernels vectorised across independent cells (sweeps) -----
+#
+# Inside a loop over cells LLVM vectorises these (SIMD lanes = cells) when
+# nothing in the loop body can raise: Numba's ``a / b`` checks for a zero
+# divisor and raises ZeroDivisionError, and that exit keeps the loop scalar.
+# ``_div`` emits the same IEEE division (the fast-math flags are added to it
+# like to any other) without the check; the divisors below are >= 1 anyway.
+# Branches become selects.
+#
+# ``sigmoid_lanes``/``tanh_lanes`` perform exactly the operations of
+# ``sigmoid``/``tanh`` above, so a sweep gives the numbers ``run`` gives.
+# The ``*_f32`` functions are float32 counterparts (shorter polynomials, all
+# constants float32 so nothing is promoted to float64), to within a few
+# float32 ulp.
+
+
+@intrinsic
+def _div(typingctx, a, b):
+    """a / b for two floats of one type, without Numba's zero-divisor check."""
+    if not (isinstance(a, types.Float) and a == b):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fdiv(args[0], args[1])
+
+    return a(a, b), codegen
+
+
+@numba.njit(**INLINE_JIT)
+def sigmoid_lanes(z):
+    """``sigmoid`` without the zero-divisor check, so that loops vectorise."""
+    e = exp_(-abs(z))
+    num = 1.0 if z >= 0.0 else e
+    return _div(num, 1.0 + e)
+
+
+@numba.njit(**INLINE_JIT)
+def tanh_lanes(x):
+    """``tanh`` without the zero-divisor check, so that loops vectorise."""
+    a = abs(x)
+    if a < 0.625:
         return _tanh_small(x)
-    t = 1.0 - 2.0 / (exp_(2.0 * a) + 1.0)
+    t = 1.0 - _div(2.0, exp_(2.0 * a) + 1.0)
     return t if x >= 0.0 else -t
+
+
+@intrinsic
+def _bits_to_float32(typingctx, bits):
+    """Reinterpret the low 32 bits of an integer as a float32 (no conversion)."""
+    if not isinstance(bits, types.Integer):
+        return None
+    sig = types.float32(bits)
+
+    def codegen(context, builder, signature, args):
+        word = args[0]
+        if bits.bitwidth > 32:
+            word = builder.trunc(word, ir.IntType(32))
+        elif bits.bitwidth < 32:
+            word = builder.sext(word, ir.IntType(32))
+        return builder.bitcast(word, ir.FloatType())
+
+    return sig, codegen
+
+
+_F32 = np.float32
+_ONE32 = _F32(1.0)
+_TWO32 = _F32(2.0)
+_ZERO32 = _F32(0.0)
+_LOG2E32 = _F32(1.4426950408889634)
+_LN2_HI32 = _F32(0.693145751953125)  # 16 significant bits: k * _LN2_HI32 is exact
+_LN2_LO32 = _F32(1.4286067653302226e-06)
+_ROUND32 = _F32(12582912.0)  # 1.5 * 2**23
+_EXP_CLAMP32 = _F32(110.0)  # beyond this float32 exp is 0 or inf anyway
+_TANH_SMALL32 = _F32(0.625)
+# exp(r) = 1 + r + r**2 * Q(r), Q the Taylor coefficients 1/n! for n = 2..7
+# (truncation < 6e-9 relative for |r| <= ln2/2).
+_E2, _E3, _E4, _E5, _E6, _E7 = (_F32(0.5), _F32(1 / 6), _F32(1 / 24), _F32(1 / 120),
+                                _F32(1 / 720), _F32(1 / 5040))
+# tanh(x) = x + x * w * R(w), w = x**2 <= 0.625**2: least-squares fit,
+# error < 5e-9 relative.
+_T0, _T1, _T2, _T3, _T4 = (_F32(-0.33333282880456505), _F32(0.1333146453144094),
+                           _F32(-0.053741397832810525), _F32(0.020644128048902404),
+                           _F32(-0.005710217833807781))
+
+
+@numba.njit(**INLINE_JIT)
+def _pow2_f32(k):
+    """2.0**k as float32 for integer -126 <= k <= 127."""
+    return _bits_to_float32((k + 127) << 23)
+
+
+@numba.njit(**INLINE_JIT)
+def exp_f32(x):
+    """e**x for finite float32 x, in float32, to within 1 ulp."""
+    x = min(max(x, -_EXP_CLAMP32), _EXP_CLAMP32)
+    kf = (x * _LOG2E32 + _ROUND32) - _ROUND32
+    r = (x - kf * _LN2_HI32) - kf * _LN2_LO32
+    r2 = r * r
+    q = (_E2 + r * _E3) + r2 * ((_E4 + r * _E5) + r2 * (_E6 + r * _E7))
+    p = _ONE32 + (r + r2 * q)
+    k = numba.int32(kf)
+    half = k >> 1
+    return p * _pow2_f32(half) * _pow2_f32(k - half)
+
+
+@numba.njit(**INLINE_JIT)
+def sigmoid_f32(z):
+    """float32 sigmoid, vectorisable, to within a few float32 ulp."""
+    e = exp_f32(-abs(z))
+    num = _ONE32 if z >= _ZERO32 else e
+    return _div(num, _ONE32 + e)
+
+
+@numba.njit(**INLINE_JIT)
+def tanh_f32(x):
+    """float32 tanh, vectorisable, to within a few float32 ulp."""
+    a = abs(x)
+    if a < _TANH_SMALL32:
+        w = x * x
+        w2 = w * w
+        return x + x * (w * ((_T0 + w * _T1) + w2 * ((_T2 + w * _T3) + w2 * _T4)))
+    t = _ONE32 - _div(_TWO32, exp_f32(_TWO32 * a) + _ONE32)
+    return t if x >= _ZERO32 else -t

@@ -20,6 +20,14 @@ from ._activations import sigmoid, tanh
 from ._config import INLINE_JIT, JIT, PARALLEL_JIT
 
 
+@numba.njit(**INLINE_JIT)
+def regime(z, theta, inclusive):
+    """-1 saturated low, 0 inside the band, +1 saturated high."""
+    if inclusive:
+        return 1 if z >= theta else (-1 if z <= -theta else 0)
+    return 1 if z > theta else (-1 if z < -theta else 0)
+
+
 @functools.lru_cache(maxsize=None)
 def make_step(saturated: bool, inclusive: bool, round_feedback: bool):
     """The step function for one combination of compile-time options.
@@ -32,19 +40,17 @@ def make_step(saturated: bool, inclusive: bool, round_feedback: bool):
     @numba.njit(**INLINE_JIT)
     def squash_sigmoid(z, theta):
         if saturated:
-            if (z >= theta) if inclusive else (z > theta):
-                return 1.0
-            if (z <= -theta) if inclusive else (z < -theta):
-                return 0.0
+            r = regime(z, theta, inclusive)
+            if r != 0:
+                return 1.0 if r > 0 else 0.0
         return sigmoid(z)
 
     @numba.njit(**INLINE_JIT)
     def squash_tanh(z, theta):
         if saturated:
-            if (z >= theta) if inclusive else (z > theta):
-                return 1.0
-            if (z <= -theta) if inclusive else (z < -theta):
-                return -1.0
+            r = regime(z, theta, inclusive)
+            if r != 0:
+                return 1.0 if r > 0 else -1.0
         return tanh(z)
 
     @numba.njit(**INLINE_JIT)
@@ -72,14 +78,6 @@ def make_step(saturated: bool, inclusive: bool, round_feedback: bool):
 
 
 @numba.njit(**INLINE_JIT)
-def regime(z, theta, inclusive):
-    """-1 saturated low, 0 inside the band, +1 saturated high."""
-    if inclusive:
-        return 1 if z >= theta else (-1 if z <= -theta else 0)
-    return 1 if z > theta else (-1 if z < -theta else 0)
-
-
-@numba.njit(**INLINE_JIT)
 def unpack(p):
     """The 12 parameters as a tuple, so they live in registers in the loop."""
     return (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11])
@@ -90,9 +88,10 @@ def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool
     """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics.
 
     run(p, x, h0, c0, theta, h_out, c_out)
-    run_traced(p, x, h0, c0, theta, h_out, c_out, h_raw, gates, pre, regimes, hits)
+    run_traced(p, x, h0, c0, theta, inclusive, h_out, c_out, h_raw, gates, pre, regimes, hits)
     run_batch*: the same with x and every output carrying a leading batch
-    axis; parallel over sequences.
+    axis; parallel over sequences.  Traces take ``inclusive`` at run time
+    too, since regimes depend on it even where the arithmetic does not.
     """
     step = make_step(saturated, inclusive, round_feedback)
 
@@ -107,7 +106,7 @@ def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool
             c_out[t] = c
 
     @numba.njit(**JIT)
-    def run_traced(p, x, h0, c0, theta, h_out, c_out, h_raw, gates, pre, regimes, hits):
+    def run_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
         w = unpack(p)
         h = h0
         c = c0
@@ -118,7 +117,7 @@ def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool
             h_out[t] = h
             c_out[t] = c
             for k in range(5):
-                regimes[t, k] = regime(pre[t, k], theta, inclusive)
+                regimes[t, k] = regime(pre[t, k], theta, closed)
                 hits[t, k] = abs(pre[t, k]) == theta
 
     @numba.njit(**PARALLEL_JIT)
@@ -127,9 +126,10 @@ def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool
             run(p, x[b], h0[b], c0[b], theta, h_out[b], c_out[b])
 
     @numba.njit(**PARALLEL_JIT)
-    def run_batch_traced(p, x, h0, c0, theta, h_out, c_out, h_raw, gates, pre, regimes, hits):
+    def run_batch_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes,
+                         hits):
         for b in numba.prange(x.shape[0]):
-            run_traced(p, x[b], h0[b], c0[b], theta, h_out[b], c_out[b], h_raw[b],
+            run_traced(p, x[b], h0[b], c0[b], theta, closed, h_out[b], c_out[b], h_raw[b],
                        gates[b], pre[b], regimes[b], hits[b])
 
     return run, run_traced, run_batch, run_batch_traced

@@ -121,7 +121,7 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     >>> sat = fl.run(cell, [1, 1, 0, 1, 1], activation="saturated", trace=True)
     >>> sat.h
     array([ 1. , -1. ,  0.5,  0. ,  1. ])
-    >>> sat.preactivations[3, 3], sat.regimes[3, 3]
+    >>> float(sat.preactivations[3, 3]), int(sat.regimes[3, 3])
     (0.0, 0)
     """
     sem = _semantics(activation, threshold, inclusive, round_feedback)
@@ -136,7 +136,7 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
         kernels[0](p, x, h0, c0, sem.threshold, h, c)
         return Trajectory(h, c, sem)
     extra = _trace_arrays(x.shape)
-    kernels[1](p, x, h0, c0, sem.threshold, h, c, *extra)
+    kernels[1](p, x, h0, c0, sem.threshold, sem.inclusive, h, c, *extra)
     return Trajectory(h, c, sem, *extra)
 
 
@@ -180,5 +180,5 @@ def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
         kernels[2](p, X, h0, c0, sem.threshold, h, c)
         return Trajectory(h, c, sem)
     extra = _trace_arrays(X.shape)
-    kernels[3](p, X, h0, c0, sem.threshold, h, c, *extra)
+    kernels[3](p, X, h0, c0, sem.threshold, sem.inclusive, h, c, *extra)
     return Trajectory(h, c, sem, *extra)

@@ -85,8 +85,8 @@ class Semantics:
 
     def kernel_key(self) -> tuple:
         """The options compiled into a kernel (threshold stays a runtime value)."""
-        # The boundary only matters when it changes the arithmetic.
-        return (self.saturated, self.inclusive, self.round_feedback)
+        # The boundary only changes the arithmetic of saturated steps.
+        return (self.saturated, self.inclusive or not self.saturated, self.round_feedback)
 
 
 def round_half_to_zero(a):

@@ -9,6 +9,7 @@ this file boring.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 PARAM_NAMES = ("W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i",
                "W_oh", "W_ox", "b_o", "W_ch", "W_cx", "b_c")
@@ -50,13 +51,18 @@ def params_dict(cell):
     return {name: float(getattr(cell, name)) for name in PARAM_NAMES}
 
 
+def preactivation(p, gate, h, x):
+    """W_kh h + (W_kx x + b_k): the grouping both engines use."""
+    return p[f"W_{gate}h"] * h + (p[f"W_{gate}x"] * x + p[f"b_{gate}"])
+
+
 def step(p, h, c, x, activation="exact", threshold=1.0, inclusive=True,
          round_feedback=False):
     """One step; returns a dict with every intermediate value."""
-    zf = p["W_fh"] * h + p["W_fx"] * x + p["b_f"]
-    zi = p["W_ih"] * h + p["W_ix"] * x + p["b_i"]
-    zo = p["W_oh"] * h + p["W_ox"] * x + p["b_o"]
-    zg = p["W_ch"] * h + p["W_cx"] * x + p["b_c"]
+    zf = preactivation(p, "f", h, x)
+    zi = preactivation(p, "i", h, x)
+    zo = preactivation(p, "o", h, x)
+    zg = preactivation(p, "c", h, x)
     sem = (activation, threshold, inclusive)
     f = activate("sigmoid", zf, *sem)
     i = activate("sigmoid", zi, *sem)
@@ -90,3 +96,93 @@ def run(cell, x, activation="exact", threshold=1.0, inclusive=True,
             out[k].append(s[k])
         out["rounded"].append(int(round_half_to_zero(h)))
     return out
+
+
+# --------------------------------------------------------------------------
+# How far apart may two correct float64 engines be?
+#
+# Both engines round every operation and use activations accurate to a few
+# ulp, so after t steps they may differ by the local rounding errors carried
+# forward through the step Jacobians.  ``error_bounds`` propagates a
+# first-order bound on that difference alongside an oracle trajectory:
+#
+#   E_z   = |W_kh| E_h + 4u (|W_kh h| + |W_kx x| + |b_k|)     (2 roundings, FMA or not)
+#   E_act = act'(z) E_z + 3u |act(z)|                        (<= 2 ulp activation + 1)
+#   E_c   = f E_c + |c| E_f + i E_g + |g| E_i + 2u (|f c| + |i g|)
+#   E_h   = o E_tanh(c) + |tanh c| E_o + u |h|
+#
+# A rounding term is dropped where the float result equals the exact result
+# (checked with Fractions: saturated trajectories are often exact), and so is
+# an activation's own error where its value is exact (0 or 1/2 at z = 0).
+# A saturated activation contributes no error unless its pre-activation lies
+# strictly within E_z of the threshold; then the two engines may legitimately take
+# different branches ("fragile" step).  Likewise, rounded feedback resets
+# E_h to 0 unless |h_raw| is within E_h of a half-integer.  Comparisons stop
+# at the first fragile step.
+# --------------------------------------------------------------------------
+
+U = 2.0 ** -53
+
+
+def _fragile(z, err, threshold):
+    return abs(abs(z) - threshold) < err
+
+
+def _inexact(result, *terms):
+    """1 if float ``result`` differs from the exact sum of products ``terms``."""
+    exact = sum(Fraction(a) * Fraction(b) for a, b in terms)
+    return 0.0 if Fraction(result) == exact else 1.0
+
+
+def error_bounds(cell, x, activation="exact", threshold=1.0, inclusive=True,
+                 round_feedback=False, h0=0.0, c0=0.0):
+    """Per-step bounds (E_h, E_c) on |engine - oracle|, and the first fragile step.
+
+    Returns ``(E_h list, E_c list, first_fragile)`` with ``first_fragile``
+    the index of the first step whose outcome may differ between correct
+    engines (``len(x)`` when there is none).
+    """
+    p = params_dict(cell)
+    run_ = run(p, x, activation, threshold, inclusive, round_feedback, h0, c0)
+    sat = activation == "saturated"
+    eh, ec = 0.0, 0.0
+    h, c = float(h0), float(c0)
+    out_h, out_c = [], []
+    for t, xt in enumerate(x):
+        xt = float(xt)
+        f, i, o, g = run_["gates"][t]
+        zs = run_["preactivations"][t]
+        errs = []
+        for gate, z, val, kind in zip("fioc", zs[:4], (f, i, o, g),
+                                      ("sigmoid",) * 3 + ("tanh",)):
+            W, Wx, b = p[f"W_{gate}h"], p[f"W_{gate}x"], p[f"b_{gate}"]
+            ez = abs(W) * eh + 4 * U * (abs(W * h) + abs(Wx * xt) + abs(b)) * _inexact(
+                z, (W, h), (Wx, xt), (b, 1))
+            if sat and _fragile(z, ez, threshold):
+                return out_h, out_c, t
+            if sat and regime(z, threshold, inclusive) != 0:
+                errs.append(0.0)
+                continue
+            deriv = val * (1 - val) if kind == "sigmoid" else 1 - val * val
+            errs.append(deriv * ez + (3 * U * abs(val) if z != 0 else 0.0))
+        e_f, e_i, e_o, e_g = errs
+        c_new = run_["c"][t]
+        ec = f * ec + abs(c) * e_f + i * e_g + abs(g) * e_i + 2 * U * (
+            abs(f * c) + abs(i * g)) * _inexact(c_new, (f, c), (i, g))
+        tc = activate("tanh", c_new, activation, threshold, inclusive)
+        if sat and _fragile(c_new, ec, threshold):
+            return out_h, out_c, t
+        if sat and regime(c_new, threshold, inclusive) != 0:
+            e_tc = 0.0
+        else:
+            e_tc = (1 - tc * tc) * ec + (3 * U * abs(tc) if c_new != 0 else 0.0)
+        h_raw = run_["h_raw"][t]
+        eh = o * e_tc + abs(tc) * e_o + U * abs(h_raw) * _inexact(h_raw, (o, tc))
+        if round_feedback:
+            if abs(abs(h_raw) - math.floor(abs(h_raw)) - 0.5) <= eh:
+                return out_h, out_c, t
+            eh = 0.0
+        h, c = run_["h"][t], c_new
+        out_h.append(eh)
+        out_c.append(ec)
+    return out_h, out_c, len(x)

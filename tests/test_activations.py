@@ -1,0 +1,86 @@
+"""Accuracy of the inlined exp/sigmoid/tanh, measured in ulp against numpy/mpmath."""
+
+import mpmath
+import numba
+import numpy as np
+import pytest
+
+from fastlstm import _activations as act
+
+mpmath.mp.dps = 40
+
+
+@numba.njit
+def _apply(kind, x, out):
+    for k in range(x.size):
+        if kind == 0:
+            out[k] = act.exp_(x[k])
+        elif kind == 1:
+            out[k] = act.sigmoid(x[k])
+        else:
+            out[k] = act.tanh(x[k])
+
+
+def compiled(name, x):
+    out = np.empty_like(x)
+    _apply(("exp", "sigmoid", "tanh").index(name), x, out)
+    return out
+
+
+REFERENCE = {  # correctly rounded references
+    "exp": mpmath.exp,
+    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+    "tanh": mpmath.tanh,
+}
+
+
+def ulp_error(got, x, ref):
+    """|got - ref(x)| in units of the spacing of float64 at ref(x)."""
+    worst = 0.0
+    for g, xi in zip(got, x):
+        r = ref(mpmath.mpf(float(xi)))
+        spacing = float(np.spacing(abs(float(r)))) if r != 0 else 5e-324
+        worst = max(worst, float(abs(mpmath.mpf(float(g)) - r)) / spacing)
+    return worst
+
+
+def samples(lo, hi, n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.uniform(lo, hi, n), rng.uniform(-1, 1, n // 3),
+                           rng.standard_normal(n // 3) * 1e-4])
+
+
+@pytest.mark.parametrize("name, lo, hi", [
+    ("exp", -745.0, 709.7),       # subnormal results and the largest finite ones
+    ("sigmoid", -740.0, 740.0),
+    ("sigmoid", -40.0, 40.0),
+    ("tanh", -25.0, 25.0),
+    ("tanh", -0.7, 0.7),          # both sides of the 0.625 switch of methods
+])
+def test_within_two_ulp_of_correctly_rounded(name, lo, hi):
+    x = samples(lo, hi)
+    assert ulp_error(compiled(name, x), x, REFERENCE[name]) <= 2.0
+
+
+@pytest.mark.parametrize("name, numpy_ref", [
+    ("exp", np.exp),
+    ("tanh", np.tanh),
+])
+def test_close_to_numpy_on_a_million_points(name, numpy_ref):
+    # numpy's own error is <= 1 ulp, so ours is within 3 ulp of numpy's.
+    x = np.random.default_rng(1).uniform(-30, 30, 10**6)
+    got, ref = compiled(name, x), numpy_ref(x)
+    assert (np.abs(got - ref) <= 3 * np.spacing(np.abs(ref))).all()
+
+
+def test_special_values():
+    x = np.array([-1e308, -1000.0, -746.0, 0.0, -0.0, 710.0, 1e308])
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(compiled("exp", x), np.exp(x))
+    np.testing.assert_array_equal(compiled("sigmoid", x), [0, 0, 0, 0.5, 0.5, 1, 1])
+    t = compiled("tanh", x)
+    np.testing.assert_array_equal(t, [-1, -1, -1, 0, 0, 1, 1])
+    assert np.signbit(t[4])  # tanh(-0.0) = -0.0
+    tiny = np.array([1e-300, -5e-324])
+    np.testing.assert_array_equal(compiled("tanh", tiny), tiny)
+    np.testing.assert_array_equal(compiled("sigmoid", np.array([-745.0])), [5e-324])
