@@ -161,9 +161,10 @@ def tanh_lanes(x):
     """``tanh`` without the zero-divisor check, so that loops vectorise."""
     a = abs(x)
     if a < 0.625:
-        return _tanh_small(x)
-    t = 1.0 - _div(2.0, exp_(2.0 * a) + 1.0)
-    return t if x >= 0.0 else -t
+        t = _tanh_small(a)
+    else:
+        t = 1.0 - _div(2.0, exp_(2.0 * a) + 1.0)
+    return math.copysign(t, x)
 
 
 @intrinsic
@@ -238,8 +239,9 @@ def tanh_f32(x):
     """float32 tanh, vectorisable, to within a few float32 ulp."""
     a = abs(x)
     if a < _TANH_SMALL32:
-        w = x * x
+        w = a * a
         w2 = w * w
-        return x + x * (w * ((_T0 + w * _T1) + w2 * ((_T2 + w * _T3) + w2 * _T4)))
-    t = _ONE32 - _div(_TWO32, exp_f32(_TWO32 * a) + _ONE32)
-    return t if x >= _ZERO32 else -t
+        t = a + a * (w * ((_T0 + w * _T1) + w2 * ((_T2 + w * _T3) + w2 * _T4)))
+    else:
+        t = _ONE32 - _div(_TWO32, exp_f32(_TWO32 * a) + _ONE32)
+    return np.copysign(t, x)
