@@ -1,9 +1,11 @@
 """Compiled sequence kernels (private: the public wrappers live in run.py).
 
-One step function serves every semantics: ``make_step`` closes over the
-compile-time options (saturated or exact, inclusive boundary, rounded
-feedback) so that LLVM removes the branches a mode does not use, and each
-combination is compiled once, on first use, and cached on disk.
+One step function serves every semantics: ``step`` takes the compile-time
+options (saturated or exact, inclusive boundary, rounded feedback) as
+arguments, and ``make_sequence_kernels`` builds, per combination, thin
+kernels that pass them as constants, so LLVM removes the branches a mode
+does not use.  Each combination is compiled once, on first use, and cached
+on disk.
 
 Kernels assume validated input and write into arrays they are given.
 """
@@ -28,53 +30,53 @@ def regime(z, theta, inclusive):
     return 1 if z > theta else (-1 if z < -theta else 0)
 
 
-@functools.lru_cache(maxsize=None)
-def make_step(saturated: bool, inclusive: bool, round_feedback: bool):
-    """The step function for one combination of compile-time options.
+@numba.njit(**INLINE_JIT)
+def squash_sigmoid(z, theta, saturated, inclusive):
+    """sigmoid(z), or its saturated value outside the band."""
+    if saturated:
+        r = regime(z, theta, inclusive)
+        if r != 0:
+            return 1.0 if r > 0 else 0.0
+    return sigmoid(z)
 
-    ``step(w, h, c, x, theta) -> (h, c, h_raw, f, i, o, g, zf, zi, zo, zg)``
-    with ``w`` the 12 parameters as a tuple in PARAM_NAMES order.  Values a
-    caller ignores are removed by the compiler after inlining.
+
+@numba.njit(**INLINE_JIT)
+def squash_tanh(z, theta, saturated, inclusive):
+    """tanh(z), or its saturated value outside the band."""
+    if saturated:
+        r = regime(z, theta, inclusive)
+        if r != 0:
+            return 1.0 if r > 0 else -1.0
+    return tanh(z)
+
+
+@numba.njit(**INLINE_JIT)
+def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
+    """One step: ``(h, c, h_raw, f, i, o, g, zf, zi, zo, zg)``.
+
+    ``w`` holds the 12 parameters as a tuple in PARAM_NAMES order.  The three
+    flags are compile-time constants in every caller (see
+    ``make_sequence_kernels``), so LLVM removes the branches a mode does not
+    use, and values a caller ignores are removed after inlining.
     """
-
-    @numba.njit(**INLINE_JIT)
-    def squash_sigmoid(z, theta):
-        if saturated:
-            r = regime(z, theta, inclusive)
-            if r != 0:
-                return 1.0 if r > 0 else 0.0
-        return sigmoid(z)
-
-    @numba.njit(**INLINE_JIT)
-    def squash_tanh(z, theta):
-        if saturated:
-            r = regime(z, theta, inclusive)
-            if r != 0:
-                return 1.0 if r > 0 else -1.0
-        return tanh(z)
-
-    @numba.njit(**INLINE_JIT)
-    def step(w, h, c, x, theta):
-        # The input terms (W_kx x + b_k) do not depend on the state, so they
-        # are off the recurrence's critical path; the four gates are
-        # independent of each other and overlap in the pipeline.
-        zf = w[0] * h + (w[1] * x + w[2])
-        zi = w[3] * h + (w[4] * x + w[5])
-        zo = w[6] * h + (w[7] * x + w[8])
-        zg = w[9] * h + (w[10] * x + w[11])
-        f = squash_sigmoid(zf, theta)
-        i = squash_sigmoid(zi, theta)
-        o = squash_sigmoid(zo, theta)
-        g = squash_tanh(zg, theta)
-        c_new = f * c + i * g
-        h_raw = o * squash_tanh(c_new, theta)
-        if round_feedback:
-            h_new = math.copysign(np.ceil(abs(h_raw) - 0.5), h_raw)
-        else:
-            h_new = h_raw
-        return h_new, c_new, h_raw, f, i, o, g, zf, zi, zo, zg
-
-    return step
+    # The input terms (W_kx x + b_k) do not depend on the state, so they are
+    # off the recurrence's critical path; the four gates are independent of
+    # each other and overlap in the pipeline.
+    zf = w[0] * h + (w[1] * x + w[2])
+    zi = w[3] * h + (w[4] * x + w[5])
+    zo = w[6] * h + (w[7] * x + w[8])
+    zg = w[9] * h + (w[10] * x + w[11])
+    f = squash_sigmoid(zf, theta, saturated, inclusive)
+    i = squash_sigmoid(zi, theta, saturated, inclusive)
+    o = squash_sigmoid(zo, theta, saturated, inclusive)
+    g = squash_tanh(zg, theta, saturated, inclusive)
+    c_new = f * c + i * g
+    h_raw = o * squash_tanh(c_new, theta, saturated, inclusive)
+    if round_feedback:
+        h_new = math.copysign(np.ceil(abs(h_raw) - 0.5), h_raw)
+    else:
+        h_new = h_raw
+    return h_new, c_new, h_raw, f, i, o, g, zf, zi, zo, zg
 
 
 @numba.njit(**INLINE_JIT)
@@ -83,53 +85,76 @@ def unpack(p):
     return (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11])
 
 
+@numba.njit(**INLINE_JIT)
+def sequence(p, x, h0, c0, theta, saturated, inclusive, round_feedback, h_out, c_out):
+    """Run one sequence, writing h and c."""
+    w = unpack(p)
+    h = h0
+    c = c0
+    for t in range(x.shape[0]):
+        h, c = step(w, h, c, x[t], theta, saturated, inclusive, round_feedback)[:2]
+        h_out[t] = h
+        c_out[t] = c
+
+
+@numba.njit(**INLINE_JIT)
+def sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
+                    h_out, c_out, h_raw, gates, pre, regimes, hits):
+    """Run one sequence, writing every intermediate value.
+
+    ``closed`` is the boundary used for the reported regimes; it is a run-time
+    value because regimes depend on it even where the arithmetic does not.
+    """
+    w = unpack(p)
+    h = h0
+    c = c0
+    for t in range(x.shape[0]):
+        h, c, h_raw[t], gates[t, 0], gates[t, 1], gates[t, 2], gates[t, 3], \
+            pre[t, 0], pre[t, 1], pre[t, 2], pre[t, 3] = step(
+                w, h, c, x[t], theta, saturated, inclusive, round_feedback)
+        pre[t, 4] = c
+        h_out[t] = h
+        c_out[t] = c
+        for k in range(5):
+            regimes[t, k] = regime(pre[t, k], theta, closed)
+            hits[t, k] = abs(pre[t, k]) == theta
+
+
 @functools.lru_cache(maxsize=None)
 def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
     """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics.
 
     run(p, x, h0, c0, theta, h_out, c_out)
-    run_traced(p, x, h0, c0, theta, inclusive, h_out, c_out, h_raw, gates, pre, regimes, hits)
-    run_batch*: the same with x and every output carrying a leading batch
-    axis; parallel over sequences.  Traces take ``inclusive`` at run time
-    too, since regimes depend on it even where the arithmetic does not.
+    run_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes, hits)
+    run_batch*: the same with x, h0, c0 and every output carrying a leading
+    batch axis; parallel over sequences.
+
+    The kernels close over the three flags and nothing else: plain bools keep
+    Numba's on-disk cache key the same from one process to the next (a
+    closure over another compiled function would not be).
     """
-    step = make_step(saturated, inclusive, round_feedback)
 
     @numba.njit(**JIT)
     def run(p, x, h0, c0, theta, h_out, c_out):
-        w = unpack(p)
-        h = h0
-        c = c0
-        for t in range(x.shape[0]):
-            h, c = step(w, h, c, x[t], theta)[:2]
-            h_out[t] = h
-            c_out[t] = c
+        sequence(p, x, h0, c0, theta, saturated, inclusive, round_feedback, h_out, c_out)
 
     @numba.njit(**JIT)
     def run_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
-        w = unpack(p)
-        h = h0
-        c = c0
-        for t in range(x.shape[0]):
-            h, c, h_raw[t], gates[t, 0], gates[t, 1], gates[t, 2], gates[t, 3], \
-                pre[t, 0], pre[t, 1], pre[t, 2], pre[t, 3] = step(w, h, c, x[t], theta)
-            pre[t, 4] = c
-            h_out[t] = h
-            c_out[t] = c
-            for k in range(5):
-                regimes[t, k] = regime(pre[t, k], theta, closed)
-                hits[t, k] = abs(pre[t, k]) == theta
+        sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
+                        h_out, c_out, h_raw, gates, pre, regimes, hits)
 
     @numba.njit(**PARALLEL_JIT)
     def run_batch(p, x, h0, c0, theta, h_out, c_out):
         for b in numba.prange(x.shape[0]):
-            run(p, x[b], h0[b], c0[b], theta, h_out[b], c_out[b])
+            sequence(p, x[b], h0[b], c0[b], theta, saturated, inclusive, round_feedback,
+                     h_out[b], c_out[b])
 
     @numba.njit(**PARALLEL_JIT)
     def run_batch_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes,
                          hits):
         for b in numba.prange(x.shape[0]):
-            run_traced(p, x[b], h0[b], c0[b], theta, closed, h_out[b], c_out[b], h_raw[b],
-                       gates[b], pre[b], regimes[b], hits[b])
+            sequence_traced(p, x[b], h0[b], c0[b], theta, saturated, inclusive, round_feedback,
+                            closed, h_out[b], c_out[b], h_raw[b], gates[b], pre[b],
+                            regimes[b], hits[b])
 
     return run, run_traced, run_batch, run_batch_traced
