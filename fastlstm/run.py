@@ -72,6 +72,40 @@ class Trajectory:
     def __len__(self):
         return self.h.shape[-1]
 
+    def to_table(self, format="table", *, x=None, digits=3, title=None, extra=None) -> str:
+        """A per-step table: text, JSON, CSV, LaTeX or Markdown.
+
+        See ``fastlstm.report.format_trajectory`` (this delegates to it).
+
+        Parameters
+        ----------
+        format : {"table", "json", "csv", "latex", "markdown"}
+        x : array_like, optional
+            The inputs, shown as a column (a trajectory does not keep them).
+        digits : int
+            Significant digits in text, LaTeX and Markdown.
+        title, extra
+            Caption of the text table; extra top-level JSON entries.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> print(fl.run(fl.presets.parity(), [1, 1, 0]).to_table("markdown", x=[1, 1, 0]))
+        | t | x | c | h | rounded |
+        |--:|--:|--:|--:|--:|
+        | 0 | 1 | 1 | 0.762 | 1 |
+        | 1 | 1 | -1 | -0.762 | -1 |
+        | 2 | 0 | 1 | 0.381 | 0 |
+        """
+        from .report import format_trajectory
+
+        return format_trajectory(self, x, format, digits=digits, title=title, extra=extra)
+
+    def _repr_latex_(self):
+        from .report import format_trajectory
+
+        return "$$" + format_trajectory(self, None, "latex") + "$$"
+
 
 def _semantics(activation, threshold, inclusive, round_feedback):
     return Semantics(activation=activation, threshold=threshold, inclusive=inclusive,

@@ -1,0 +1,204 @@
+"""Compiled sweep kernel: many cells at once, vectorised across cells.
+
+Private; the public wrapper is ``fastlstm.sweep`` and every backend (threads
+here, Dask workers in ``_dask_backend``) calls the kernel returned by
+``make_sweep_kernel``.
+
+Layout.  Cells are processed in blocks of ``LANES``.  A block's twelve
+parameters are copied into a (12, LANES) buffer (the table itself stays
+(N, 12), so no transposed copy of it is ever made), and the innermost loop
+runs over the LANES cells of the block, contiguous in memory: LLVM turns it
+into SIMD code (one cell per lane; the activations are the branch-free,
+check-free variants of ``_activations``).  Threads take blocks
+(``numba.prange``); time is never split.
+
+Every cell, also those of a short last block (whose spare lanes repeat its
+last cell), goes through the same vector code, so a cell's numbers do not
+depend on how the table is chunked: that is what makes the Dask backend
+agree bit for bit.  In float64 the step performs the operations of
+``_kernels.step``, so the numbers are also those of ``fastlstm.run``.
+
+Input plan.  The sequences are not walked one by one but as a prefix tree
+(built by ``_sweep_plan.make_plan``): node k is "feed ``x_node[k]`` to the state of
+its parent", visited in depth-first order.  The parent's state is the
+current one (``src == -1``), the initial state (``src == -2``) or one saved
+in a slot (``src >= 0``).  Sequences sharing prefixes (all binary strings
+of a length, say) share that work; the arithmetic per step is unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+
+from ._activations import sigmoid_f32, sigmoid_lanes, tanh_f32, tanh_lanes
+from ._config import INLINE_JIT, PARALLEL_JIT
+
+#: Cells per block: a multiple of the widest SIMD vector (16 float32 lanes).
+LANES = 64
+
+
+def _make_lane_step(ftype, sigmoid, tanh):
+    """``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``
+    for one cell in precision ``ftype``.
+
+    The arithmetic of ``_kernels.step``, in the same order; its branches
+    become selects, so a loop over cells vectorises.  ``saturated`` is a
+    compile-time constant in every caller, the other flags may be run-time
+    values.
+    """
+    one, zero, half = ftype(1.0), ftype(0.0), ftype(0.5)
+
+    @numba.njit(**INLINE_JIT)
+    def squash(z, theta, low, exact, saturated, inclusive):
+        if saturated:
+            if (z >= theta) if inclusive else (z > theta):
+                return one
+            if (z <= -theta) if inclusive else (z < -theta):
+                return low
+        return exact
+
+    @numba.njit(**INLINE_JIT)
+    def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
+        zf = w[0] * h + (w[1] * x + w[2])
+        zi = w[3] * h + (w[4] * x + w[5])
+        zo = w[6] * h + (w[7] * x + w[8])
+        zg = w[9] * h + (w[10] * x + w[11])
+        f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
+        i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
+        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
+        g = squash(zg, theta, -one, tanh(zg), saturated, inclusive)
+        c_new = f * c + i * g
+        h_raw = o * squash(c_new, theta, -one, tanh(c_new), saturated, inclusive)
+        if round_feedback:
+            return np.copysign(np.ceil(abs(h_raw) - half), h_raw), c_new
+        return h_raw, c_new
+
+    return step
+
+
+def _make_block(ftype, step):
+    """``block(p, n0, theta, <plan>, <outputs>, saturated, inclusive,
+    round_feedback)``: run the cells ``p[n0:n0 + LANES]`` over the whole plan."""
+    half = ftype(0.5)
+
+    @numba.njit(**INLINE_JIT)
+    def lane(w, j):
+        return (w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
+                w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j])
+
+    @numba.njit(**INLINE_JIT)
+    def rounded(v):
+        return np.int8(np.copysign(np.ceil(abs(v) - half), v))
+
+    @numba.njit(**INLINE_JIT)
+    def block(p, n0, theta, x_node, src, dst, init_h, init_c, n_slots, counts, fin_ptr,
+              fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out, round_out, correct,
+              saturated, inclusive, round_feedback):
+        n = p.shape[0]
+        valid = min(LANES, n - n0)
+        w = np.empty((12, LANES), ftype)
+        for j in range(LANES):
+            row = n0 + min(j, valid - 1)  # spare lanes repeat the last cell
+            for k in range(12):
+                w[k, j] = p[row, k]
+        h = np.empty(LANES, ftype)
+        c = np.empty(LANES, ftype)
+        saved_h = np.empty((n_slots, LANES), ftype)
+        saved_c = np.empty((n_slots, LANES), ftype)
+        hits = np.zeros(LANES, np.int32)
+        want_traj = traj_out.shape[0] == n
+        want_round = round_out.shape[0] == n
+        for k in range(x_node.shape[0]):
+            s = src[k]
+            if s == -2:
+                for j in range(LANES):
+                    h[j] = init_h[k]
+                    c[j] = init_c[k]
+            elif s >= 0:
+                for j in range(LANES):
+                    h[j] = saved_h[s, j]
+                    c[j] = saved_c[s, j]
+            xk = x_node[k]
+            low, mid, high = counts[k, 0], counts[k, 1], counts[k, 2]
+            for j in range(LANES):  # the SIMD loop: one cell per lane
+                hj, cj = step(lane(w, j), h[j], c[j], xk, theta,
+                              saturated, inclusive, round_feedback)
+                h[j] = hj
+                c[j] = cj
+                # |h| <= 1: its rounding is +1 above 1/2, -1 below -1/2, else 0
+                hits[j] += high if hj > half else (low if hj < -half else mid)
+            d = dst[k]
+            if d >= 0:
+                for j in range(LANES):
+                    saved_h[d, j] = h[j]
+                    saved_c[d, j] = c[j]
+            for q in range(fin_ptr[k], fin_ptr[k + 1]):
+                b = fin_seq[q]
+                for j in range(valid):
+                    h_out[n0 + j, b] = h[j]
+                    c_out[n0 + j, b] = c[j]
+            if want_traj or want_round:
+                for q in range(occ_ptr[k], occ_ptr[k + 1]):
+                    f = occ_flat[q]
+                    for j in range(valid):
+                        if want_traj:
+                            traj_out[n0 + j, f] = h[j]
+                        if want_round:
+                            round_out[n0 + j, f] = rounded(h[j])
+        for j in range(valid):
+            correct[n0 + j] = hits[j]
+
+    return block
+
+
+step_f64 = _make_lane_step(np.float64, sigmoid_lanes, tanh_lanes)
+step_f32 = _make_lane_step(np.float32, sigmoid_f32, tanh_f32)
+block_f64 = _make_block(np.float64, step_f64)
+block_f32 = _make_block(np.float32, step_f32)
+
+
+@functools.lru_cache(maxsize=None)
+def make_sweep_kernel(saturated: bool, float32: bool):
+    """The sweep kernel for exact or saturated steps in one precision.
+
+    ``kernel(p, theta, inclusive, round_feedback, x_node, src, dst, init_h,
+    init_c, n_slots, counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out,
+    c_out, traj_out, round_out, correct)`` runs the cells ``p`` (n, 12),
+    float64, over the plan (see the module docstring) and writes, for cell n:
+
+    * ``h_out[n, b]``, ``c_out[n, b]``: final state of sequence b, for every
+      b listed for a node in ``fin_seq[fin_ptr[k]:fin_ptr[k+1]]``;
+    * ``traj_out[n, f]`` (h) and ``round_out[n, f]`` (its rounding, int8) for
+      the flat step indices f = b*T + t listed in ``occ_flat``, when those
+      arrays have n rows (pass (0, 0) arrays to skip them);
+    * ``correct[n]``: the sum over nodes of ``counts[k, r + 1]``, r the
+      rounded h in {-1, 0, 1} (counts: how many of the node's steps have
+      target -1, 0, +1).
+
+    ``theta``, the plan's values and the h/c/traj outputs are float32 when
+    ``float32``, else float64.  Only ``saturated`` (which removes or adds
+    whole operations) and the precision are compiled in; ``inclusive`` and
+    ``round_feedback`` cost a select per use at run time, and save the
+    compilation of (up to 3x) more variants, ~10 s each.  The kernel closes
+    over two bools and nothing else, so that Numba's on-disk cache key is
+    the same in every process (Dask workers included).
+    """
+
+    @numba.njit(**PARALLEL_JIT)
+    def kernel(p, theta, inclusive, round_feedback, x_node, src, dst, init_h, init_c, n_slots,
+               counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out, round_out,
+               correct):
+        for blk in numba.prange((p.shape[0] + LANES - 1) // LANES):
+            if float32:
+                block_f32(p, blk * LANES, theta, x_node, src, dst, init_h, init_c, n_slots,
+                          counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out,
+                          round_out, correct, saturated, inclusive, round_feedback)
+            else:
+                block_f64(p, blk * LANES, theta, x_node, src, dst, init_h, init_c, n_slots,
+                          counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out,
+                          round_out, correct, saturated, inclusive, round_feedback)
+
+    return kernel
