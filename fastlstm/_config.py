@@ -9,6 +9,9 @@ Why these values:
   would break ``round_half_to_zero`` (which keeps the sign of zero).
   ``contract`` allows fused multiply-add, ``arcp`` allows x/y -> x*(1/y);
   both change results by at most an ulp or so per operation.
+* ``error_model="numpy"``: division by zero gives inf/nan as in numpy
+  instead of a Python exception; without it every division in a step carries
+  a test and a branch (our divisors are >= 1, so no result changes).
 * ``PARALLEL``: threads are used across independent work (sequences,
   parameter sets), never across time steps.
 """
@@ -21,7 +24,7 @@ CACHE = os.environ.get("FASTLSTM_NO_CACHE", "") == ""
 FASTMATH = frozenset({"contract", "arcp"})
 
 #: Options for serial kernels and inlined scalar helpers.
-JIT = dict(nogil=True, cache=CACHE, fastmath=set(FASTMATH))
+JIT = dict(nogil=True, cache=CACHE, fastmath=set(FASTMATH), error_model="numpy")
 #: Options for kernels that spread independent work over threads.
 PARALLEL_JIT = dict(JIT, parallel=True)
 #: Options for tiny scalar helpers that must disappear into their callers.
