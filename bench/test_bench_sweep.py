@@ -183,8 +183,9 @@ def test_sweep(benchmark, implementation):
 # --- peers: the scored regime map ---------------------------------------------------
 
 def _scored_fastlstm(P, X, target, share=True):
-    fl.sweep(P[:64], X, target=target, share_prefixes=share)
-    return lambda: (fl.sweep(P, X, target=target, share_prefixes=share).accuracy,)
+    kw = dict(target=target, record=None, share_prefixes=share)  # the score, nothing else
+    fl.sweep(P[:64], X, **kw)
+    return lambda: (fl.sweep(P, X, **kw).accuracy,)
 
 
 def _scored_jax(P, X, target):
@@ -225,26 +226,27 @@ def _scored_vectorised(lib, to_lib, P, X, target):
         for xt, wt in zip(xs, want):
             h, c = _vectorised_step(lib, W, h, c, xt)
             hits = hits + (lib.copysign(lib.ceil(lib.abs(h) - 0.5), h) == wt).sum(1)
-        return (hits / X.size,)
+        return hits
 
     return run
 
 
 def _scored_numpy(P, X, target):
-    return _scored_vectorised(np, np.asarray, P, X, target)
+    run = _scored_vectorised(np, np.asarray, P, X, target)
+    return lambda: (run() / X.size,)
 
 
 def _scored_torch(P, X, target):
     torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install "
                                                 "'fastlstm[torch]'); peer skipped")
 
-    def run_in_inference_mode(fn):
-        def run():
-            with torch.inference_mode():
-                return tuple(a.numpy() for a in fn())
-        return run
+    hits = _scored_vectorised(torch, torch.from_numpy, P, X, target)
 
-    return run_in_inference_mode(_scored_vectorised(torch, torch.from_numpy, P, X, target))
+    def run():
+        with torch.inference_mode():
+            return (hits().numpy() / X.size,)
+
+    return run
 
 
 REGIME = {

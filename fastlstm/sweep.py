@@ -72,6 +72,16 @@ class SweepResult:
     def __len__(self):
         return self.params.shape[0]
 
+    def __repr__(self):
+        parts = [f"N={len(self)}", f"record={self.record!r}", f"dtype={self.dtype!r}"]
+        for name in ("h", "c", "rounded", "accuracy"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}: shape {value.shape}")
+        if self.table is not None and self.table.axes:
+            parts.append(f"grid {self.table.shape} over {', '.join(self.table.names)}")
+        return f"SweepResult({', '.join(parts)})"
+
     @property
     def axes(self) -> dict:
         """The grid's axes (name -> values), or {} when the table was no grid."""
@@ -234,6 +244,8 @@ def _inputs(x, target):
     X = real_array(x, "x", ndim)
     if X.size == 0:
         raise ValueError(f"x must hold at least one step of one sequence, got shape {X.shape}")
+    if X.size >= 2**31:  # scores are counted in int32
+        raise ValueError(f"x must hold fewer than 2**31 steps in all, got shape {X.shape}")
     if target is None:
         return X.reshape(-1, X.shape[-1]), None
     tgt = real_array(target, "target", ndim)
@@ -385,7 +397,10 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
                     round_feedback=round_feedback)
     _choice(record, "record", RECORDS)
     _choice(backend, "backend", BACKENDS)
-    dtype = np.dtype(dtype).name if isinstance(dtype, (str, type, np.dtype)) else dtype
+    try:
+        dtype = np.dtype(dtype).name
+    except TypeError:
+        pass  # refused just below, with the choices
     _choice(dtype, "dtype", DTYPES)
     if client is not None and backend != "dask":
         raise ValueError("client is only used with backend='dask'")

@@ -48,9 +48,10 @@ ROUNDED_11011 = {  # DESIGN.md's semantics table, rounded column
 }
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("row", list(ROUNDED_11011))
-def test_semantics_table_as_a_sweep(row):
-    res = fl.sweep([PARITY.to_array()] * 3, [1, 1, 0, 1, 1], record="rounded",
+def test_semantics_table_as_a_sweep(row, dtype):
+    res = fl.sweep([PARITY.to_array()] * 3, [1, 1, 0, 1, 1], record="rounded", dtype=dtype,
                    **fl.TABLE_ROWS[row])
     assert res.rounded.dtype == np.int8
     assert res.rounded.tolist() == [ROUNDED_11011[row]] * 3
@@ -225,6 +226,8 @@ def test_result_to_grid_and_its_refusals():
     assert res.to_grid()[0, 1] == 1.0 and len(res) == 6
     assert list(res.axes) == ["W_ch", "W_cx"] and res.table is t
     assert res.semantics == fl.Semantics() and res.record == "final"
+    assert repr(res) == ("SweepResult(N=6, record='final', dtype='float64', h: shape (6, 8), "
+                         "c: shape (6, 8), accuracy: shape (6,), grid (2, 3) over W_ch, W_cx)")
     with pytest.raises(ValueError, match="no 'rounded'"):
         res.to_grid("rounded")
     with pytest.raises(ValueError, match="no 'bogus'"):
@@ -307,6 +310,7 @@ def test_default_limit_is_the_available_memory():
     (dict(record="all"), ValueError, "record must be one of"),
     (dict(backend="spark"), ValueError, "backend must be one of"),
     (dict(dtype="float16"), ValueError, "dtype must be one of"),
+    (dict(dtype="not a type"), ValueError, "dtype must be one of"),
     (dict(client=object()), ValueError, "client is only used with backend='dask'"),
     (dict(progress="yes"), TypeError, "progress must be"),
     (dict(chunk_size=0), ValueError, "chunk_size must be a positive integer"),
