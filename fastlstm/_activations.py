@@ -211,52 +211,14 @@ def tanh(x):
     return math.copysign(t, x)  # odd, and tanh(-0.0) = -0.0
 
 
-# --- Variants for kernels vectorised across independent cells (sweeps) -----
+# --- float32 variants for the sweep kernels ----------------------------------
 #
-# Inside a loop over cells LLVM vectorises these (SIMD lanes = cells) when
-# nothing in the loop body can raise: Numba's ``a / b`` checks for a zero
-# divisor and raises ZeroDivisionError, and that exit keeps the loop scalar.
-# ``_div`` emits the same IEEE division (the fast-math flags are added to it
-# like to any other) without the check; the divisors below are >= 1 anyway.
-# Branches become selects.
-#
-# ``sigmoid_lanes``/``tanh_lanes`` perform exactly the operations of
-# ``sigmoid``/``tanh`` above, so a sweep gives the numbers ``run`` gives.
-# The ``*_f32`` functions are float32 counterparts (shorter polynomials, all
-# constants float32 so nothing is promoted to float64), to within a few
-# float32 ulp.
-
-
-@intrinsic
-def _div(typingctx, a, b):
-    """a / b for two floats of one type, without Numba's zero-divisor check."""
-    if not (isinstance(a, types.Float) and a == b):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.fdiv(args[0], args[1])
-
-    return a(a, b), codegen
-
-
-@numba.njit(**INLINE_JIT)
-def sigmoid_lanes(z):
-    """``sigmoid`` without the zero-divisor check, so that loops vectorise."""
-    e = _exp_neg(abs(z), 1.0)
-    num = 1.0 if z >= 0.0 else e
-    return _div(num, 1.0 + e)
-
-
-@numba.njit(**INLINE_JIT)
-def tanh_lanes(x):
-    """``tanh`` without the zero-divisor check, so that loops vectorise."""
-    a = abs(x)
-    if a < 0.625:
-        t = _tanh_small(a)
-    else:
-        e = _exp_neg(a, 2.0)
-        t = 1.0 - _div(e + e, 1.0 + e)
-    return math.copysign(t, x)
+# The sweep kernels vectorise across independent cells (SIMD lanes = cells);
+# in float64 they call ``sigmoid``/``tanh`` above, so a sweep gives the numbers
+# ``run`` gives.  The ``*_f32`` functions below are the float32 counterparts:
+# shorter polynomials and no table (a table lookup is a gather in SIMD code),
+# all constants float32 so that nothing is promoted to float64; within a few
+# float32 ulp (tests/test_sweep_kernels.py).
 
 
 @intrinsic
@@ -323,7 +285,7 @@ def sigmoid_f32(z):
     """float32 sigmoid, vectorisable, to within a few float32 ulp."""
     e = exp_f32(-abs(z))
     num = _ONE32 if z >= _ZERO32 else e
-    return _div(num, _ONE32 + e)
+    return num / (_ONE32 + e)
 
 
 @numba.njit(**INLINE_JIT)
@@ -335,5 +297,5 @@ def tanh_f32(x):
         w2 = w * w
         t = a + a * (w * ((_T0 + w * _T1) + w2 * ((_T2 + w * _T3) + w2 * _T4)))
     else:
-        t = _ONE32 - _div(_TWO32, exp_f32(_TWO32 * a) + _ONE32)
+        t = _ONE32 - _TWO32 / (exp_f32(_TWO32 * a) + _ONE32)
     return np.copysign(t, x)

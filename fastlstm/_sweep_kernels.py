@@ -8,8 +8,8 @@ Layout.  Cells are processed in blocks of ``LANES``.  A block's twelve
 parameters are copied into a (12, LANES) buffer (the table itself stays
 (N, 12), so no transposed copy of it is ever made), and the innermost loop
 runs over the LANES cells of the block, contiguous in memory: LLVM turns it
-into SIMD code (one cell per lane; the activations are the branch-free,
-check-free variants of ``_activations``).  Threads take blocks
+into SIMD code (one cell per lane; in float64 the activations are those of
+``fastlstm.run``, in float32 the ``*_f32`` variants of ``_activations``).  Threads take blocks
 (``numba.prange``); time is never split.
 
 Every cell, also those of a short last block (whose spare lanes repeat its
@@ -33,7 +33,7 @@ import functools
 import numba
 import numpy as np
 
-from ._activations import sigmoid_f32, sigmoid_lanes, tanh_f32, tanh_lanes
+from ._activations import sigmoid, sigmoid_f32, tanh, tanh_f32
 from ._config import INLINE_JIT, PARALLEL_JIT
 
 #: Cells per block: a multiple of the widest SIMD vector (16 float32 lanes).
@@ -154,7 +154,7 @@ def _make_block(ftype, step):
     return block
 
 
-step_f64 = _make_lane_step(np.float64, sigmoid_lanes, tanh_lanes)
+step_f64 = _make_lane_step(np.float64, sigmoid, tanh)
 step_f32 = _make_lane_step(np.float32, sigmoid_f32, tanh_f32)
 block_f64 = _make_block(np.float64, step_f64)
 block_f32 = _make_block(np.float32, step_f32)

@@ -611,7 +611,8 @@ def cmd_sweep(args) -> int:
     X = binary_strings(args.length)
     target = parity_target(X)
     table = grid(base=cell, **axes)
-    result = sweep(table, X, target=target, backend=args.backend, progress=args.progress,
+    result = sweep(table, X, target=target, record=None, backend=args.backend,
+                   progress=args.progress,
                    **_semantics_kwargs(args))
     acc = result.to_grid("accuracy")
     sem = result.semantics
