@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Mapping
 
 import numpy as np
 
+from ._validate import finite_scalar
+
 #: The twelve parameters, in the order used by every array in the package.
 PARAM_NAMES = ("W_fh", "W_fx", "b_f", "W_ih", "W_ix", "b_i",
                "W_oh", "W_ox", "b_o", "W_ch", "W_cx", "b_c")
-
-
-def _check_finite_real(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +58,7 @@ class ScalarLSTM:
 
     def __post_init__(self):
         for name in PARAM_NAMES:
-            object.__setattr__(self, name, _check_finite_real(name, getattr(self, name)))
+            object.__setattr__(self, name, finite_scalar(getattr(self, name), name))
 
     def to_array(self) -> np.ndarray:
         """The parameters as a float64 array of shape (12,), in PARAM_NAMES order."""

@@ -163,15 +163,7 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     x = real_array(x, "x", 1)
     h0 = initial_state(h0, "h0", 1)[0]
     c0 = initial_state(c0, "c0", 1)[0]
-    kernels = _kernels.make_sequence_kernels(*sem.kernel_key())
-    p = cell.to_array()
-    h, c = np.empty_like(x), np.empty_like(x)
-    if not trace:
-        kernels[0](p, x, h0, c0, sem.threshold, h, c)
-        return Trajectory(h, c, sem)
-    extra = _trace_arrays(x.shape)
-    kernels[1](p, x, h0, c0, sem.threshold, sem.inclusive, h, c, *extra)
-    return Trajectory(h, c, sem, *extra)
+    return _launch(sem, cell, x, h0, c0, trace, batch=False)
 
 
 def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
@@ -207,12 +199,19 @@ def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
     X = real_array(X, "X", 2)
     h0 = initial_state(h0, "h0", X.shape[0])
     c0 = initial_state(c0, "c0", X.shape[0])
-    kernels = _kernels.make_sequence_kernels(*sem.kernel_key())
+    return _launch(sem, cell, X, h0, c0, trace, batch=True)
+
+
+def _launch(sem, cell, x, h0, c0, trace, batch):
+    """Allocate the outputs and call the kernel for validated arguments."""
+    run_plain, run_traced, batch_plain, batch_traced = _kernels.make_sequence_kernels(
+        *sem.kernel_key())
     p = cell.to_array()
-    h, c = np.empty_like(X), np.empty_like(X)
+    h, c = np.empty_like(x), np.empty_like(x)
     if not trace:
-        kernels[2](p, X, h0, c0, sem.threshold, h, c)
+        (batch_plain if batch else run_plain)(p, x, h0, c0, sem.threshold, h, c)
         return Trajectory(h, c, sem)
-    extra = _trace_arrays(X.shape)
-    kernels[3](p, X, h0, c0, sem.threshold, sem.inclusive, h, c, *extra)
+    extra = _trace_arrays(x.shape)
+    (batch_traced if batch else run_traced)(p, x, h0, c0, sem.threshold, sem.inclusive,
+                                            h, c, *extra)
     return Trajectory(h, c, sem, *extra)
