@@ -7,23 +7,28 @@ import math
 import numpy as np
 
 
-def real_array(value, name, ndim):
-    """``value`` as a C-contiguous float64 array of ``ndim`` dims, all finite.
+def real_array(value, name, ndim, *, finite=True):
+    """``value`` as a C-contiguous float64 array of ``ndim`` dims (an int or a tuple of them).
 
     Integers and booleans are accepted (0/1 inputs are common); complex
-    numbers, strings and objects are not.  Nothing is down-cast.
+    numbers, strings and objects are not.  Nothing is down-cast.  With
+    ``finite=False`` NaN and inf pass (a caller that checks values against
+    an alphabet rejects them itself); the array is not copied when it is
+    already C-contiguous float64.
     """
+    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        shape = "(T,)" if ndim == 1 else "(B, T)" if ndim == 2 else f"{ndim} dimensions"
+    if arr.ndim not in ndims:
+        shape = " or ".join("(T,)" if d == 1 else "(B, T)" if d == 2 else f"{d} dimensions"
+                            for d in ndims)
         raise ValueError(f"{name} must have shape {shape}, got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
+    if finite and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(bad.tolist())}")
     return arr

@@ -38,7 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import _kernels, _machine_kernels
-from ._validate import initial_state
+from ._validate import initial_state, real_array
 from .params import as_cell
 from .run import Trajectory
 from .semantics import Semantics, round_half_to_zero
@@ -103,16 +103,7 @@ def _input_array(x, name, ndims):
     Values are converted exactly as ``run`` converts them; values outside
     the alphabet (NaN and inf included) are reported by the caller.
     """
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if arr.ndim not in ndims:
-        shapes = " or ".join("(T,)" if d == 1 else "(B, T)" for d in ndims)
-        raise ValueError(f"{name} must have shape {shapes}, got shape {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return real_array(x, name, ndims, finite=False)
 
 
 def _semantics_words(sem):
