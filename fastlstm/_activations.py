@@ -4,28 +4,32 @@ Why not ``math.exp``/``math.tanh``?  In a scalar recurrence the step time is
 the latency of its dependency chain, and a libm call is an opaque, long
 chain that LLVM can neither inline, interleave with the other gates nor
 vectorise across independent cells.  These versions are short polynomials
-LLVM sees through.  Accuracy (measured in tests/test_activations.py against
-mpmath): exp and tanh within 2 ulp over the whole float64 range, sigmoid
-within 2.5 ulp (measured max 2.26, near z = -3, where e/(1+e) lies just below
-a power of two and the rounding of 1 + e shows; correcting for it costs
-about 1.3 ns a step and was left out).
+LLVM sees through, and they use no lookup table: a table lookup is a
+*gather* in SIMD code, and LLVM's cost model for AVX2 CPUs (Intel up to
+Skylake, AMD Zen 3) declines to vectorise a loop with gathers, which left
+the float64 sweep kernel scalar there.  Every kernel (``run``, ``run_batch``,
+``sweep``) calls these same functions, so all give the same bits.
 
-* ``exp_``: table-driven.  x = (128 m + j) ln2/128 + r, |r| <= ln2/256;
-  exp(x) = 2**m * T_j * (1 + p), T_j = 2**(j/128) from a 128-entry table
-  (with its rounding error folded into p), p = expm1(r) by a degree-5 Taylor
-  polynomial (truncation < 1e-18 relative) in Estrin form.  The short
-  polynomial is what makes it fast: the dependency chain is about half that
-  of a plain degree-13 polynomial on |r| <= ln2/2.  The result is scaled by
-  2**m in two exact steps so that subnormal results and overflow to inf come
-  out right.  Measured: within 1.05 ulp.
-* ``_exp_neg``: exp(-a), a >= 0, for sigmoid and tanh: the result is <= 1, so
-  the scaling by 2**m is applied to T_j while the polynomial is evaluated,
-  off the critical path.
+Accuracy (measured in tests/test_activations.py against mpmath, correctly
+rounded): exp within 1.1 ulp, tanh within 1.2 ulp (tested bound 2), sigmoid
+within 2.2 ulp (tested bound 2.5; worst near z = -3, where e/(1+e) lies just
+below a power of two and the rounding of 1 + e shows).
+
+* ``exp_``: x = k ln2 + r, |r| <= ln2/2, exp(x) = 2**k (1 + p), p = expm1(r)
+  by r + r**2 Q(r), Q a degree-10 Chebyshev fit (error < 2e-19 relative),
+  evaluated by Estrin's scheme (three levels of squaring: p is ready four
+  multiply-adds after r).  The scaling by 2**k is done in two exact steps so
+  that subnormal results and overflow to inf come out right.
+* ``_exp_neg``: exp(-a), a >= 0, for sigmoid and tanh.
 * ``sigmoid``: e = exp(-|z|) never overflows; sigmoid = 1/(1+e) or e/(1+e).
 * ``tanh``: |x| < 0.625: x * P(x^2), P a Chebyshev fit (error 1e-17);
   otherwise 1 - 2e/(1 + e), e = exp(-2|x|) <= 0.287, where the result is
   >= 0.55 and the subtraction loses nothing; for |x| > 19.1, e < 2.6e-17 and
   the result rounds to exactly 1.
+
+History: a 128-entry table exp (degree-5 polynomial) made one sequence ~20%
+faster on a scalar recurrence, but its gathers cost float64 sweeps a third
+of their speed on AVX-512 and all of their vectorisation on AVX2.
 """
 
 from __future__ import annotations
@@ -43,35 +47,15 @@ from ._config import INLINE_JIT
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
 _ROUND_BITS = 0x4338000000000000  # the bits of _ROUND
 _EXP_CLAMP = 1000.0  # beyond this exp is 0 or inf anyway; keeps 2**(m/2) normal
-
-# exp(x) = 2**m * 2**(j/N) * exp(r): x = k ln2/N + r with k = N m + j, |r| <= ln2/(2N).
-_TN = 128
-_INV_L = _TN / 0.6931471805599453
-_L_FULL = 0.6931471805599453 / _TN  # ln2/N rounded; one fma gives x - kf * it exactly
-_L_FULL_LO = 2.3190468138462996e-17 / _TN  # ln2/N - _L_FULL
-
-
-def _exp2_table(n):
-    """2**(j/n) rounded to float64, and the relative rounding error of each."""
-    import decimal
-
-    ctx = decimal.Context(prec=50)
-    ln2 = ctx.ln(decimal.Decimal(2))
-    hi, tail = [], []
-    for j in range(n):
-        exact = ctx.exp(ctx.divide(ctx.multiply(ln2, j), n))
-        h = float(exact)
-        hi.append(h)
-        tail.append(float(ctx.divide(ctx.subtract(exact, decimal.Decimal(h)), decimal.Decimal(h))))
-    return np.array(hi), np.array(tail)
-
-
-# Numba freezes module-level arrays into the compiled code as constants.  The
-# pairs (T_j, tail_j) are interleaved so that both come from one cache line:
-# in the vectorised sweep kernels each is a gather, and two gathers from one
-# array cost less than from two (measured: sweep 20% slower than without the
-# table, against 40% with two arrays).
-_T_PAIRS = np.stack(_exp2_table(_TN), axis=1).ravel()
+_LOG2E = 1.4426950408889634
+_LN2 = 0.6931471805599453  # ln 2 rounded; one fma gives x - k * it exactly
+_LN2_LO = 2.3190468138462996e-17  # ln 2 - _LN2
+# expm1(r) = r + r**2 * Q(r) on |r| <= ln2/2: Q a degree-10 Chebyshev fit of
+# (e**r - 1 - r) / r**2 (error < 2e-19 relative to e**r), by mpmath.chebyfit.
+_Q = (0.5, 0.1666666666666667, 0.04166666666666667, 0.008333333333326141,
+      0.0013888888888883752, 0.00019841269874800493, 2.4801587325533363e-05,
+      2.7557255425746435e-06, 2.7557273661348637e-07, 2.510520637395701e-08,
+      2.0914679376583935e-09)
 
 
 @intrinsic
@@ -117,59 +101,51 @@ def _pow2(k):
 
 
 @numba.njit(**INLINE_JIT)
-def _exp_parts(a, s):
-    """(T, p, m) with exp(x) = T (1 + p) 2**m, for |x| <= _EXP_CLAMP.
+def _exp_reduced(x):
+    """(p, k) with e**x = (1 + p) 2**k, for |x| <= _EXP_CLAMP.
 
-    T = 2**(j/128) from the table, p = expm1(r + tail_j) by its degree-5
-    Taylor polynomial (truncation < 1e-18 relative for |r| <= ln2/256), where
-    tail_j, the relative rounding error of T, makes T (1 + p) exact to ~1e-19.
-    r = x - kf ln2/128 in two parts: one fma with ln2/128 rounded (exact but
-    for the rounding of r), and the small rest kf * _L_FULL_LO, which is added
-    with the tail to the linear term only (the higher terms use r without it:
-    an error of about r * kf * 1.8e-19, a fraction of an ulp even at
-    |x| = 700).  The polynomial is evaluated by Estrin's scheme; the
-    corrections are added in parallel with r**2, so they cost no latency.
-    ``_fma`` makes the reduction exact on every target (LLVM's ``contract``
-    only allows fusing, and an unfused kf * ln2/128 loses hundreds of ulp at
-    large |x|).
+    x = k ln2 + r, |r| <= ln2/2, r by two fmas: one with ln2 rounded (exact
+    but for the rounding of r), one with the rest _LN2_LO (k _LN2_LO reaches
+    3e-14, too much to leave out of r**2 Q(r)).  p = expm1(r) = r + r**2 Q(r),
+    Q as in the module docstring.  ``_fma`` makes the reduction exact on
+    every target (LLVM's ``contract`` only allows fusing).
     """
-    x = a * s  # exact: s is 1, -1 or -2
-    z = a * (s * _INV_L) + _ROUND
+    z = x * _LOG2E + _ROUND
     kf = z - _ROUND
     k = _float_to_bits(z) - _ROUND_BITS  # = kf as an integer, without a conversion
-    r = _fma(kf, -_L_FULL, x)  # exact but for one rounding of r
-    j = numba.uint64(k & (_TN - 1))
-    rt = r + (_T_PAIRS[2 * j + 1] - kf * _L_FULL_LO)
+    r = _fma(kf, -_LN2_LO, _fma(kf, -_LN2, x))
     r2 = r * r
-    c2 = 0.5 + r * 0.16666666666666666
-    c4 = 0.041666666666666664 + r * 0.008333333333333333
-    p = rt + r2 * (c2 + r2 * c4)
-    return _T_PAIRS[2 * j], p, k >> 7
+    r4 = r2 * r2
+    # expm1(r) = r + r**2 Q(r) as r (1 + r Q0') + r**4 (...) + r**8 (...):
+    # three levels of squaring, so p is ready four multiply-adds after r.
+    a = r + r2 * (_Q[0] + r * _Q[1])
+    b = (_Q[2] + r * _Q[3]) + r2 * (_Q[4] + r * _Q[5])
+    c = ((_Q[6] + r * _Q[7]) + r2 * (_Q[8] + r * _Q[9])) + r4 * _Q[10]
+    return (a + r4 * b) + (r4 * r4) * c, k
 
 
 @numba.njit(**INLINE_JIT)
 def exp_(x):
-    """e**x for finite x, to within 1.1 ulp (measured max 1.05, at |x| ~ 700)."""
-    x = min(max(x, -_EXP_CLAMP), _EXP_CLAMP)
-    t, p, m = _exp_parts(x, 1.0)
-    half = m >> 1
-    # two exact steps of scaling, so that subnormal results and overflow to
-    # inf come out right
-    return (t + t * p) * _pow2(half) * _pow2(m - half)
+    """e**x for finite x, to within 1.1 ulp."""
+    p, k = _exp_reduced(min(max(x, -_EXP_CLAMP), _EXP_CLAMP))
+    half = k >> 1
+    # two scalings, the first exact, so that subnormal results and overflow
+    # to inf come out right
+    scale = _pow2(half)
+    return _fma(scale, p, scale) * _pow2(k - half)
 
 
 @numba.njit(**INLINE_JIT)
 def _exp_neg(a, s):
-    """e**-a for a >= 0 (the case of sigmoid and tanh), to within 1 ulp.
+    """e**(-s a) for a >= 0, s > 0 (the case of sigmoid and tanh).
 
-    The result is <= 1, so the scaling 2**m can be applied to the table entry
-    (exactly, or with one rounding into the subnormals) while the polynomial
-    is evaluated, instead of after it.
+    The same two scalings as ``exp_``: one scale 2**k = 2**-1075 would round
+    to 0 where e**x still rounds to 2**-1074.
     """
-    t, p, m = _exp_parts(min(a, _EXP_CLAMP / s), -s)
-    half = m >> 1
-    ts = t * _pow2(half) * _pow2(m - half)
-    return ts + ts * p
+    p, k = _exp_reduced(-s * min(a, _EXP_CLAMP / s))
+    half = k >> 1
+    scale = _pow2(half)
+    return _fma(scale, p, scale) * _pow2(k - half)
 
 
 @numba.njit(**INLINE_JIT)
@@ -216,8 +192,7 @@ def tanh(x):
 # The sweep kernels vectorise across independent cells (SIMD lanes = cells);
 # in float64 they call ``sigmoid``/``tanh`` above, so a sweep gives the numbers
 # ``run`` gives.  The ``*_f32`` functions below are the float32 counterparts:
-# shorter polynomials and no table (a table lookup is a gather in SIMD code),
-# all constants float32 so that nothing is promoted to float64; within a few
+# shorter polynomials, all constants float32 so that nothing is promoted to float64; within a few
 # float32 ulp (tests/test_sweep_kernels.py).
 
 
