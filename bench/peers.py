@@ -2,7 +2,7 @@
 
 Every peer here does the work ``fastlstm.run`` / ``fastlstm.run_batch`` do:
 the full trajectory of h (and c where the peer can give it) for a cell given
-as 12 numbers in ``PARAM_NAMES`` order, under the semantics of DESIGN.md
+as 12 numbers in ``PARAM_NAMES`` order, under the semantics of docs/semantics.md
 (``activation``, ``threshold``, ``inclusive``, ``round_feedback``).
 
 Each ``build_*`` function does all the setup (converting inputs, building

@@ -46,7 +46,7 @@ BATCH = {
 #: but a whole batch per time step, so it does the full batch.
 SEQUENCE_MAX_STEPS = {"python": 10**5, "torch nn.LSTM": 10**5}
 BATCH_MAX_STEPS = {"python": 10**5}
-#: Speed-ups over a peer that fastlstm aims for (DESIGN.md), reported, never asserted.
+#: Speed-ups over a peer that fastlstm aims for (docs/bench.md), reported, never asserted.
 TARGETS = {"jax jit(scan)": 1.5, "torch nn.LSTM": 100.0}
 
 SEQUENCE_CASES = [pytest.param(label, 10**6, id=f"{label}, T=1e6") for label in CASES]

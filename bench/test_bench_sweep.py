@@ -78,7 +78,7 @@ def _final_fastlstm(P, x, dtype="float64"):
 
 
 def _jax_step(jax, w, h, c, xt):
-    """One exact step in JAX (the gates in DESIGN.md's order of operations)."""
+    """One exact step in JAX (the gates in the order of docs/semantics.md)."""
     f = jax.nn.sigmoid(w[0] * h + (w[1] * xt + w[2]))
     i = jax.nn.sigmoid(w[3] * h + (w[4] * xt + w[5]))
     o = jax.nn.sigmoid(w[6] * h + (w[7] * xt + w[8]))
@@ -161,7 +161,7 @@ SWEEP = {
 #: cell-steps timed per call, where less than the whole workload (NumPy on 10^5
 #: sets is its best case: the arrays stay in cache; "numpy" does the same work)
 SWEEP_MAX_STEPS = {"numpy, first 1e5 sets": 10**7, "torch": 10**7}
-#: DESIGN.md's targets: fastlstm's speed-up over the peer (reported, never asserted)
+#: The targets of docs/bench.md: fastlstm's speed-up over the peer (reported, never asserted)
 SWEEP_TARGETS = {"jax jit(vmap(scan))": 1.5, "numpy": 5.0}
 #: float32 results are compared with float64 ones to this absolute tolerance
 ATOL = {"fastlstm float32": 1e-4}

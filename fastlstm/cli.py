@@ -264,7 +264,7 @@ def _add_cell_options(p):
 
 
 def _add_semantics_options(p, activation=True, round_feedback=True, group=None):
-    g = group or p.add_argument_group("semantics (DESIGN.md)")
+    g = group or p.add_argument_group("semantics (docs/semantics.md)")
     if activation:
         g.add_argument("--activation", choices=("exact", "saturated"), default="exact",
                        help="exact sigmoid/tanh, or the saturated rule (default: exact)")
@@ -356,9 +356,9 @@ examples:
     _add_semantics_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--compare", action="store_true",
-                   help="run every semantics row of DESIGN.md's table side by side; flags steps "
-                        "with a pre-activation in the band or exactly on its boundary, and "
-                        "steps where the rounded answers disagree")
+                   help="run every row of the semantics table (docs/semantics.md) side by side; "
+                        "flags steps with a pre-activation in the band or exactly on its "
+                        "boundary, and steps where the rounded answers disagree")
     g.add_argument("--format", choices=("table", "json", "csv", "latex", "markdown"),
                    default="table", help="output format (default: table)")
     g.add_argument("--digits", type=_positive_int, default=3, metavar="N",
@@ -380,7 +380,8 @@ examples:
   fastlstm equations --saturated --step-map 1
   fastlstm equations --params W_ch=-2,b_c=0.5 --saturated --threshold 3 --open-boundary
 """, cmd_equations)
-    g = p.add_argument_group("semantics (DESIGN.md; numbers are taken exactly: 0.1 is 1/10)")
+    g = p.add_argument_group("semantics (docs/semantics.md; numbers are taken exactly: 0.1 is "
+                               "1/10)")
     g.add_argument("--saturated", action="store_true",
                    help="also print the piecewise form of the saturated rule, and use it for "
                         "--step-map")
@@ -401,7 +402,7 @@ examples:
 examples:
   fastlstm sweep --axis W_ch=-150:-50:21 --target parity --length 6
   fastlstm sweep --axis W_ch=-150:-50:41 --axis W_cx=0:100:41 --target parity \\
-                 --out sweep.npz --plot regime-map.png
+                 --out sweep.npz --plot regime_map.png
 """, cmd_sweep)
     _add_semantics_options(p)
     p.add_argument("--axis", metavar="NAME=LO:HI:N", action="append", required=True,
@@ -463,8 +464,8 @@ def cmd_run(args) -> int:
                                        ("--open-boundary", args.open_boundary),
                                        ("--round-feedback", args.round_feedback)) if on]
         if given:
-            raise ValueError(f"--compare runs every semantics of DESIGN.md's table; "
-                             f"drop {' and '.join(given)}")
+            raise ValueError("--compare runs every row of the semantics table "
+                             f"(docs/semantics.md); drop {' and '.join(given)}")
         cmp = report.compare(cell, x, threshold=args.threshold, h0=args.h0, c0=args.c0)
         text = cmp.to_table(args.format, digits=args.digits, extra=extra)
         if args.format == "table":

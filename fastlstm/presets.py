@@ -1,4 +1,4 @@
-"""Named cells.  ``parity`` is the worked example of DESIGN.md."""
+"""Named cells.  ``parity`` is the cell of the worked example (docs/semantics.md)."""
 
 from __future__ import annotations
 

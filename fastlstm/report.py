@@ -2,7 +2,7 @@
 
 Used by the command line (``fastlstm run``) and by the library
 (``Trajectory.to_table``, ``Trajectory._repr_latex_``).  ``compare`` runs the
-semantics rows of DESIGN.md's table side by side and finds the steps where
+rows of the semantics table (docs/semantics.md) side by side and finds the steps where
 they disagree and the steps where a pre-activation is inside the unsaturated
 band or exactly on its boundary.
 
@@ -527,7 +527,7 @@ class Comparison:
 
 
 def compare(cell, x, *, rows=None, threshold=1.0, h0=0.0, c0=0.0) -> Comparison:
-    """Run one sequence under every semantics row of DESIGN.md's table.
+    """Run one sequence under every row of the semantics table (docs/semantics.md).
 
     Parameters
     ----------
@@ -597,7 +597,7 @@ def format_comparison(cmp, format="table", *, digits=3, extra=None) -> str:
         ``"table"`` shows h, rounded h and marks per semantics (``~`` a
         pre-activation in the band, ``=`` one exactly on the boundary, ``*``
         rounded h differs from the first row), then each row's rounded
-        answer (DESIGN.md's table) and the flagged steps.  ``"json"`` has
+        answer (the semantics table's rounded column) and the flagged steps.  ``"json"`` has
         ``x``, ``disagreements`` and ``runs`` (name, then
         ``trajectory_dict``); ``"csv"`` is long, one line per semantics and
         step.
@@ -649,7 +649,7 @@ def _comparison_text(cmp, cols, digits):
     for c in cols:
         if c.group:
             c.group = _short(c.group)
-    lines = [f"the semantics of DESIGN.md's table side by side (threshold {theta})",
+    lines = [f"the semantics table (docs/semantics.md) side by side (threshold {theta})",
              "",
              _render_text(cols, digits),
              "",

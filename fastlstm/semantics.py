@@ -1,4 +1,4 @@
-"""The one definition of what a step computes (see DESIGN.md, "Semantics").
+"""The one definition of what a step computes (explained in docs/semantics.md).
 
 ``Semantics`` bundles the options every engine and every public function
 takes (``activation``, ``threshold``, ``inclusive``, ``round_feedback``) and
@@ -19,7 +19,7 @@ GATE_NAMES = ("f", "i", "o", "g")
 #: Pre-activation columns of a trace: the arguments of the four gate
 #: nonlinearities, then c_t, the argument of tanh(c_t).
 PREACTIVATION_NAMES = ("f", "i", "o", "g", "c")
-#: The semantics rows of DESIGN.md's table, in order.
+#: The rows of the semantics table (docs/semantics.md), in order.
 TABLE_ROWS = {
     "exact": dict(activation="exact"),
     "saturated closed, raw feedback": dict(activation="saturated", inclusive=True),

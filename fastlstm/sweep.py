@@ -330,8 +330,9 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         Initial state, shared or one per sequence.
     chunk_size : int, optional
         Parameter sets per chunk (rounded up to a multiple of 64).  Default:
-        about 2**26 cell-steps per chunk (and at least 4 chunks per Dask
-        worker).
+        about 2**24 cell-steps per chunk (``CHUNK_STEPS``, a step that
+        sequences share counted once), and at least 4 chunks per Dask
+        worker.
     max_bytes : int, optional
         Memory the outputs may take; default 3/4 of the available memory.
     share_prefixes : bool

@@ -93,7 +93,8 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
     The worked example's answer holds under exact semantics, but not under the
     literal saturated rule with raw feedback: after 1 0 0 the raw h = 0.5 fed
     back puts the candidate gate of the next 1 exactly at 0 (as at t = 3 of
-    DESIGN.md's 1 1 0 1 1), a shorter case in alphabet order:
+    1 1 0 1 1 in the semantics table, docs/semantics.md), a shorter case in
+    alphabet order:
 
     >>> import fastlstm as fl
     >>> def odd_run(prefix):

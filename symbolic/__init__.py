@@ -3,7 +3,8 @@
 Derives the scalar LSTM's update equations, substitutes parameters, turns them
 into the thresholded-regime piecewise form, evaluates trajectories exactly / at
 high precision with proved regime decisions, and prints all of it as LaTeX.
-The semantics are those of DESIGN.md; this package never imports ``fastlstm``.
+The semantics are those of docs/semantics.md; this package never imports
+``fastlstm``.
 
 Examples
 --------

@@ -128,7 +128,7 @@ def simulate(params, xs, digits=50, **semantics):
         Significant digits of each reported irrational value.
     **semantics
         ``activation``, ``threshold``, ``inclusive``, ``round_feedback``,
-        ``h0``, ``c0`` as in DESIGN.md.
+        ``h0``, ``c0`` as defined in docs/semantics.md.
 
     Returns
     -------

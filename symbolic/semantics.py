@@ -1,4 +1,4 @@
-"""The semantics keywords of DESIGN.md, validated once and held exactly.
+"""The semantics keywords (docs/semantics.md), validated once and held exactly.
 
 Every public function takes the same keywords (``activation``, ``threshold``,
 ``inclusive``, ``round_feedback``, ``h0``, ``c0``); this module checks them and

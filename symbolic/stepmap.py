@@ -37,7 +37,7 @@ def step_map(params=None, x=x_t, **semantics):
     x : number or sympy expression
         The input ``x_t`` of this step (default: the symbol).
     **semantics
-        As in DESIGN.md.  ``round_feedback`` rounds ``h``; ``h0``/``c0`` are
+        As in docs/semantics.md.  ``round_feedback`` rounds ``h``; ``h0``/``c0`` are
         accepted (and validated) so one semantics dict fits every function, but
         a single step does not depend on them.
 

@@ -1,7 +1,7 @@
-"""Plain-Python oracle for the semantics of ``../shared/DESIGN.md``.
+"""Plain-Python oracle for the semantics of ``docs/semantics.md``.
 
 Nothing here is compiled, vectorised or clever: one step is written exactly as
-DESIGN.md states it, with ``math.exp`` and ``math.tanh``.  The fast kernels are
+docs/semantics.md states it, with ``math.exp`` and ``math.tanh``.  The fast kernels are
 checked against these functions (same signatures as the public ones), so keep
 this file boring.
 """

@@ -1,7 +1,7 @@
 """Extraction, minimisation, the compiled runner, regexes, pictures and descriptions.
 
-Expected machines are derived by hand in the comments (DESIGN.md's saturated
-rule makes every gate 0, 1/2, 1, -1 or 0 exactly), or from the plain oracle
+Expected machines are derived by hand in the comments (the saturated rule
+of docs/semantics.md makes every gate 0, 1/2, 1, -1 or 0 exactly), or from the plain oracle
 tests/naive.py; none is copied from the code's output.
 """
 
@@ -101,7 +101,8 @@ def test_parity_minimal_machine_has_three_states(semantics):
 
 def test_parity_literal_saturated_rule_is_not_parity():
     # Closed boundary, raw feedback: after 1 1 0 the raw h = 1/2 puts the next
-    # candidate pre-activation at exactly 0 (DESIGN.md), so the machine differs.
+    # candidate pre-activation at exactly 0 (the worked example, docs/semantics.md), so the
+    # machine differs.
     m = fl.extract_automaton(fl.presets.parity(), activation="saturated").minimize()
     assert len(m) > 3
     assert m.run([1, 1, 0, 1, 1]).tolist() == [1, -1, 0, 0, 1]
@@ -242,7 +243,7 @@ def test_trajectory_is_bit_identical_to_run(cell, semantics, start):
 
 
 def test_trajectory_keeps_sign_of_zero():
-    # After "1 0": h = round(-1/2) = -0.0 (DESIGN.md: the key writes -0).
+    # After "1 0": h = round(-1/2) = -0.0 (docs/semantics.md: the key writes -0).
     cell = fl.presets.parity()
     tr = fl.extract_automaton(cell, **SAT_RF).trajectory([0, 0, 1, 1, 1, 0, 1, 0])
     assert np.signbit(tr.h).tolist() == [False, False, False, True, False, True, False, True]

@@ -229,7 +229,7 @@ def test_explain(capsys, flags, kw):
     out = ok(capsys, "explain", *flags)
     machine = fl.extract_automaton(PARITY, **kw).minimize()
     assert out == "cell: preset parity\n" + machine.describe() + "\n"
-    # The sentence DESIGN.md states, proved on the machine.
+    # What the worked example says h_t carries (docs/semantics.md), proved on the machine.
     assert "whether the run of 1s ending at t has odd length" in out
     for v in (1, 0, -1):
         assert f"v = {v}: {machine.regex(v)}" in out
@@ -502,7 +502,8 @@ def test_documented_python_examples_run():
 
 def _update_docs():
     """Rewrite the output under every ``$ fastlstm ...`` line of docs/cli.md, running it in a
-    scratch folder; pictures it draws are copied next to docs/cli.md."""
+    scratch folder.  Files the commands save stay there: the one picture in docs/,
+    docs/regime_map.png, is drawn by docs/regime_map.py."""
     import contextlib
     import tempfile
 
@@ -520,9 +521,10 @@ def _update_docs():
 
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
-        doc.write_text(re.sub(r"```console\n(.*?)```", fill, doc.read_text(), flags=re.S))
-        for picture in pathlib.Path(scratch).glob("*.png"):
-            shutil.copy(picture, doc.parent / picture.name)
+        try:
+            doc.write_text(re.sub(r"```console\n(.*?)```", fill, doc.read_text(), flags=re.S))
+        finally:
+            os.chdir(ROOT)
 
 
 if __name__ == "__main__":

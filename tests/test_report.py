@@ -100,7 +100,8 @@ def test_regime_marks_follow_the_trace():
             expected = ("=" if tr.boundary_hits[t, k]
                         else {1: "+", -1: "-", 0: "~"}[int(tr.regimes[t, k])])
             assert marks[t][k] == expected
-    # DESIGN.md: at t=3 of the literal rule the candidate pre-activation is 0, in the band.
+    # The worked example: at t=3 of the literal rule the candidate pre-activation is 0,
+    # in the band (docs/semantics.md).
     assert marks[3][fl.PREACTIVATION_NAMES.index("g")] == "~"
 
 
@@ -218,7 +219,7 @@ def test_compare_runs_every_table_row():
     for name, kw in fl.TABLE_ROWS.items():
         tr = fl.run(PARITY, X, **kw)
         assert cmp.runs[name].h.tolist() == tr.h.tolist()
-    # DESIGN.md: the literal rule answers 0 1 at t=3, 4; the others 1 -1.
+    # The semantics table: the literal rule answers 0 1 at t=3, 4; the others 1 -1.
     assert cmp.disagreements.tolist() == [3, 4]
     assert cmp.differs(LITERAL).tolist() == [3, 4]
     assert cmp.runs[LITERAL].rounded[3:].tolist() == [0, 1]

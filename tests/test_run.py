@@ -17,15 +17,15 @@ ALL_SEMANTICS = [
     for a in ("exact", "saturated") for inc in (True, False) for rf in (False, True)
 ]
 
-# --- the worked example (DESIGN.md) -----------------------------------------
+# --- the worked example (docs/semantics.md) ---------------------------------
 
-# The exercise's answer key, and the raw values of DESIGN.md's semantics table.
+# The exercise's answer key, and the h values of the semantics table (docs/semantics.md).
 KEY = {
     (0, 0, 1, 1, 1, 0): [0, 0, 1, -1, 1, 0],
     (1, 1, 0, 1, 1): [1, -1, 0, 1, -1],
 }
 EXACT = [0.762, -0.762, 0.381, 0.762, -0.762]
-TABLE = {  # semantics row -> (raw h for 1 1 0 1 1 as DESIGN.md prints it, rounded)
+TABLE = {  # semantics row -> (h for 1 1 0 1 1 as the table prints it, rounded)
     "exact": (EXACT, [1, -1, 0, 1, -1]),
     "saturated closed, raw feedback": ([1, -1, 0.5, 0, 1], [1, -1, 0, 0, 1]),
     "saturated closed, rounded feedback": ([1, -1, 0, 1, -1], [1, -1, 0, 1, -1]),
@@ -37,7 +37,7 @@ TABLE = {  # semantics row -> (raw h for 1 1 0 1 1 as DESIGN.md prints it, round
 def test_semantics_table_second_input(row):
     raw, rounded = TABLE[row]
     tr = fl.run(PARITY, [1, 1, 0, 1, 1], trace=True, **fl.TABLE_ROWS[row])
-    # DESIGN.md prints the reported h with three decimals; the saturated
+    # The table prints the reported h with three decimals; the saturated
     # closed rows are exact dyadic values.
     np.testing.assert_allclose(tr.h, raw, rtol=0, atol=5e-4)
     if "saturated closed" in row:

@@ -1,4 +1,4 @@
-"""Semantics validation and round_half_to_zero (by hand, from DESIGN.md)."""
+"""Semantics validation and round_half_to_zero (by hand, from docs/semantics.md)."""
 
 import math
 

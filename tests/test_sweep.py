@@ -40,7 +40,7 @@ def table(n, seed, scale=5.0):
 
 # --- the worked example ------------------------------------------------------
 
-ROUNDED_11011 = {  # DESIGN.md's semantics table, rounded column
+ROUNDED_11011 = {  # the semantics table (docs/semantics.md), rounded column
     "exact": [1, -1, 0, 1, -1],
     "saturated closed, raw feedback": [1, -1, 0, 0, 1],
     "saturated closed, rounded feedback": [1, -1, 0, 1, -1],
@@ -251,7 +251,7 @@ def test_record_none_gives_only_the_score():
 
 
 def test_peak_memory_of_a_final_sweep_is_small_next_to_the_table():
-    # DESIGN target: a record="final" sweep takes at most ~2x its table.  The
+    # Goal: a record="final" sweep takes at most ~2x its table.  The
     # outputs are 16 + 8 bytes per set next to the table's 96, and nothing is
     # copied or transposed (tracemalloc sees every NumPy allocation).
     P = table(20_000, seed=1).values

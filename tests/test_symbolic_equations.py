@@ -12,7 +12,7 @@ from symbolic.functions import sigmoid, tanh
 PARITY = dict(W_fh=0, W_fx=0, b_f=-100, W_ih=0, W_ix=100, b_i=100,
               W_oh=0, W_ox=100, b_o=0, W_ch=-100, W_cx=50, b_c=0)
 
-# Written out by hand from DESIGN.md's equations in the printed notation: weights
+# Written out by hand from the equations of docs/semantics.md in the printed notation: weights
 # W_{gate,source}, biases b_{gate}, state h_{t-1}, c_{t-1}, input x_t; sigmoid as
 # \sigma, SymPy's \left/\right function style, the state last in a product.
 FIVE_EQUATIONS = "\n".join([

@@ -13,7 +13,8 @@ from symbolic.functions import sigmoid
 
 from .test_symbolic_equations import PARITY
 
-# DESIGN.md's saturated, closed-boundary row for 1 1 0 1 1, worked by hand:
+# The semantics table's saturated, closed-boundary row for 1 1 0 1 1 (docs/semantics.md),
+# worked by hand:
 # t=0: z = (-100, 200, 100, 50) -> f i o g = 0 1 1 1; c = 1 on the boundary (+*)
 # t=1: h=1, z_g = -50 -> g = -1, c = -1 (-*); t=2: x=0, z_o = 0 -> o = 1/2 (band),
 # g = 1, c = 1 (+*), h = 1/2 rounds to 0; t=3: h = 1/2, z_g = 0 -> g = 0, c = 0;

@@ -1,4 +1,4 @@
-"""symbolic.simulate: DESIGN.md's table, exactness, proved decisions.
+"""symbolic.simulate: the semantics table (docs/semantics.md), exactness, proved decisions.
 
 Agreement with the float64 engines (the compiled core and tests/naive.py) is in
 test_agreement.py.
@@ -21,7 +21,7 @@ SECOND = [1, 1, 0, 1, 1]
 FIRST = [0, 0, 1, 1, 1, 0]
 TANH1 = sympy.tanh(1).evalf(60)
 
-# DESIGN.md's semantics table for the input 1 1 0 1 1: raw h (to 3 decimals there)
+# The semantics table of docs/semantics.md for the input 1 1 0 1 1: h (to 3 decimals there)
 # and rounded h.  The keyword sets are spelled out here: symbolic does not import fastlstm.
 TABLE = {
     "exact": (dict(), [0.762, -0.762, 0.381, 0.762, -0.762], [1, -1, 0, 1, -1]),

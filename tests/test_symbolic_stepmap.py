@@ -13,7 +13,7 @@ from .test_symbolic_equations import PARITY
 
 h, c = sym.h_prev, sym.c_prev
 
-# The parity cell reading x = 1 (DESIGN.md): f = sigmoid(-100) -> 0, i = sigmoid(200)
+# The parity cell reading x = 1 (docs/semantics.md): f = sigmoid(-100) -> 0, i = sigmoid(200)
 # -> 1, o = sigmoid(100) -> 1, and the candidate's pre-activation is 50 - 100 h.
 # It is >= 1 for h <= 49/100 and <= -1 for h >= 51/100, so c_t = +1, the band
 # tanh(50 - 100 h), -1; h_t = tanh_sat(c_t) is +-1 on the saturated pieces and

@@ -128,7 +128,7 @@ def test_binary_strings_are_all_strings_in_order():
 
 
 def test_parity_target_matches_the_definition_and_the_key():
-    # DESIGN.md's answer key
+    # the key of the exercise (docs/semantics.md)
     assert fl.parity_target([0, 0, 1, 1, 1, 0]).tolist() == [0, 0, 1, -1, 1, 0]
     assert fl.parity_target([1, 1, 0, 1, 1]).tolist() == [1, -1, 0, 1, -1]
     X = fl.binary_strings(9)
