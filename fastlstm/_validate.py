@@ -45,6 +45,20 @@ def finite_scalar(value, name):
     return value
 
 
+def integer(value, name, minimum=0, maximum=None):
+    """``value`` as a Python int in [minimum, maximum]; bools and floats are refused.
+
+    NumPy integers are accepted (``np.int64(3)`` is as good as ``3``).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if value < minimum or (maximum is not None and value > maximum):
+        wanted = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {wanted}, got {value}")
+    return value
+
+
 def initial_state(value, name, batch):
     """A scalar or (B,) initial state, as a finite float64 array of shape (B,)."""
     if np.ndim(value) == 0:

@@ -37,7 +37,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import _kernels, _machine_kernels
+from ._kernels import machine as _machine_kernels
+from ._kernels import sequence as _sequence_kernels
 from ._validate import initial_state, real_array
 from .params import as_cell
 from .run import Trajectory
@@ -1119,7 +1120,7 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
     if quantize is not None:
         h_start, c_start = np.round(h_start, quantize), np.round(c_start, quantize)
 
-    kernels = _kernels.make_sequence_kernels(*sem.kernel_key())
+    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
     p = cell.to_array()
     A = len(symbols)
     hs, cs = [float(h_start[0])], [float(c_start[0])]

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from . import _kernels
+from ._kernels import sequence as _sequence_kernels
 from ._validate import initial_state, real_array
 from .params import as_cell
 from .semantics import GATE_NAMES, PREACTIVATION_NAMES, Semantics, round_half_to_zero
@@ -204,7 +204,7 @@ def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
 
 def _launch(sem, cell, x, h0, c0, trace, batch):
     """Allocate the outputs and call the kernel for validated arguments."""
-    run_plain, run_traced, batch_plain, batch_traced = _kernels.make_sequence_kernels(
+    run_plain, run_traced, batch_plain, batch_traced = _sequence_kernels.make_sequence_kernels(
         *sem.kernel_key())
     p = cell.to_array()
     h, c = np.empty_like(x), np.empty_like(x)

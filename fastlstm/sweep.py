@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from . import _sweep_kernels
+from ._kernels import sweep as _sweep_kernels
 from ._sweep_plan import make_plan, plan_bytes
 from ._validate import initial_state, real_array
 from .semantics import Semantics

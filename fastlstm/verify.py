@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from . import _kernels
+from ._kernels import sequence as _sequence_kernels
 from ._validate import initial_state
 from .automaton import check_alphabet, expand_states
 from .params import as_cell
@@ -121,7 +121,7 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
                          f"of the last length; verify checks at most {MAX_LEVEL} per length")
     h = initial_state(h0, "h0", 1)
     c = initial_state(c0, "c0", 1)
-    kernels = _kernels.make_sequence_kernels(*sem.kernel_key())
+    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
     p = cell.to_array()
     checked = 0
     for length in range(1, int(max_len) + 1):

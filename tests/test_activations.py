@@ -5,7 +5,7 @@ import numba
 import numpy as np
 import pytest
 
-from fastlstm import _activations as act
+from fastlstm._kernels import activations as act
 
 mpmath.mp.dps = 40
 

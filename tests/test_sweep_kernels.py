@@ -12,8 +12,8 @@ import numba
 import numpy as np
 import pytest
 
-from fastlstm import _activations as act
-from fastlstm import _sweep_kernels as sk
+from fastlstm._kernels import activations as act
+from fastlstm._kernels import sweep as sk
 from fastlstm._config import JIT
 
 #: Test-only: inspecting machine code needs a function that is not cached.
@@ -87,7 +87,7 @@ def test_float32_special_values():
 
 _PROBE = r"""
 import re, numba
-from fastlstm import _sweep_kernels as sk
+from fastlstm._kernels import sweep as sk
 from fastlstm._config import JIT
 
 for name, step, ft, packed in (("float64", sk.step_f64, numba.float64, "pd"),

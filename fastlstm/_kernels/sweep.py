@@ -33,8 +33,8 @@ import functools
 import numba
 import numpy as np
 
-from ._activations import sigmoid, sigmoid_f32, tanh, tanh_f32
-from ._config import INLINE_JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, PARALLEL_JIT
+from .activations import sigmoid, sigmoid_f32, tanh, tanh_f32
 
 #: Cells per block: a multiple of the widest SIMD vector (16 float32 lanes).
 LANES = 64

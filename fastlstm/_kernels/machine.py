@@ -34,7 +34,7 @@ import functools
 import numba
 import numpy as np
 
-from ._config import INLINE_JIT, JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, JIT, PARALLEL_JIT
 
 #: Budget for the block tables (bytes): about an L1 data cache.
 TABLE_BYTES = 32 * 1024

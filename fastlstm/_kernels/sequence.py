@@ -18,8 +18,8 @@ import math
 import numba
 import numpy as np
 
-from ._activations import sigmoid, tanh
-from ._config import INLINE_JIT, JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, JIT, PARALLEL_JIT
+from .activations import sigmoid, tanh
 
 
 @numba.njit(**INLINE_JIT)

@@ -42,7 +42,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._config import INLINE_JIT
+from .._config import INLINE_JIT
 
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
 _ROUND_BITS = 0x4338000000000000  # the bits of _ROUND
