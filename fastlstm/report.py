@@ -105,23 +105,8 @@ def _inputs(tr, x):
 
 
 def describe_semantics(sem) -> str:
-    """One line naming a ``Semantics`` in words.
-
-    Examples
-    --------
-    >>> from fastlstm import Semantics
-    >>> describe_semantics(Semantics("saturated", inclusive=False))
-    'saturated, threshold 1, open boundary (|z| > 1 saturates), raw feedback'
-    >>> describe_semantics(Semantics(round_feedback=True))
-    'exact, rounded feedback'
-    """
-    feedback = "rounded feedback" if sem.round_feedback else "raw feedback"
-    if not sem.saturated:
-        return "exact" + (", rounded feedback" if sem.round_feedback else "")
-    theta = _theta(sem)
-    boundary = (f"closed boundary (|z| >= {theta} saturates)" if sem.inclusive
-                else f"open boundary (|z| > {theta} saturates)")
-    return f"saturated, threshold {theta}, {boundary}, {feedback}"
+    """One line naming a ``Semantics`` in words (``sem.describe()``)."""
+    return sem.describe()
 
 
 def _need_trace(tr, what):

@@ -83,6 +83,24 @@ class Semantics:
     def saturated(self) -> bool:
         return self.activation == "saturated"
 
+    def describe(self) -> str:
+        """The semantics in words: the one wording every report and machine uses.
+
+        Examples
+        --------
+        >>> Semantics("saturated", inclusive=False).describe()
+        'saturated, threshold 1, open boundary (|z| > 1 saturates), raw feedback'
+        >>> Semantics(round_feedback=True).describe()
+        'exact, rounded feedback'
+        """
+        if not self.saturated:
+            return "exact" + (", rounded feedback" if self.round_feedback else "")
+        theta = f"{self.threshold:.6g}"
+        boundary = (f"closed boundary (|z| >= {theta} saturates)" if self.inclusive
+                    else f"open boundary (|z| > {theta} saturates)")
+        feedback = "rounded feedback" if self.round_feedback else "raw feedback"
+        return f"saturated, threshold {theta}, {boundary}, {feedback}"
+
     def kernel_key(self) -> tuple:
         """The options compiled into a kernel (threshold stays a runtime value)."""
         # The boundary only changes the arithmetic of saturated steps.
