@@ -7,37 +7,41 @@ Examples
 [0, 0, 1, -1, 1, 0]
 """
 
+from importlib import metadata as _metadata
+
 from . import presets
 from .params import PARAM_NAMES, ScalarLSTM
 from .run import Trajectory, run, run_batch
 from .semantics import (ACTIVATIONS, GATE_NAMES, PREACTIVATION_NAMES, TABLE_ROWS,
                         Semantics, round_half_to_zero)
 
-# --- reports and side-by-side semantics (issue 6) ---
+# --- reports and side-by-side semantics ---
 from . import report
-from .report import Comparison, compare
+from .compare import Comparison, compare
 
-# --- sweeps (issue 4) ---
-from .sweep import SweepInterrupted, SweepResult, sweep
-from .tables import ParamTable, binary_strings, grid, parity_target, random_params
+# --- the sweeps wing ---
+from .sweeps import (ParamTable, SweepInterrupted, SweepResult, binary_strings, grid,
+                     parity_target, random_params, sweep)
 
-# --- automata (issue 5) ---
-from . import hypotheses
-from .automaton import MooreMachine, extract_automaton
-from .verify import VerifyResult, verify
+# --- the automata wing ---
+from .automata import hypotheses
+from .automata import MooreMachine, VerifyResult, extract_automaton, verify
 
 
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
     "ScalarLSTM", "Semantics", "Trajectory",
     "presets", "round_half_to_zero", "run", "run_batch",
-    # reports (issue 6)
+    # reports
     "Comparison", "compare", "report",
-    # sweeps (issue 4)
+    # sweeps
     "ParamTable", "SweepInterrupted", "SweepResult", "binary_strings", "grid", "parity_target",
     "random_params", "sweep",
-    # automata (issue 5)
+    # automata
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",
 ]
 
-__version__ = "0.1.0"
+try:  # the installed distribution's version: one number, in pyproject.toml
+    __version__ = _metadata.version("fastlstm")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

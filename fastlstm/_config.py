@@ -2,8 +2,8 @@
 
 Why these values:
 
-* ``cache=True``: compiled kernels are written next to the sources
-  (``__pycache__``), so a second process loads them instead of recompiling.
+* ``cache=True``: compiled kernels are written to disk, so a second process
+  loads them instead of recompiling (see "The kernel cache" below).
 * ``FASTMATH``: only flags that keep NaN, inf and the sign of zero meaningful.
   ``nnan``/``ninf`` would let LLVM delete our non-finite handling and ``nsz``
   would break ``round_half_to_zero`` (which keeps the sign of zero).
@@ -14,14 +14,117 @@ Why these values:
   a test and a branch (our divisors are >= 1, so no result changes).
 * ``PARALLEL``: threads are used across independent work (sequences,
   parameter sets), never across time steps.
+
+The kernel cache
+----------------
+Numba keys a cached kernel on the file that defines it, but a kernel also
+compiles the code it inlines from other files (the activations, the step):
+an edit there, or an upgrade of fastlstm, would leave a stale kernel in use.
+So fastlstm's kernels use their own cache locator, keyed on a hash of every
+source in ``fastlstm/_kernels/``, this file and the fastlstm version: any
+change compiles afresh, into a directory named after the hash.  Where the
+cache goes, first writable of:
+
+1. ``$FASTLSTM_CACHE_DIR``;
+2. ``$NUMBA_CACHE_DIR``/fastlstm;
+3. ``fastlstm/_kernels/__pycache__`` (next to the sources);
+4. the user's cache directory (``~/.cache/fastlstm`` on Linux).
+
+If none is writable (a read-only install with no writable home), kernels
+are compiled in every process, with one warning.  ``FASTLSTM_NO_CACHE=1``
+turns the cache off.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pathlib
+import tempfile
+import warnings
 
-CACHE = os.environ.get("FASTLSTM_NO_CACHE", "") == ""
+from numba.core import caching
+
 FASTMATH = frozenset({"contract", "arcp"})
+
+_KERNELS = pathlib.Path(__file__).resolve().parent / "_kernels"
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("fastlstm")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _source_hash() -> str:
+    """A hash of everything a kernel compiles from, and of the package version."""
+    digest = hashlib.sha256(_version().encode())
+    for path in sorted(_KERNELS.glob("*.py")) + [pathlib.Path(__file__).resolve()]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _writable(folder: pathlib.Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+        return True
+    except OSError:
+        return False
+
+
+def _cache_dir(tag: str) -> pathlib.Path | None:
+    """The first writable cache folder of the module docstring, or None."""
+    from numba.misc.appdirs import AppDirs
+
+    candidates = []
+    for var, sub in (("FASTLSTM_CACHE_DIR", ""), ("NUMBA_CACHE_DIR", "fastlstm")):
+        if os.environ.get(var):
+            candidates.append(pathlib.Path(os.environ[var]) / sub)
+    candidates += [_KERNELS / "__pycache__",
+                   pathlib.Path(AppDirs(appname="fastlstm", appauthor=False).user_cache_dir)]
+    for root in candidates:
+        if _writable(root / tag):
+            return root / tag
+    return None
+
+
+class _KernelCacheLocator(caching.InTreeCacheLocator):
+    """Numba cache locator for fastlstm's kernels: one folder per source hash.
+
+    Other code's functions are left to Numba's own locators (``from_function``
+    returns None for them).
+    """
+
+    def __init__(self, py_func, py_file):
+        super().__init__(py_func, py_file)
+        self._cache_path = str(CACHE_DIR)
+
+    def get_source_stamp(self):
+        return SOURCE_HASH
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if CACHE_DIR is None or not pathlib.Path(py_file).resolve().is_relative_to(_KERNELS):
+            return None
+        return cls(py_func, py_file)
+
+
+SOURCE_HASH = _source_hash()
+CACHE_DIR = None
+CACHE = os.environ.get("FASTLSTM_NO_CACHE", "") in ("", "0")
+if CACHE:
+    CACHE_DIR = _cache_dir(f"kernels-{SOURCE_HASH}")
+    if CACHE_DIR is None:
+        CACHE = False
+        warnings.warn("fastlstm: no writable folder for the compiled-kernel cache (set "
+                      "FASTLSTM_CACHE_DIR to one); kernels are compiled in every process",
+                      RuntimeWarning, stacklevel=2)
+    elif _KernelCacheLocator not in caching.CacheImpl._locator_classes:
+        caching.CacheImpl._locator_classes.insert(0, _KernelCacheLocator)
 
 #: Options for serial kernels and inlined scalar helpers.
 JIT = dict(nogil=True, cache=CACHE, fastmath=set(FASTMATH), error_model="numpy")

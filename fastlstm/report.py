@@ -1,10 +1,8 @@
 """Per-step tables of a run, as text, JSON, CSV, LaTeX or Markdown.
 
 Used by the command line (``fastlstm run``) and by the library
-(``Trajectory.to_table``, ``Trajectory._repr_latex_``).  ``compare`` runs the
-rows of the semantics table (docs/semantics.md) side by side and finds the steps where
-they disagree and the steps where a pre-activation is inside the unsaturated
-band or exactly on its boundary.
+(``Trajectory.to_table``, ``Comparison.to_table``).  Presentation only: the
+runs are computed by ``fastlstm.run`` and ``fastlstm.compare``.
 
 Marks used in text tables (one character per pre-activation, in the order
 ``PREACTIVATION_NAMES`` = f i o g c):
@@ -39,11 +37,10 @@ import math
 
 import numpy as np
 
-from .params import as_cell
-from .semantics import GATE_NAMES, PREACTIVATION_NAMES, TABLE_ROWS, round_half_to_zero
+from .semantics import GATE_NAMES, PREACTIVATION_NAMES, round_half_to_zero
 
-__all__ = ["FORMATS", "Comparison", "compare", "format_comparison", "format_trajectory",
-           "regime_marks", "step_flags", "trajectory_dict"]
+__all__ = ["FORMATS", "format_comparison", "format_trajectory", "regime_marks", "step_flags",
+           "trajectory_dict"]
 
 #: Output formats understood by ``format_trajectory`` and ``format_comparison``.
 FORMATS = ("table", "json", "csv", "latex", "markdown")
@@ -252,9 +249,7 @@ def _cell_latex(col, v, digits):
 
 
 def _csv_value(col, v):
-    if col.kind == "int":
-        return int(v)
-    if col.kind == "sint":
+    if col.kind in ("int", "sint"):
         return int(v)
     if col.kind == "marks":
         return str(v)
@@ -458,101 +453,6 @@ def _short(name):
     return name.replace("saturated", "sat").replace(", ", "/").replace(" feedback", "")
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class Comparison:
-    """One input sequence run under several semantics (see ``compare``).
-
-    Attributes
-    ----------
-    x : numpy.ndarray
-        The inputs.
-    runs : dict
-        ``{name: Trajectory}`` (traced), in the order of ``TABLE_ROWS``.
-    """
-
-    x: np.ndarray
-    runs: dict
-
-    @property
-    def reference(self) -> str:
-        """The first run's name: the one the others are compared against."""
-        return next(iter(self.runs))
-
-    @property
-    def disagreements(self) -> np.ndarray:
-        """Steps where the rounded outputs of the runs are not all equal.
-
-        Examples
-        --------
-        >>> import fastlstm as fl
-        >>> compare(fl.presets.parity(), [1, 1, 0, 1, 1]).disagreements.tolist()
-        [3, 4]
-        """
-        r = np.stack([tr.rounded for tr in self.runs.values()])
-        return np.flatnonzero((r != r[0]).any(axis=0))
-
-    def differs(self, name) -> np.ndarray:
-        """Steps where run ``name`` rounds differently from the reference run."""
-        return np.flatnonzero(self.runs[name].rounded != self.runs[self.reference].rounded)
-
-    @property
-    def flags(self) -> dict:
-        """``{name: step_flags(run)}``: band and boundary pre-activations per run."""
-        return {name: step_flags(tr) for name, tr in self.runs.items()}
-
-    def to_table(self, format="table", *, digits=3, extra=None) -> str:
-        """The runs side by side; see ``format_comparison``."""
-        return format_comparison(self, format, digits=digits, extra=extra)
-
-    def _repr_latex_(self):
-        return "$$" + format_comparison(self, "latex") + "$$"
-
-    def __str__(self):
-        return format_comparison(self, "table")
-
-
-def compare(cell, x, *, rows=None, threshold=1.0, h0=0.0, c0=0.0) -> Comparison:
-    """Run one sequence under every row of the semantics table (docs/semantics.md).
-
-    Parameters
-    ----------
-    cell : ScalarLSTM, mapping or 12 numbers
-    x : array_like, shape (T,)
-    rows : dict, optional
-        ``{name: semantics keywords}``; default ``TABLE_ROWS``.
-    threshold : float
-        The saturation threshold of every saturated row.
-    h0, c0 : float
-        Initial state.
-
-    Returns
-    -------
-    Comparison
-
-    Examples
-    --------
-    The worked example: the literal saturated rule answers 0 1 at t=3, 4.
-
-    >>> import fastlstm as fl
-    >>> cmp = compare(fl.presets.parity(), [1, 1, 0, 1, 1])
-    >>> {name: tr.rounded.tolist() for name, tr in cmp.runs.items()}
-    {'exact': [1, -1, 0, 1, -1],
-     'saturated closed, raw feedback': [1, -1, 0, 0, 1],
-     'saturated closed, rounded feedback': [1, -1, 0, 1, -1],
-     'saturated open, raw feedback': [1, -1, 0, 1, -1]}
-    """
-    from .run import run
-
-    cell = as_cell(cell)
-    rows = TABLE_ROWS if rows is None else rows
-    if not rows:
-        raise ValueError("rows must name at least one semantics")
-    x = np.asarray(x)
-    runs = {name: run(cell, x, threshold=threshold, h0=h0, c0=c0, trace=True, **kw)
-            for name, kw in rows.items()}
-    return Comparison(np.asarray(x, dtype=np.float64), runs)
-
-
 def _comparison_columns(cmp):
     T = len(cmp.x)
     cols = [_Column("t", "t", "t", np.arange(T), "int"),
@@ -577,7 +477,7 @@ def format_comparison(cmp, format="table", *, digits=3, extra=None) -> str:
 
     Parameters
     ----------
-    cmp : Comparison
+    cmp : fastlstm.Comparison
     format : {"table", "json", "csv", "latex", "markdown"}
         ``"table"`` shows h, rounded h and marks per semantics (``~`` a
         pre-activation in the band, ``=`` one exactly on the boundary, ``*``

@@ -10,7 +10,7 @@ import numpy as np
 from ._kernels import sequence as _sequence_kernels
 from ._validate import initial_state, real_array
 from .params import as_cell
-from .semantics import GATE_NAMES, PREACTIVATION_NAMES, Semantics, round_half_to_zero
+from .semantics import Semantics, round_half_to_zero
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -49,9 +49,6 @@ class Trajectory:
     preactivations: np.ndarray | None = None
     regimes: np.ndarray | None = None
     boundary_hits: np.ndarray | None = None
-
-    gate_names = GATE_NAMES
-    preactivation_names = PREACTIVATION_NAMES
 
     @functools.cached_property
     def rounded(self) -> np.ndarray:

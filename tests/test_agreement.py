@@ -32,7 +32,7 @@ import fastlstm as fl
 import symbolic as sym
 
 from . import naive
-from .test_symbolic_stepmap import at
+from .symbolic.test_stepmap import at
 
 EPS = 1e-12
 UNIT = 2.0 ** -53

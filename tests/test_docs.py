@@ -4,7 +4,7 @@ nothing cites a document that is not part of the repository.
 
 The examples in these files are doctests collected by ``python -m pytest`` itself
 (``--doctest-glob=*.md`` in pyproject.toml); the ``$ fastlstm ...`` output is checked by
-tests/test_cli.py.
+tests/cli/test_cli.py.
 """
 
 import pathlib

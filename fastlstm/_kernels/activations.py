@@ -10,7 +10,7 @@ Skylake, AMD Zen 3) declines to vectorise a loop with gathers, which left
 the float64 sweep kernel scalar there.  Every kernel (``run``, ``run_batch``,
 ``sweep``) calls these same functions, so all give the same bits.
 
-Accuracy (measured in tests/test_activations.py against mpmath, correctly
+Accuracy (measured in tests/kernels/test_activations.py against mpmath, correctly
 rounded): exp within 1.1 ulp, tanh within 1.2 ulp (tested bound 2), sigmoid
 within 2.2 ulp (tested bound 2.5; worst near z = -3, where e/(1+e) lies just
 below a power of two and the rounding of 1 + e shows).
@@ -193,7 +193,7 @@ def tanh(x):
 # in float64 they call ``sigmoid``/``tanh`` above, so a sweep gives the numbers
 # ``run`` gives.  The ``*_f32`` functions below are the float32 counterparts:
 # shorter polynomials, all constants float32 so that nothing is promoted to float64; within a few
-# float32 ulp (tests/test_sweep_kernels.py).
+# float32 ulp (tests/kernels/test_sweep_kernels.py).
 
 
 @intrinsic

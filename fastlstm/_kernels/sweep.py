@@ -1,7 +1,7 @@
 """Compiled sweep kernel: many cells at once, vectorised across cells.
 
 Private; the public wrapper is ``fastlstm.sweep`` and every backend (threads
-here, Dask workers in ``_dask_backend``) calls the kernel returned by
+here, Dask workers in ``fastlstm.sweeps.dask_backend``) calls the kernel returned by
 ``make_sweep_kernel``.
 
 Layout.  Cells are processed in blocks of ``LANES``.  A block's twelve
@@ -9,17 +9,17 @@ parameters are copied into a (12, LANES) buffer (the table itself stays
 (N, 12), so no transposed copy of it is ever made), and the innermost loop
 runs over the LANES cells of the block, contiguous in memory: LLVM turns it
 into SIMD code (one cell per lane; in float64 the activations are those of
-``fastlstm.run``, in float32 the ``*_f32`` variants of ``_activations``).  Threads take blocks
+``fastlstm.run``, in float32 the ``*_f32`` variants of ``activations``).  Threads take blocks
 (``numba.prange``); time is never split.
 
 Every cell, also those of a short last block (whose spare lanes repeat its
 last cell), goes through the same vector code, so a cell's numbers do not
 depend on how the table is chunked: that is what makes the Dask backend
 agree bit for bit.  In float64 the step performs the operations of
-``_kernels.step``, so the numbers are also those of ``fastlstm.run``.
+``sequence.step`` (see ``lanes``), so the numbers are also those of ``fastlstm.run``.
 
 Input plan.  The sequences are not walked one by one but as a prefix tree
-(built by ``_sweep_plan.make_plan``): node k is "feed ``x_node[k]`` to the state of
+(built by ``fastlstm.sweeps.plan.make_plan``): node k is "feed ``x_node[k]`` to the state of
 its parent", visited in depth-first order.  The parent's state is the
 current one (``src == -1``), the initial state (``src == -2``) or one saved
 in a slot (``src >= 0``).  Sequences sharing prefixes (all binary strings
@@ -34,50 +34,7 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, PARALLEL_JIT
-from .activations import sigmoid, sigmoid_f32, tanh, tanh_f32
-
-#: Cells per block: a multiple of the widest SIMD vector (16 float32 lanes).
-LANES = 64
-
-
-def _make_lane_step(ftype, sigmoid, tanh):
-    """``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``
-    for one cell in precision ``ftype``.
-
-    The arithmetic of ``_kernels.step``, in the same order; its branches
-    become selects, so a loop over cells vectorises.  ``saturated`` is a
-    compile-time constant in every caller, the other flags may be run-time
-    values.
-    """
-    one, zero, half = ftype(1.0), ftype(0.0), ftype(0.5)
-
-    @numba.njit(**INLINE_JIT)
-    def squash(z, theta, low, exact, saturated, inclusive):
-        if saturated:
-            if (z >= theta) if inclusive else (z > theta):
-                return one
-            if (z <= -theta) if inclusive else (z < -theta):
-                return low
-        return exact
-
-    @numba.njit(**INLINE_JIT)
-    def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
-        zf = w[0] * h + (w[1] * x + w[2])
-        zi = w[3] * h + (w[4] * x + w[5])
-        zo = w[6] * h + (w[7] * x + w[8])
-        zg = w[9] * h + (w[10] * x + w[11])
-        f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
-        i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
-        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
-        g = squash(zg, theta, -one, tanh(zg), saturated, inclusive)
-        c_new = f * c + i * g
-        h_raw = o * squash(c_new, theta, -one, tanh(c_new), saturated, inclusive)
-        if round_feedback:
-            return np.copysign(np.ceil(abs(h_raw) - half), h_raw), c_new
-        return h_raw, c_new
-
-    return step
-
+from .lanes import LANES, step_f32, step_f64
 
 def _make_block(ftype, step):
     """``block(p, n0, theta, <plan>, <outputs>, saturated, inclusive,
@@ -154,8 +111,6 @@ def _make_block(ftype, step):
     return block
 
 
-step_f64 = _make_lane_step(np.float64, sigmoid, tanh)
-step_f32 = _make_lane_step(np.float32, sigmoid_f32, tanh_f32)
 block_f64 = _make_block(np.float64, step_f64)
 block_f32 = _make_block(np.float32, step_f32)
 

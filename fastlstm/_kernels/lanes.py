@@ -1,0 +1,61 @@
+"""One step written for SIMD lanes: a loop over independent cells or sequences
+whose body is ``step`` becomes vector code.
+
+The arithmetic is that of ``sequence.step``, operation for operation (so a
+lane gives the bits a scalar run gives); its branches are selects.  Used by
+the sweep kernel (lanes = cells) and the batch kernel (lanes = sequences).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .._config import INLINE_JIT
+from .activations import sigmoid, sigmoid_f32, tanh, tanh_f32
+
+#: Lanes per block of the sweep kernel: a multiple of the widest SIMD vector (16 float32).
+LANES = 64
+
+
+def _make_lane_step(ftype, sigmoid, tanh):
+    """``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``
+    for one cell in precision ``ftype``.
+
+    The arithmetic of ``sequence.step``, in the same order; its branches
+    become selects, so a loop over cells vectorises.  ``saturated`` is a
+    compile-time constant in every caller, the other flags may be run-time
+    values.
+    """
+    one, zero, half = ftype(1.0), ftype(0.0), ftype(0.5)
+
+    @numba.njit(**INLINE_JIT)
+    def squash(z, theta, low, exact, saturated, inclusive):
+        if saturated:
+            if (z >= theta) if inclusive else (z > theta):
+                return one
+            if (z <= -theta) if inclusive else (z < -theta):
+                return low
+        return exact
+
+    @numba.njit(**INLINE_JIT)
+    def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
+        zf = w[0] * h + (w[1] * x + w[2])
+        zi = w[3] * h + (w[4] * x + w[5])
+        zo = w[6] * h + (w[7] * x + w[8])
+        zg = w[9] * h + (w[10] * x + w[11])
+        f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
+        i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
+        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
+        g = squash(zg, theta, -one, tanh(zg), saturated, inclusive)
+        c_new = f * c + i * g
+        h_raw = o * squash(c_new, theta, -one, tanh(c_new), saturated, inclusive)
+        if round_feedback:
+            return np.copysign(np.ceil(abs(h_raw) - half), h_raw), c_new
+        return h_raw, c_new
+
+    return step
+
+
+step_f64 = _make_lane_step(np.float64, sigmoid, tanh)
+step_f32 = _make_lane_step(np.float32, sigmoid_f32, tanh_f32)

@@ -1,0 +1,467 @@
+"""``MooreMachine``: a deterministic Moore machine over a finite alphabet of input symbols.
+
+Construction and validation, the compiled table walk (``run``, and
+``trajectory`` for machines extracted from a cell, bit-identical to
+``fastlstm.run``), minimisation, regexes and pictures.  The conventions
+shared with extraction (exact states, outputs = rounded h, no silent
+approximation) are in the package docstring, ``fastlstm.automata``.
+
+``describe()`` prints the verdicts of the hypothesis library, and the
+library builds its own machines with this class; so the text lives above
+both, in ``describe.py``, and reaches this module as a function installed
+by the package (``install_describer``), never as an import back up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._kernels import machine as _machine_kernels
+from .._validate import integer
+from ..run import Trajectory
+from ..semantics import Semantics
+from .alphabet import check_alphabet, input_array, is_real, symbol_str
+from .minimize import minimal_form
+from .regex import language_regex, regex_chars
+
+__all__ = ["MooreMachine", "install_describer"]
+
+#: ``describe(machine) -> str``, the text of ``MooreMachine.describe``; installed
+#: by ``fastlstm/automata/__init__.py`` (it is ``describe.describe``).
+_describer = None
+
+
+def install_describer(describer):
+    """Make ``describer(machine) -> str`` the text of ``MooreMachine.describe``.
+
+    Called once by the package; a function passed in instead of an import,
+    because the describer checks the hypothesis library, which imports this
+    module.
+    """
+    global _describer
+    if not callable(describer):
+        raise TypeError(f"describer must be callable, got {type(describer).__name__}")
+    _describer = describer
+
+
+class MooreMachine:
+    """A deterministic Moore machine over a finite alphabet of input symbols.
+
+    States are numbered ``0 .. n-1``; reading symbol ``alphabet[a]`` in
+    state ``s`` moves to ``transitions[s, a]``; the output of state ``s`` is
+    ``outputs[s]``.  For a machine extracted from a cell the output is the
+    rounded h of the state, and ``h``/``c`` hold the exact float64 state.
+
+    Parameters
+    ----------
+    transitions : array_like of int, shape (n, len(alphabet))
+        Next state for each state and symbol.
+    outputs : array_like of int, shape (n,)
+        Output of each state.
+    alphabet : sequence of real numbers
+        The input symbols, distinct and finite.
+    start : int
+        The start state.
+    h, c : array_like of float, shape (n,), optional
+        The (h, c) pair of each state (extracted machines); needed by
+        ``trajectory``.
+    semantics : Semantics, optional
+        The semantics the machine was extracted under.
+    quantize : int, optional
+        Set by ``extract_automaton(..., quantize=k)``: the states were rounded
+        to k decimals, so the machine approximates the cell.
+    reduced_from : int, optional
+        Set by ``minimize``: the number of states minimised from.
+
+    Attributes
+    ----------
+    states : tuple of int
+        ``(0, 1, ..., n-1)``.
+    start : int
+    transitions : numpy.ndarray of int32, shape (n, A), read-only
+    outputs : numpy.ndarray of int64, shape (n,), read-only
+    h, c : numpy.ndarray of float64 or None
+    exact : bool
+        False for a quantised machine (an approximation of the cell).
+
+    Examples
+    --------
+    A hand-built machine that outputs the last symbol read (start output 0):
+
+    >>> import fastlstm as fl
+    >>> m = fl.MooreMachine([[1, 2], [1, 2], [1, 2]], [0, 0, 1])
+    >>> m.run([1, 0, 0, 1]).tolist()
+    [1, 0, 0, 1]
+    >>> len(m), len(m.minimize())    # the start state and "read 0" merge
+    (3, 2)
+    >>> m.regex(1)
+    '[01]*1'
+    """
+
+    def __init__(self, transitions, outputs, alphabet=(0, 1), start=0, *, h=None, c=None,
+                 semantics=None, quantize=None, reduced_from=None):
+        self.alphabet, self._alphabet_values = check_alphabet(alphabet)
+        self._alphabet_tuple = tuple(self._alphabet_values.tolist())
+        table = np.asarray(transitions)
+        if table.dtype.kind not in "iu" or table.ndim != 2 or table.shape[0] == 0 \
+                or table.shape[1] != len(self.alphabet):
+            raise ValueError(
+                f"transitions must be an integer array of shape (n_states, {len(self.alphabet)}) "
+                f"with n_states >= 1, got {table.dtype} array of shape {table.shape}")
+        n = table.shape[0]
+        if table.min() < 0 or table.max() >= n:
+            raise ValueError(f"transitions must hold state numbers in [0, {n}), "
+                             f"got values in [{table.min()}, {table.max()}]")
+        outputs = np.asarray(outputs)
+        if outputs.dtype.kind not in "iu" or outputs.shape != (n,):
+            raise ValueError(f"outputs must be an integer array of shape ({n},), "
+                             f"got {outputs.dtype} array of shape {outputs.shape}")
+        start = integer(start, "start", 0, n - 1)
+        if (h is None) != (c is None):
+            raise ValueError("h and c must be given together (or neither)")
+        if h is not None:
+            h = np.array(h, dtype=np.float64)
+            c = np.array(c, dtype=np.float64)
+            if h.shape != (n,) or c.shape != (n,):
+                raise ValueError(f"h and c must have shape ({n},), got {h.shape} and {c.shape}")
+            if not (np.isfinite(h).all() and np.isfinite(c).all()):
+                raise ValueError("h and c must be finite")
+            h.setflags(write=False)
+            c.setflags(write=False)
+        if semantics is not None and not isinstance(semantics, Semantics):
+            raise TypeError(f"semantics must be a Semantics or None, "
+                            f"got {type(semantics).__name__}")
+        self.transitions = np.array(table, dtype=np.int32)
+        self.outputs = np.array(outputs, dtype=np.int64)
+        self.transitions.setflags(write=False)
+        self.outputs.setflags(write=False)
+        self.start = start
+        self.h, self.c = h, c
+        self.semantics = semantics
+        self.exact = quantize is None
+        self.reduced_from = reduced_from
+        self.quantize = quantize
+        self._blocks = {}
+
+    # -- basic structure ---------------------------------------------------- #
+
+    @property
+    def states(self) -> tuple:
+        return tuple(range(self.transitions.shape[0]))
+
+    @property
+    def n_states(self) -> int:
+        return self.transitions.shape[0]
+
+    def __len__(self):
+        return self.n_states
+
+    def __repr__(self):
+        alphabet = ", ".join(symbol_str(s) for s in self.alphabet)
+        kind = "minimal, " if self.reduced_from is not None else ""
+        return (f"<MooreMachine: {kind}{self.n_states} states, alphabet {{{alphabet}}}, "
+                f"start {self.start}>")
+
+    def step(self, state, symbol) -> int:
+        """The state reached from ``state`` on ``symbol``."""
+        state = integer(state, "state", 0, self.n_states - 1)
+        return int(self.transitions[state, self._index(symbol, "symbol")])
+
+    def _index(self, symbol, name):
+        try:
+            hits = np.flatnonzero(self._alphabet_values == float(symbol))
+        except (TypeError, ValueError):
+            hits = ()
+        if len(hits) == 0:
+            raise ValueError(f"{name} must be in the alphabet {self.alphabet}, got {symbol!r}")
+        return int(hits[0])
+
+    def _block_runner(self, kind):
+        """``(runners, jump, *paths)`` for ``kind`` "values" (h, c) or "outputs", built once."""
+        if kind not in self._blocks:
+            values = (self.h, self.c) if kind == "values" else (self.outputs,)
+            k = _machine_kernels.block_length(self.n_states, len(self.alphabet),
+                                              8 * len(values))
+            runners = _machine_kernels.make_runners(k)
+            self._blocks[kind] = (runners,) + _machine_kernels.block_tables(
+                self.transitions, k, *values)
+        return self._blocks[kind]
+
+    def _raise_miss(self, x, name):
+        rows = x if x.ndim == 2 else x[None]
+        for b, row in enumerate(rows):
+            t = _machine_kernels.first_miss(row, self._alphabet_values)
+            if t >= 0:
+                where = f"[{b}, {t}]" if x.ndim == 2 else f"[{t}]"
+                raise ValueError(f"{name}{where} = {row[t].item()!r} is not in the alphabet "
+                                 f"{self.alphabet}")
+
+    # -- running ------------------------------------------------------------ #
+
+    def run(self, x) -> np.ndarray:
+        """The outputs step by step (for an extracted machine: rounded h).
+
+        Compiled table walk; for an exact extracted machine identical to
+        ``fastlstm.run(cell, x, **semantics).rounded``.
+
+        Parameters
+        ----------
+        x : array_like, shape (T,)
+            Input symbols, each in ``alphabet``.
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape (T,)
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> m = fl.extract_automaton(fl.presets.parity(), activation="saturated",
+        ...                          round_feedback=True)
+        >>> m.run([0, 0, 1, 1, 1, 0]).tolist()
+        [0, 0, 1, -1, 1, 0]
+        >>> m.run([0, 2])
+        Traceback (most recent call last):
+        ...
+        ValueError: x[1] = 2.0 is not in the alphabet (0, 1)
+        """
+        x = input_array(x, "x", (1,))
+        out = np.empty(x.shape, dtype=np.int64)
+        runners, jump, out_path = self._block_runner("outputs")
+        # One output: the same table and array in both of the kernel's slots.
+        misses = runners[0](jump, out_path, out_path, self.start, self._alphabet_tuple, x, out, out)
+        if misses:
+            self._raise_miss(x, "x")
+        return out
+
+    def trajectory(self, x) -> Trajectory:
+        """The run of the cell by table lookup: h and c bit-identical to ``fastlstm.run``.
+
+        Needs an exact extracted machine (not minimised, not quantised).
+
+        Parameters
+        ----------
+        x : array_like, shape (T,) or (B, T)
+            Input symbols, each in ``alphabet``; a 2-D array runs every row
+            (in parallel), like ``run_batch``.
+
+        Returns
+        -------
+        Trajectory
+            ``h`` and ``c`` as ``run`` (or ``run_batch``) would report them.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> sem = dict(activation="saturated", round_feedback=True)
+        >>> m = fl.extract_automaton(fl.presets.parity(), **sem)
+        >>> x = [1, 1, 0, 1, 1]
+        >>> m.trajectory(x).h
+        array([ 1., -1.,  0.,  1., -1.])
+        >>> bool((m.trajectory(x).c == fl.run(fl.presets.parity(), x, **sem).c).all())
+        True
+        """
+        if self.h is None:
+            raise ValueError("trajectory needs the (h, c) values of the states: use the machine "
+                             "returned by extract_automaton, not a minimised or hand-built one")
+        if not self.exact:
+            raise ValueError(f"this machine was extracted with quantize={self.quantize}, an "
+                             "approximation of the cell; its trajectory would not be the cell's "
+                             "(use fastlstm.run)")
+        x = input_array(x, "x", (1, 2))
+        h, c = np.empty(x.shape), np.empty(x.shape)
+        runners, jump, h_path, c_path = self._block_runner("values")
+        args = (jump, h_path, c_path, self.start, self._alphabet_tuple, x, h, c)
+        if x.ndim == 1:
+            misses = runners[0](*args)
+        else:
+            counts = np.zeros(x.shape[0], dtype=np.int64)
+            runners[1](*args, counts)
+            misses = counts.any()
+        if misses:
+            self._raise_miss(x, "x")
+        return Trajectory(h, c, self.semantics)
+
+    # -- minimisation and languages ----------------------------------------- #
+
+    def minimize(self) -> "MooreMachine":
+        """The minimal equivalent machine (same outputs on every input string).
+
+        Unreachable states are dropped, states with the same output and the
+        same future are merged; the start is state 0 and the rest are
+        numbered in breadth-first order, so equivalent machines minimise to
+        identical arrays.  (h, c) values do not survive merging.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> m = fl.extract_automaton(fl.presets.parity(), activation="saturated",
+        ...                          round_feedback=True)
+        >>> len(m), len(m.minimize())
+        (5, 3)
+        """
+        table, outputs, _ = minimal_form(self.transitions, self.outputs, self.start)
+        return MooreMachine(table, outputs, self.alphabet, 0, semantics=self.semantics,
+                            quantize=self.quantize, reduced_from=self.reduced_from or self.n_states)
+
+    def regex(self, value, chars=None) -> str:
+        """A Python ``re`` pattern for the input strings after which the output is ``value``.
+
+        Use it with ``re.fullmatch``: it matches exactly the non-empty
+        strings (one character per symbol) that lead to a state with output
+        ``value``; ``"(?!)"`` (matches nothing) when no such string exists.
+        Built by state elimination (Brzozowski-McCluskey) on the minimal
+        machine, once for the language and once for its reversal (then
+        reversed back).  The second describes the input from its end, the way
+        a recurrent state summarises it, and is returned unless it is more
+        than twice as long as the first.
+
+        Parameters
+        ----------
+        value : int
+            An output value (a rounded h).
+        chars : str, optional
+            One character per alphabet symbol.  Defaults to the symbols
+            themselves when each prints as one character (0-9).
+
+        Examples
+        --------
+        The parity cell: output +1 exactly when the input ends in a run of
+        ones of odd length.
+
+        >>> import re, fastlstm as fl
+        >>> m = fl.extract_automaton(fl.presets.parity(), activation="saturated",
+        ...                          round_feedback=True)
+        >>> m.regex(1)
+        '(?:[01]*0)?1(?:11)*'
+        >>> bool(re.fullmatch(m.regex(1), "0110111"))
+        True
+        """
+        if not is_real(value):
+            raise TypeError(f"value must be a number (an output), got {type(value).__name__}")
+        chars = regex_chars(self.alphabet, chars)
+        return language_regex(self.transitions, self.outputs, self.start, value, chars)
+
+    # -- pictures ----------------------------------------------------------- #
+
+    def _edges(self):
+        """``{(p, q): [symbol names]}`` in state and alphabet order."""
+        edges = {}
+        for p in range(self.n_states):
+            for a, q in enumerate(self.transitions[p].tolist()):
+                edges.setdefault((p, q), []).append(symbol_str(self.alphabet[a]))
+        return edges
+
+    def to_dot(self, name="moore") -> str:
+        """The machine as a Graphviz digraph (states labelled ``q/output``).
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> print(fl.MooreMachine([[0, 1], [0, 1]], [0, 1]).to_dot())
+        digraph moore {
+          rankdir=LR;
+          node [shape=circle];
+          start [shape=point];
+          start -> q0;
+          q0 [label="q0/0"];
+          q1 [label="q1/1"];
+          q0 -> q0 [label="0"];
+          q0 -> q1 [label="1"];
+          q1 -> q0 [label="0"];
+          q1 -> q1 [label="1"];
+        }
+        """
+        lines = [f"digraph {name} {{", "  rankdir=LR;", "  node [shape=circle];",
+                 "  start [shape=point];", f"  start -> q{self.start};"]
+        for s in self.states:
+            lines.append(f'  q{s} [label="q{s}/{self.outputs[s]}"];')
+        for (p, q), labels in self._edges().items():
+            lines.append(f'  q{p} -> q{q} [label="{",".join(labels)}"];')
+        lines.append("}")
+        return "\n".join(lines)
+
+    def to_latex(self, radius=2.0) -> str:
+        """The machine as a TikZ automaton (``\\usetikzlibrary{automata, arrows.meta}``).
+
+        States sit on a circle of ``radius`` cm, the start state on the left;
+        each is labelled ``q_i/output``.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> print(fl.MooreMachine([[0, 1], [0, 1]], [0, -1]).to_latex())
+        \\begin{tikzpicture}[->, >={Stealth[round]}, auto, semithick]
+          \\node[state, initial] (q0) at (180:2cm) {$q_{0}/0$};
+          \\node[state] (q1) at (0:2cm) {$q_{1}/{-1}$};
+          \\path (q0) edge [out=200, in=160, loop] node {$0$} (q0);
+          \\path (q0) edge [bend left=20] node {$1$} (q1);
+          \\path (q1) edge [bend left=20] node {$0$} (q0);
+          \\path (q1) edge [out=20, in=-20, loop] node {$1$} (q1);
+        \\end{tikzpicture}
+        """
+        n = self.n_states
+        # Start state on the left, the others clockwise in state order.
+        order = [self.start] + [s for s in self.states if s != self.start]
+        angle = {s: 180.0 - 360.0 * k / n for k, s in enumerate(order)}
+        lines = [r"\begin{tikzpicture}[->, >={Stealth[round]}, auto, semithick]"]
+        for s in self.states:
+            out = int(self.outputs[s])
+            out_tex = f"{{{out}}}" if out < 0 else f"{out}"
+            where = f"({angle[s]:g}:{radius:g}cm)" if n > 1 else "(0, 0)"
+            style = "state, initial" if s == self.start else "state"
+            lines.append(f"  \\node[{style}] (q{s}) at {where} {{$q_{{{s}}}/{out_tex}$}};")
+        edges = self._edges()
+        for (p, q), labels in edges.items():
+            label = ",".join(labels)
+            if p == q:
+                a = angle[p] if n > 1 else 90.0
+                style = f"out={a + 20:g}, in={a - 20:g}, loop"
+            elif (q, p) in edges:
+                style = "bend left=20"
+            else:
+                style = ""
+            style = f" [{style}]" if style else ""
+            lines.append(f"  \\path (q{p}) edge{style} node {{${label}$}} (q{q});")
+        lines.append(r"\end{tikzpicture}")
+        return "\n".join(lines)
+
+    # -- words -------------------------------------------------------------- #
+
+    def describe(self) -> str:
+        """What the machine computes, in words, stating only what was proved.
+
+        The transition table, then every named hypothesis (see
+        ``fastlstm.hypotheses``) that holds, *proved on the machine* by a
+        product construction (so for input strings of every length, not just
+        up to a bound), then one regex per output value.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> m = fl.extract_automaton(fl.presets.parity(), activation="saturated",
+        ...                          round_feedback=True)
+        >>> print(m.minimize().describe())
+        Moore machine: 3 states (minimal, from 5), alphabet {0, 1}, start q0.
+        Semantics: saturated, threshold 1, closed boundary (|z| >= 1 saturates), rounded feedback.
+        Output of a state: the rounded h_t after reading x_0 .. x_t (the start state carries round(h0)).
+        <BLANKLINE>
+        state  output  x=0  x=1
+        q0          0  q0   q1
+        q1          1  q0   q2
+        q2         -1  q0   q1
+        <BLANKLINE>
+        Proved on the machine, for inputs of every length (t >= 0):
+        - rounded h_t carries exactly whether the run of 1s ending at t has odd length:
+            rounded h_t = 1 when the run of 1s ending at t has odd length
+            rounded h_t = 0 when x_t is not 1
+            rounded h_t = -1 when the run of 1s ending at t has even length
+        <BLANKLINE>
+        Inputs after which the output is v (re.fullmatch, one character per symbol):
+          v = 1: (?:[01]*0)?1(?:11)*
+          v = 0: [01]*0
+          v = -1: (?:[01]*0)?(?:11)+
+        """
+        if _describer is None:
+            raise RuntimeError("no describer installed: import fastlstm.automata")
+        return _describer(self)

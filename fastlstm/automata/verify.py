@@ -1,0 +1,139 @@
+"""``verify``: check a hypothesis about a cell on every input string up to a length.
+
+Strings are explored level by level: the (h, c) states after every string
+of length L are kept, and each is extended by every symbol with the compiled
+kernels of ``run_batch`` (sequences of length 1 started from those states;
+``extract.expand_states``).  So each string costs one step, not L, and the whole
+check of all strings up to ``max_len`` costs about ``A / (A - 1)`` times the
+number of strings of the last level.  Within a level strings are checked in
+lexicographic (alphabet) order, so the first failure is a shortest
+counterexample, and the first among the shortest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+
+from .._kernels import sequence as _sequence_kernels
+from .._validate import initial_state, integer
+from ..params import as_cell
+from ..semantics import Semantics, round_half_to_zero
+from .alphabet import check_alphabet
+from .extract import expand_states
+
+__all__ = ["VerifyResult", "verify"]
+
+#: Largest number of strings of one length that verify accepts (about 50 bytes each).
+MAX_LEVEL = 2 ** 22
+#: Strings compared per slice of a level (bounds the Python objects alive at once).
+_CHUNK = 2 ** 16
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of ``verify``; true in a boolean context when the hypothesis holds.
+
+    Attributes
+    ----------
+    holds : bool
+        ``predicate(prefix) == rounded h`` on every string checked.
+    counterexample : tuple or None
+        A shortest failing input (the first in alphabet order), or None.
+    expected : object
+        ``predicate(counterexample)`` (None when it holds).
+    actual : int or None
+        The rounded h after the counterexample (None when it holds).
+    checked : int
+        Number of strings checked (up to and including the counterexample).
+    max_len : int
+        The bound: every string of length 1 .. max_len was checked when it holds.
+    """
+
+    holds: bool
+    counterexample: tuple | None
+    expected: object
+    actual: int | None
+    checked: int
+    max_len: int
+
+    def __bool__(self):
+        return self.holds
+
+
+def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", threshold=1.0,
+           inclusive=True, round_feedback=False, h0=0.0, c0=0.0) -> VerifyResult:
+    """Check ``predicate(prefix) == rounded h after prefix`` for every input up to ``max_len``.
+
+    This is a bounded check on the cell's arithmetic (it needs no machine,
+    so it also works when the cell is not finite-state).  For a finite-state
+    cell, ``Hypothesis.check`` on ``extract_automaton(...)`` proves a named
+    property for every length.
+
+    Parameters
+    ----------
+    cell : ScalarLSTM, mapping or 12 numbers
+    predicate : callable
+        ``predicate(prefix)`` with ``prefix`` a tuple of symbols (length >= 1)
+        returns the expected rounded h_t (compared with ``==``, so True/False
+        stand for 1/0).
+    max_len : int
+        Check every string of length 1 .. max_len (an integer >= 1).
+    alphabet : sequence of real numbers
+    activation, threshold, inclusive, round_feedback, h0, c0
+        The semantics and the start state, as in ``run``.
+
+    Returns
+    -------
+    VerifyResult
+
+    Examples
+    --------
+    The worked example's answer holds under exact semantics, but not under the
+    literal saturated rule with raw feedback: after 1 0 0 the raw h = 0.5 fed
+    back puts the candidate gate of the next 1 exactly at 0 (as at t = 3 of
+    1 1 0 1 1 in the semantics table, docs/semantics.md), a shorter case in
+    alphabet order:
+
+    >>> import fastlstm as fl
+    >>> def odd_run(prefix):
+    ...     run = len(prefix) - len("".join(map(str, prefix)).rstrip("1"))
+    ...     return 0 if run == 0 else (1 if run % 2 else -1)
+    >>> fl.verify(fl.presets.parity(), odd_run, 12).holds
+    True
+    >>> r = fl.verify(fl.presets.parity(), odd_run, 12, activation="saturated")
+    >>> r.counterexample, r.expected, r.actual, r.checked
+    ((1, 0, 0, 1), 1, 0, 24)
+    """
+    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                    round_feedback=round_feedback)
+    cell = as_cell(cell)
+    if not callable(predicate):
+        raise TypeError(f"predicate must be callable, got {type(predicate).__name__}")
+    max_len = integer(max_len, "max_len", 1)
+    symbols, values = check_alphabet(alphabet)
+    A = len(symbols)
+    if A ** max_len > MAX_LEVEL:
+        raise ValueError(f"max_len={max_len} means {A}**{max_len} = {A ** max_len} strings "
+                         f"of the last length; verify checks at most {MAX_LEVEL} per length")
+    h = initial_state(h0, "h0", 1)
+    c = initial_state(c0, "c0", 1)
+    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
+    p = cell.to_array()
+    checked = 0
+    for length in range(1, max_len + 1):
+        h, c = expand_states(kernels, p, sem.threshold, h, c, values)
+        rounded = round_half_to_zero(h).astype(np.int64)
+        # itertools.product varies the last symbol fastest: string k of this
+        # level is string k // A of the last level followed by symbol k % A.
+        words = itertools.product(symbols, repeat=length)
+        for first in range(0, rounded.size, _CHUNK):
+            chunk = rounded[first:first + _CHUNK].tolist()
+            for prefix, actual in zip(itertools.islice(words, len(chunk)), chunk):
+                checked += 1
+                expected = predicate(prefix)
+                if not expected == actual:
+                    return VerifyResult(False, prefix, expected, actual, checked, max_len)
+    return VerifyResult(True, None, None, None, checked, max_len)

@@ -1,0 +1,281 @@
+"""The ``fastlstm`` commands: ``run``, ``equations``, ``sweep``, ``explain``.
+
+Each ``cmd_*`` takes the parsed arguments and returns the exit status.
+Heavy imports (SymPy, matplotlib, Dask, the automata) happen inside the
+command that needs them, so ``fastlstm run`` starts as fast as Numba allows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .values import exact, parse_axis, parse_inputs, parse_params
+
+__all__ = ["CommandError", "cmd_equations", "cmd_explain", "cmd_run", "cmd_sweep"]
+
+
+class CommandError(Exception):
+    """A command could not be carried out (exit status 1), e.g. a missing extra."""
+
+
+def _cell(args):
+    """The cell named by --preset/--params, and a few words describing it.
+
+    --params alone starts from all-zero parameters; with --preset it changes
+    the preset's; with neither, the cell is the parity preset.
+    """
+    from .. import presets
+    from ..params import ScalarLSTM
+
+    preset = args.preset
+    if preset is None and not args.params:
+        preset = "parity"
+    base = presets.get(preset) if preset is not None else ScalarLSTM()
+    words = f"preset {preset}" if preset is not None else "parameters"
+    if not args.params:
+        return base, words, preset
+    params = parse_params(args.params)
+    if isinstance(params, list):
+        if preset is not None:
+            raise ValueError("--params: 12 plain numbers replace the whole cell; "
+                             "drop --preset or use NAME=VALUE items")
+        cell = ScalarLSTM.from_array(params)
+        return cell, "parameters " + ",".join(f"{v:g}" for v in params), None
+    cell = base.replace(**params)
+    changes = ",".join(f"{k}={v:g}" for k, v in params.items())
+    words = f"preset {preset} with {changes}" if preset is not None else f"parameters {changes}"
+    return cell, words, preset
+
+
+def _semantics_kwargs(args) -> dict:
+    return dict(activation=args.activation, threshold=args.threshold,
+                inclusive=not args.open_boundary, round_feedback=args.round_feedback)
+
+
+def _print(text):
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def cmd_run(args) -> int:
+    """``fastlstm run``: a per-step table, or with --compare every semantics side by side."""
+    from ..compare import compare
+    from ..run import run
+
+    cell, words, preset = _cell(args)
+    x = parse_inputs(args.inputs)
+    extra = {"cell": {"preset": preset, "params": cell.to_dict()}}
+    if args.compare:
+        given = [flag for flag, on in (("--activation", args.activation != "exact"),
+                                       ("--open-boundary", args.open_boundary),
+                                       ("--round-feedback", args.round_feedback)) if on]
+        if given:
+            raise ValueError("--compare runs every row of the semantics table "
+                             f"(docs/semantics.md); drop {' and '.join(given)}")
+        cmp = compare(cell, x, threshold=args.threshold, h0=args.h0, c0=args.c0)
+        text = cmp.to_table(args.format, digits=args.digits, extra=extra)
+        if args.format == "table":
+            text = f"cell: {words}; inputs: {_inputs_words(x)}\n" + text
+        _print(text)
+        return 0
+    tr = run(cell, x, **_semantics_kwargs(args), h0=args.h0, c0=args.c0, trace=True)
+    title = f"cell: {words}; semantics: {tr.semantics.describe()}"
+    _print(tr.to_table(args.format, x=x, digits=args.digits, title=title, extra=extra))
+    return 0
+
+
+def _inputs_words(x):
+    return " ".join(format(v, "g") for v in x.tolist())
+
+
+def cmd_equations(args) -> int:
+    """``fastlstm equations``: LaTeX of the general, substituted and piecewise forms."""
+    import symbolic as sym
+
+    unused = [flag for flag, on in (("--threshold", args.threshold != 1),
+                                    ("--open-boundary", args.open_boundary)) if on]
+    if unused and not args.saturated:
+        verb = "change" if len(unused) > 1 else "changes"
+        raise ValueError(f"{' and '.join(unused)} {verb} only the saturated forms: add --saturated")
+    if args.round_feedback and args.step_map is None:
+        raise ValueError("--round-feedback only changes the step map: add --step-map X")
+    cell, words, _ = _cell(args)
+    # Values typed on the command line reach SymPy as text (0.1 stays 1/10).
+    params = cell.to_dict()
+    if args.params:
+        given = parse_params(args.params)
+        params.update(zip(params, given) if isinstance(given, list) else given)
+    params = {name: exact(value) for name, value in params.items()}
+    threshold = exact(args.threshold)
+    inclusive = not args.open_boundary
+    theta = getattr(args.threshold, "text", format(args.threshold, "g"))
+    boundary = (f"closed boundary, |z| >= {theta} saturates" if inclusive
+                else f"open boundary, |z| > {theta} saturates")
+    general = sym.lstm_equations()
+    substituted = sym.substitute(general, params)
+    blocks = [("general form", general), (f"substituted: {words}", substituted)]
+    if args.saturated:
+        blocks.append((f"piecewise (saturated, {boundary}): {words}",
+                       sym.saturated(substituted, threshold, inclusive)))
+    if args.step_map is not None:
+        x = exact(args.step_map)
+        sem = dict(activation="saturated" if args.saturated else "exact", threshold=threshold,
+                   inclusive=inclusive, round_feedback=args.round_feedback)
+        how = (f"saturated, {boundary}" if args.saturated else "exact")
+        how += ", rounded feedback" if args.round_feedback else ""
+        blocks.append((f"step map (h_{{t-1}}, c_{{t-1}}) -> (h_t, c_t) at x_t = {x} ({how}): "
+                       f"{words}", sym.step_map(params, x, **sem)))
+    _print("\n\n".join(f"% {title}\n{sym.latex(obj)}" for title, obj in blocks))
+    return 0
+
+
+def _summary_stats(acc):
+    return f"max {acc.max():.4g}, mean {acc.mean():.4g}, min {acc.min():.4g}"
+
+
+_SHADES = " .:-=+*#%@"
+
+
+def _ascii_map(acc, axes):
+    """A character map of a 2-D accuracy grid: rows the first axis, columns the second."""
+    import numpy as np
+
+    (n1, v1), (n2, v2) = axes.items()
+    idx = np.minimum((acc * (len(_SHADES) - 1)).round().astype(int), len(_SHADES) - 1)
+    width = max(len(f"{v:g}") for v in v1)
+    lines = [f"accuracy map ({' '.join(_SHADES[1:])} = 0.1 .. 1, blank below 0.05): rows {n1}, "
+             f"columns {n2} from {v2[0]:g} to {v2[-1]:g}"]
+    for k, v in enumerate(v1):
+        lines.append(f"{v:>{width}g} |" + "".join(_SHADES[i] for i in idx[k]) + "|")
+    return lines
+
+
+def cmd_sweep(args) -> int:
+    """``fastlstm sweep``: a scored parameter sweep, saved and plotted."""
+    import numpy as np
+
+    from ..sweeps import binary_strings, grid, parity_target, sweep
+
+    cell, words, preset = _cell(args)
+    axes = {}
+    for spec in args.axis:
+        name, values = parse_axis(spec)
+        if name in axes:
+            raise ValueError(f"--axis: {name} given twice")
+        axes[name] = values
+    for flag, path, suffix in (("--out", args.out, ".npz"), ("--plot", args.plot, ".png")):
+        if path is None:
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"{flag}: folder {folder} does not exist")
+        if not path.endswith(suffix):
+            raise ValueError(f"{flag}: expected a file name ending in {suffix}, got {path!r}")
+    if args.plot and len(axes) != 2:
+        raise ValueError(f"--plot draws a regime map over two axes; got {len(axes)} --axis")
+    if args.plot:  # fail before the sweep, not after it
+        try:
+            import matplotlib
+        except ImportError:
+            raise CommandError("--plot needs matplotlib: pip install 'fastlstm[plot]'") from None
+        matplotlib.use("Agg")
+    X = binary_strings(args.length)
+    target = parity_target(X)
+    table = grid(base=cell, **axes)
+    result = sweep(table, X, target=target, record=None, backend=args.backend,
+                   progress=args.progress,
+                   **_semantics_kwargs(args))
+    acc = result.to_grid("accuracy")
+    sem = result.semantics
+    shape = " x ".join(f"{n}: {len(v)} values in [{v.min():g}, {v.max():g}]"
+                       for n, v in axes.items())
+    best = np.unravel_index(np.argmax(acc), acc.shape)
+    at = ", ".join(f"{n}={v[i]:g}" for (n, v), i in zip(axes.items(), best))
+    perfect = int((acc == 1).sum())
+    lines = [f"sweep: {acc.size} cells ({shape}), other parameters from {words}",
+             f"semantics: {sem.describe()}",
+             f"scored against {args.target} on all {len(X)} binary strings of length "
+             f"{args.length} ({X.size} steps per cell)",
+             f"accuracy: {_summary_stats(acc)}; best at {at}; "
+             f"{perfect} cells ({100 * perfect / acc.size:.1f}%) score 1"]
+    if len(axes) == 1 and acc.size <= 60:
+        (name, values), = axes.items()
+        lines.append(f"{name:>10}  accuracy")
+        lines += [f"{v:>10g}  {a:.4f}" for v, a in zip(values, acc)]
+    elif len(axes) == 2 and acc.shape[0] <= 60 and acc.shape[1] <= 100:
+        lines += _ascii_map(acc, axes)
+    if args.out:
+        with open(args.out, "wb") as f:
+            np.savez(f, accuracy=acc, axes=np.array(list(axes)), **axes,
+                     base=cell.to_array(), param_names=np.array(list(cell.to_dict())),
+                     target=np.array(args.target), length=np.array(args.length),
+                     activation=np.array(sem.activation), threshold=np.array(sem.threshold),
+                     inclusive=np.array(sem.inclusive),
+                     round_feedback=np.array(sem.round_feedback))
+        lines.append(f"saved {args.out}: accuracy {acc.shape} and the axes {', '.join(axes)}")
+    if args.plot:
+        from ..plot import regime_map
+
+        title = (f"accuracy against {args.target}, 0/1 strings of length {args.length}\n"
+                 f"semantics: {sem.describe()}")
+        ax = regime_map(result, title=title)
+        # Mark the cell the other parameters came from, when it lies on the map.
+        (ny, vy), (nx, vx) = axes.items()
+        here = getattr(cell, nx), getattr(cell, ny)
+        if vx.min() <= here[0] <= vx.max() and vy.min() <= here[1] <= vy.max():
+            ax.plot(*here, marker="o", markersize=7, markerfacecolor="none",
+                    markeredgecolor="red", linestyle="none", label=words)
+            ax.legend(loc="best", fontsize="small")
+        fig = ax.figure
+        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        lines.append(f"saved {args.plot}: the regime map")
+    _print("\n".join(lines))
+    return 0
+
+
+def cmd_explain(args) -> int:
+    """``fastlstm explain``: the minimal machine, its regexes, what the state carries."""
+    import json
+
+    from ..automata import extract_automaton
+
+    cell, words, preset = _cell(args)
+    alphabet = parse_inputs([args.alphabet]).tolist()
+    alphabet = [int(a) if a.is_integer() else a for a in alphabet]
+    try:
+        machine = extract_automaton(cell, alphabet, args.max_states, **_semantics_kwargs(args),
+                                    h0=args.h0, c0=args.c0, quantize=args.quantize)
+    except ValueError as exc:
+        if "max_states" not in str(exc):
+            raise
+        raise ValueError(f"{exc} (on the command line: --activation saturated --round-feedback, "
+                         f"--max-states N, --quantize K)") from None
+    minimal = machine.minimize()
+    if args.format == "dot":
+        _print(minimal.to_dot())
+    elif args.format == "latex":
+        _print(minimal.to_latex())
+    elif args.format == "json":
+        from ..automata import hypotheses
+
+        proved = [v for v in (h.check(minimal) for h in hypotheses.library(minimal.alphabet))
+                  if v.holds]
+        try:
+            regexes = {str(v): minimal.regex(v) for v in sorted(set(minimal.outputs.tolist()))}
+        except ValueError:  # symbols that are not single characters
+            regexes = None
+        _print(json.dumps({
+            "cell": {"preset": preset, "params": cell.to_dict()},
+            "semantics": _semantics_kwargs(args),
+            "alphabet": list(minimal.alphabet), "start": minimal.start,
+            "states": minimal.n_states, "extracted_states": machine.n_states,
+            "exact": machine.exact,
+            "transitions": minimal.transitions.tolist(), "outputs": minimal.outputs.tolist(),
+            "regexes": regexes,
+            "proved": [{"hypothesis": v.hypothesis.name, "exact": v.exact,
+                        "values": {str(k): val for k, val in v.values.items()},
+                        "words": v.words()} for v in proved],
+            "description": minimal.describe()}))
+    else:
+        _print(f"cell: {words}\n{minimal.describe()}")
+    return 0

@@ -1,0 +1,137 @@
+"""The input plan of a sweep: the sequences as a prefix tree in depth-first order.
+
+``make_plan`` turns B sequences of T steps into the node arrays the sweep
+kernel walks (see ``fastlstm._kernels.sweep``).  Two sequences share a node where
+they share the whole prefix up to that step, initial state included: the
+step from the same state with the same input gives the same numbers, so it
+is computed once.  Inputs are compared by their bits in the kernel's dtype,
+so sharing never changes a result (not even the sign of a zero).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+#: Kernel arguments of a plan, in order.
+FIELDS = ("x_node", "src", "dst", "init_h", "init_c", "n_slots", "counts",
+          "fin_ptr", "fin_seq", "occ_ptr", "occ_flat")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Plan:
+    """Node arrays for the sweep kernel (K nodes, B sequences, T steps)."""
+
+    x_node: np.ndarray    # (K,) input fed at the node, kernel dtype
+    src: np.ndarray       # (K,) -2 initial state, -1 state of node k-1, s >= 0 slot s
+    dst: np.ndarray       # (K,) slot to save the node's state in, or -1
+    init_h: np.ndarray    # (K,) initial state where src == -2
+    init_c: np.ndarray
+    n_slots: int
+    counts: np.ndarray    # (K, 3) steps of the node whose target is -1, 0, +1
+    fin_ptr: np.ndarray   # (K + 1,) CSR: sequences ending at the node
+    fin_seq: np.ndarray
+    occ_ptr: np.ndarray   # (K + 1,) CSR: flat steps b*T + t the node stands for
+    occ_flat: np.ndarray
+    shape: tuple          # (B, T)
+
+    def args(self) -> tuple:
+        return tuple(getattr(self, name) for name in FIELDS)
+
+    @property
+    def nodes(self) -> int:
+        return self.x_node.shape[0]
+
+
+def plan_bytes(B: int, T: int, steps: bool) -> int:
+    """Upper bound of the memory ``make_plan`` needs (its temporaries included)."""
+    return B * T * (8 * 12 + (16 if steps else 0))
+
+
+def _bits(a, dtype):
+    dtype = np.dtype(dtype)
+    return np.ascontiguousarray(a, dtype).view(np.int64 if dtype.itemsize == 8 else np.int32)
+
+
+def _level_ids(X, h0, c0, dtype, share):
+    """ids[b, t]: node of sequence b at step t, numbered per step."""
+    B, T = X.shape
+    ids = np.empty((B, T), np.int64)
+    rows = np.arange(B)
+    if not share:
+        ids[:] = rows[:, None]
+        return ids
+    prev = np.unique(np.stack([_bits(h0, dtype), _bits(c0, dtype)], 1), axis=0,
+                     return_inverse=True)[1].reshape(-1)
+    xbits = _bits(X, dtype)
+    for t in range(T):
+        if prev.max() + 1 == B:  # all prefixes distinct: nothing left to share
+            ids[:, t:] = rows[:, None]
+            break
+        keys = np.stack([prev, xbits[:, t].astype(np.int64)], 1)
+        prev = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
+        ids[:, t] = prev
+    return ids
+
+
+def make_plan(X, h0, c0, target, dtype, *, share=True, finals=True, steps=False) -> Plan:
+    """The plan for inputs ``X`` (B, T), initial states ``h0``, ``c0`` (B,).
+
+    ``target`` (B, T) or None fills ``counts``; ``finals`` fills the CSR of
+    final states, ``steps`` the CSR of every step (for trajectories).
+    """
+    B, T = X.shape
+    ids = _level_ids(X, h0, c0, dtype, share)
+    order = np.lexsort(ids.T[::-1])  # sequences sorted by their path in the tree
+    path = ids[order]
+    new = np.ones((B, T), bool)  # (sorted row, t) is a node's first visit
+    new[1:] = path[1:] != path[:-1]
+    del ids, path
+    rows, depth = np.nonzero(new)  # row-major order is depth-first pre-order
+    K = rows.size
+    node = np.full((B, T), -1, np.int64)
+    node[rows, depth] = np.arange(K)
+    node = np.maximum.accumulate(node, axis=0)  # node of every (sorted row, t)
+    seq = order[rows]
+
+    parent = np.full(K, -1, np.int64)
+    inner = depth > 0
+    parent[inner] = node[rows[inner], depth[inner] - 1]
+    branching = np.bincount(parent[inner], minlength=K) >= 2
+    # A branching node saves its state for its later children, in the slot
+    # numbered by how many branching ancestors it has: a subtree only ever
+    # writes deeper slots, so the slot survives until the last child.
+    slot = np.zeros(K, np.int64)
+    for t in range(1, T):
+        at = np.flatnonzero(depth == t)
+        up = parent[at]
+        slot[at] = slot[up] + branching[up]
+    follows = parent == np.arange(K) - 1
+    src = np.where(depth == 0, -2, np.where(follows, -1, slot[np.maximum(parent, 0)]))
+    dst = np.where(branching, slot, -1)
+    n_slots = int(slot[branching].max()) + 1 if branching.any() else 0
+
+    counts = np.zeros((K, 3), np.int32)
+    if target is not None:
+        tgt = np.asarray(target)[order]
+        for col, value in enumerate((-1, 0, 1)):
+            counts[:, col] = np.bincount(node[tgt == value], minlength=K)
+    fin_ptr = np.zeros(K + 1, np.int64)
+    fin_seq = np.zeros(0, np.int64)
+    if finals:
+        fin_ptr[1:] = np.cumsum(np.bincount(node[:, -1], minlength=K))
+        fin_seq = order.astype(np.int64)  # leaves increase with the sorted row
+    occ_ptr = np.zeros(K + 1, np.int64)
+    occ_flat = np.zeros(0, np.int64)
+    if steps:
+        flat = order[:, None] * T + np.arange(T)
+        by_node = np.argsort(node, axis=None, kind="stable")
+        occ_flat = flat.ravel()[by_node]
+        occ_ptr[1:] = np.cumsum(np.bincount(node.ravel(), minlength=K))
+    return Plan(x_node=np.ascontiguousarray(X[seq, depth], dtype),
+                src=src, dst=dst,
+                init_h=np.ascontiguousarray(h0[seq], dtype),
+                init_c=np.ascontiguousarray(c0[seq], dtype),
+                n_slots=n_slots, counts=counts, fin_ptr=fin_ptr, fin_seq=fin_seq,
+                occ_ptr=occ_ptr, occ_flat=occ_flat, shape=(B, T))

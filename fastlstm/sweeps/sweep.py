@@ -1,0 +1,430 @@
+"""Sweeps: run many parameter sets over the same inputs, and score them.
+
+``sweep`` validates, estimates the memory of the requested record (and
+refuses what would not fit), builds the input plan (``plan``) and hands one
+``chunks.Work`` to a backend, which runs the compiled kernel on chunks of
+the parameter table: in this process (``backend="numba"``, threads over
+blocks of cells) or on Dask workers (``backend="dask"``, ``dask_backend``).
+A backend yields each chunk's rows as they are done; ``sweep`` counts them
+for the progress bar and, on Ctrl-C, for the partial result.  A cell's
+numbers do not depend on the chunking or the backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import time
+
+import numpy as np
+
+from .._validate import initial_state, integer, real_array
+from ..semantics import Semantics
+from . import dask_backend
+from .chunks import Kernel, Work
+from .memory import format_bytes, memory_limit
+from .plan import make_plan, plan_bytes
+from .tables import ParamTable, as_table
+
+__all__ = ["sweep", "SweepResult", "SweepInterrupted", "RECORDS", "BACKENDS"]
+
+#: What a sweep can record (see ``sweep``); None: only the score.
+RECORDS = ("final", "trajectory", "rounded", None)
+BACKENDS = ("numba", "dask")
+DTYPES = ("float64", "float32")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SweepResult:
+    """What a sweep produced, one row per parameter set.
+
+    Attributes
+    ----------
+    h, c : numpy.ndarray or None
+        ``record="final"``: the final state, shape (N,) for one input
+        sequence or (N, B) for B of them.  ``record="trajectory"``: ``h``
+        for every step, (N, T) or (N, B, T), and ``c`` is None.
+    rounded : numpy.ndarray of int8 or None
+        ``record="rounded"``: ``round_half_to_zero(h)`` for every step,
+        (N, T) or (N, B, T).  All None for ``record=None``.
+    accuracy : numpy.ndarray of float64 or None
+        With a ``target``: fraction of steps (over all sequences) whose
+        rounded h equals the target, shape (N,).
+    params : numpy.ndarray
+        The (N, 12) parameter table.
+    table : ParamTable or None
+        The table passed in, when it was one (a grid keeps its axes).
+    record : str or None
+    dtype : str
+    semantics : Semantics
+    """
+
+    h: np.ndarray | None
+    c: np.ndarray | None
+    rounded: np.ndarray | None
+    accuracy: np.ndarray | None
+    params: np.ndarray
+    table: ParamTable | None
+    record: str | None
+    dtype: str
+    semantics: Semantics
+
+    def __len__(self):
+        return self.params.shape[0]
+
+    def __repr__(self):
+        parts = [f"N={len(self)}", f"record={self.record!r}", f"dtype={self.dtype!r}"]
+        for name in ("h", "c", "rounded", "accuracy"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}: shape {value.shape}")
+        if self.table is not None and self.table.axes:
+            parts.append(f"grid {self.table.shape} over {', '.join(self.table.names)}")
+        return f"SweepResult({', '.join(parts)})"
+
+    @property
+    def axes(self) -> dict:
+        """The grid's axes (name -> values), or {} when the table was no grid."""
+        return dict(self.table.axes) if self.table is not None else {}
+
+    def to_grid(self, name="accuracy") -> np.ndarray:
+        """Result ``name`` reshaped to the grid: (n_1, n_2, ...) + trailing axes.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> X = fl.binary_strings(4)
+        >>> t = fl.grid(base=fl.presets.parity(), W_ch=[-100, 0], W_cx=[0, 50, 100])
+        >>> fl.sweep(t, X, target=fl.parity_target(X)).to_grid().shape
+        (2, 3)
+        """
+        value = getattr(self, name, None) if name in ("h", "c", "rounded", "accuracy") else None
+        if value is None:
+            raise ValueError(f"this sweep has no {name!r} (record={self.record!r}"
+                             f"{', no target' if name == 'accuracy' else ''})")
+        if self.table is None:
+            raise ValueError("to_grid needs a sweep over a grid made by fastlstm.grid")
+        return self.table.reshape(value)
+
+    def plot(self, value="accuracy", **kwargs):
+        """Heat map of ``value`` over a two-axis grid (needs matplotlib); see ``fastlstm.plot.regime_map``."""
+        from ..plot import regime_map
+        return regime_map(self, value=value, **kwargs)
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep between two chunks.
+
+    It is a ``KeyboardInterrupt``, so an unhandled one ends a script as
+    usual; catch it to keep what was computed.
+
+    Attributes
+    ----------
+    result : SweepResult
+        The partial result; rows where ``completed`` is False hold
+        unspecified values.
+    completed : numpy.ndarray of bool, shape (N,)
+        The parameter sets that were finished.
+    """
+
+    def __init__(self, result, completed):
+        super().__init__(f"sweep interrupted after {int(completed.sum())} of "
+                         f"{completed.size} parameter sets")
+        self.result = result
+        self.completed = completed
+
+
+# --- memory ------------------------------------------------------------------
+
+def _output_bytes(N, B, T, record, itemsize, scored) -> dict:
+    """Bytes of every output a sweep allocates, by name."""
+    out = {}
+    if record == "final":
+        out["h, c"] = 2 * N * B * itemsize
+    elif record == "trajectory":
+        out["h"] = N * B * T * itemsize
+    elif record == "rounded":
+        out["rounded"] = N * B * T
+    out["counts" if not scored else "accuracy"] = 8 * N * (2 if scored else 1)
+    return out
+
+
+def _refuse(N, B, T, record, itemsize, scored, limit):
+    """ValueError when the outputs and the plan of a sweep would not fit in ``limit``."""
+    outputs = _output_bytes(N, B, T, record, itemsize, scored)
+    per_step = record in ("trajectory", "rounded")
+    need = sum(outputs.values()) + plan_bytes(B, T, per_step)
+    if need <= limit:
+        return
+    shape = f"(N, B, T) = ({N}, {B}, {T})" if per_step else f"(N, B) = ({N}, {B})"
+    ask = []
+    for other in {"trajectory": ("rounded", "final"), "rounded": ("final",)}.get(record, ()):
+        size = sum(_output_bytes(N, B, T, other, itemsize, scored).values())
+        ask.append(f"record={other!r} ({format_bytes(size)})")
+    if record is not None:
+        ask.append(f"record=None with a target= (accuracy only, {format_bytes(16 * N)})")
+    ask.append("or sweep fewer parameter sets at a time (a part of the table)")
+    raise ValueError(
+        f"record={record!r} needs {format_bytes(need)} for {shape}, "
+        f"more than the {format_bytes(limit)} allowed (max_bytes; default 3/4 of the "
+        f"available memory); ask for " + ", ".join(ask))
+
+
+# --- progress ----------------------------------------------------------------
+
+class _Bar:
+    """A minimal progress bar on stderr (used when tqdm is not installed)."""
+
+    def __init__(self, total, desc):
+        self.total, self.desc, self.n, self.start = total, desc, 0, time.perf_counter()
+        self._draw()
+
+    def _draw(self):
+        frac = self.n / self.total if self.total else 1.0
+        filled = int(30 * frac)
+        sys.stderr.write(f"\r{self.desc}: [{'#' * filled}{'.' * (30 - filled)}] "
+                         f"{self.n}/{self.total} ({time.perf_counter() - self.start:.1f} s)")
+        sys.stderr.flush()
+
+    def update(self, n):
+        self.n += n
+        self._draw()
+
+    def close(self):
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class _Callback:
+    """progress=callable: called as progress(done, total) after every chunk."""
+
+    def __init__(self, fn, total):
+        self.fn, self.total, self.n = fn, total, 0
+
+    def update(self, n):
+        self.n += n
+        self.fn(self.n, self.total)
+
+    def close(self):
+        pass
+
+
+class _Silent:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(progress, total):
+    if callable(progress):
+        return _Callback(progress, total)
+    if not progress:
+        return _Silent()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _Bar(total, "sweep")
+    return tqdm(total=total, desc="sweep", unit="sets")
+
+
+# --- the public function -----------------------------------------------------
+
+def _choice(value, name, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def _inputs(x, target):
+    ndim = np.ndim(x)
+    if ndim not in (1, 2):
+        raise ValueError(f"x must have shape (T,) or (B, T), got shape {np.shape(x)}")
+    X = real_array(x, "x", ndim)
+    if X.size == 0:
+        raise ValueError(f"x must hold at least one step of one sequence, got shape {X.shape}")
+    if X.size >= 2**31:  # scores are counted in int32
+        raise ValueError(f"x must hold fewer than 2**31 steps in all, got shape {X.shape}")
+    if target is None:
+        return X.reshape(-1, X.shape[-1]), None
+    tgt = real_array(target, "target", ndim)
+    if tgt.shape != X.shape:
+        raise ValueError(f"target must have the shape of x, {X.shape}, got shape {tgt.shape}")
+    if (tgt != np.round(tgt)).any():
+        raise ValueError("target must hold rounded outputs (integers, e.g. -1, 0, 1)")
+    return X.reshape(-1, X.shape[-1]), tgt.reshape(X.shape[0] if ndim == 2 else 1, -1)
+
+
+def _numba_backend(work, client=None):
+    """``backend="numba"``: chunk after chunk in this process (the kernel's threads
+    share each chunk); yield each chunk's (start, stop) once its rows are written."""
+    for start, stop in work.spans():
+        work.run(start, stop)
+        yield start, stop
+
+
+_BACKENDS = {"numba": _numba_backend, "dask": dask_backend.run}
+
+
+def sweep(params, x, *, record="final", target=None, backend="numba", client=None,
+          progress=False, dtype="float64", activation="exact", threshold=1.0,
+          inclusive=True, round_feedback=False, h0=0.0, c0=0.0, chunk_size=None,
+          max_bytes=None, share_prefixes=True) -> SweepResult:
+    """Run every parameter set over the inputs; record or score what it does.
+
+    Parameters
+    ----------
+    params : ParamTable, array_like of shape (N, 12), or one cell
+        From ``grid``/``random_params``, or a plain table in ``PARAM_NAMES``
+        order.
+    x : array_like, shape (T,) or (B, T)
+        The input sequence(s), shared by all parameter sets.
+    record : {"final", "trajectory", "rounded", None}
+        ``"final"``: ``.h``, ``.c`` of shape (N,) or (N, B).
+        ``"trajectory"``: ``.h`` for every step, (N, T) or (N, B, T).
+        ``"rounded"``: ``.rounded``, ``round_half_to_zero(h)`` as int8, for
+        every step.  None: nothing but the score (needs a ``target``).
+        A record that would not fit in ``max_bytes`` is refused (ValueError
+        saying how big it would be and what to ask for instead).
+    target : array_like, shape of x, optional
+        Rounded outputs the cell should give: adds ``.accuracy`` (N,), the
+        fraction of steps whose rounded h equals the target.
+    backend : {"numba", "dask"}
+        ``"numba"``: threads of this process.  ``"dask"``: chunks of the
+        table go to the same compiled kernel on the workers of ``client``
+        (a ``distributed.Client``; a ``LocalCluster`` is started, and closed
+        afterwards, when None).  The numbers are identical, bit for bit.
+    progress : bool or callable
+        True: a progress bar per chunk (tqdm when installed).  A callable is
+        called as ``progress(done, total)`` after every chunk.
+    dtype : {"float64", "float32"}
+        float32 computes (and returns h, c) in single precision: about twice
+        as fast, to within a few float32 ulp per operation.
+    activation, threshold, inclusive, round_feedback
+        The semantics; see ``Semantics``.
+    h0, c0 : float or array_like of shape (B,)
+        Initial state, shared or one per sequence.
+    chunk_size : int, optional
+        Parameter sets per chunk (rounded up to a multiple of 64).  Default:
+        about 2**24 cell-steps per chunk (``chunks.CHUNK_STEPS``, a step that
+        sequences share counted once), and at least 4 chunks per Dask
+        worker.
+    max_bytes : int, optional
+        Memory the outputs may take; default 3/4 of the available memory.
+    share_prefixes : bool
+        Compute steps that sequences share (same prefix, same initial state)
+        once.  Never changes a number; False only to measure the kernel.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C, after the chunk in progress; it carries the partial result.
+
+    Notes
+    -----
+    Row n equals ``fastlstm.run_batch(params[n], x, ...)`` (``run`` for a
+    single sequence): in float64 the kernel performs the same operations, in
+    the same order.  Memory: the table is used in place; ``record="final"``
+    adds 16 bytes (float64) per parameter set and sequence.
+
+    Examples
+    --------
+    Score the parity cell, and a variant with a weaker candidate weight,
+    against the parity target on all 1024 binary strings of length 10:
+
+    >>> import numpy as np
+    >>> import fastlstm as fl
+    >>> X = fl.binary_strings(10)
+    >>> table = fl.grid(base=fl.presets.parity(), W_cx=[50.0, 5.0])
+    >>> res = fl.sweep(table, X, target=fl.parity_target(X))
+    >>> res.accuracy
+    array([1.        , 0.86035156])
+    >>> res.h.shape  # record="final": the last h of every string
+    (2, 1024)
+
+    Every step of one sequence, rounded (the weak cell miscounts the second run):
+
+    >>> fl.sweep(table, [1, 1, 0, 1, 1], record="rounded").rounded
+    array([[ 1, -1,  0,  1, -1],
+           [ 1, -1,  0, -1,  1]], dtype=int8)
+
+    A (coarse) regime map: only the score, reshaped to the grid:
+
+    >>> grid = fl.grid(base=fl.presets.parity(), W_ch=np.linspace(-200, 0, 5),
+    ...                W_cx=np.linspace(0, 100, 5))
+    >>> fl.sweep(grid, X, target=fl.parity_target(X), record=None).to_grid().round(2)
+    array([[0.5 , 0.86, 0.86, 0.86, 1.  ],
+           [0.5 , 0.86, 0.86, 1.  , 1.  ],
+           [0.5 , 0.86, 1.  , 1.  , 0.84],
+           [0.5 , 1.  , 0.84, 0.84, 0.84],
+           [0.5 , 0.84, 0.84, 0.84, 0.84]])
+
+    A record that would not fit is refused before anything is allocated:
+
+    >>> fl.sweep(np.zeros((10**5, 12)), np.zeros((2000, 1000)), record="trajectory")
+    Traceback (most recent call last):
+    ...
+    ValueError: record='trajectory' needs 1.5 TiB for (N, B, T) = (100000, 2000, 1000), ...
+    """
+    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                    round_feedback=round_feedback)
+    _choice(record, "record", RECORDS)
+    _choice(backend, "backend", BACKENDS)
+    try:
+        dtype = np.dtype(dtype).name
+    except TypeError:
+        pass  # refused just below, with the choices
+    _choice(dtype, "dtype", DTYPES)
+    if client is not None and backend != "dask":
+        raise ValueError("client is only used with backend='dask'")
+    if not (isinstance(progress, (bool, np.bool_)) or callable(progress)):
+        raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
+    if chunk_size is not None:
+        chunk_size = integer(chunk_size, "chunk_size", 1)
+    values, table = as_table(params)
+    X, tgt = _inputs(x, target)
+    if record is None and tgt is None:
+        raise ValueError("record=None records nothing: give a target= to score against, "
+                         "or ask for record='final'")
+    B, T = X.shape
+    N = values.shape[0]
+    h0 = initial_state(h0, "h0", B)
+    c0 = initial_state(c0, "c0", B)
+    _refuse(N, B, T, record, np.dtype(dtype).itemsize, tgt is not None, memory_limit(max_bytes))
+
+    plan = make_plan(X, h0, c0, tgt, dtype, share=share_prefixes,
+                     finals=record == "final", steps=record in ("trajectory", "rounded"))
+    work = Work.create(Kernel.of(sem, record, dtype), values, plan, chunk_size)
+    completed = np.zeros(N, bool)
+    bar = _progress(progress, N)
+    try:
+        with contextlib.closing(_BACKENDS[backend](work, client)) as spans:
+            for start, stop in spans:
+                completed[start:stop] = True
+                bar.update(stop - start)
+    except KeyboardInterrupt:
+        result = _result(work.outputs, values, table, tgt, X, x, record, dtype, sem)
+        raise SweepInterrupted(result, completed) from None
+    finally:
+        bar.close()
+    return _result(work.outputs, values, table, tgt, X, x, record, dtype, sem)
+
+
+def _result(outputs, values, table, tgt, X, x, record, dtype, sem):
+    h, c, traj, rnd, correct = outputs
+    N, (B, T) = values.shape[0], X.shape
+    lead = (N, B) if np.ndim(x) == 2 else (N,)
+    accuracy = correct / (B * T) if tgt is not None else None
+    return SweepResult(
+        h=h.reshape(lead) if record == "final" else
+        traj.reshape(lead + (T,)) if record == "trajectory" else None,
+        c=c.reshape(lead) if record == "final" else None,
+        rounded=rnd.reshape(lead + (T,)) if record == "rounded" else None,
+        accuracy=accuracy, params=values, table=table, record=record, dtype=dtype,
+        semantics=sem)

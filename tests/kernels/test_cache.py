@@ -1,0 +1,76 @@
+"""The compiled-kernel cache never serves stale machine code, and a missing
+writable folder costs compile time, not the import (fastlstm._config)."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+#: Prints h of the worked example's first two steps and where the cache went.
+_PROBE = ("import fastlstm as fl, fastlstm._config as c; "
+          "print(fl.run(fl.presets.parity(), [1, 1]).h.tolist(), c.CACHE, c.CACHE_DIR)")
+
+
+@pytest.fixture
+def package_copy(tmp_path):
+    """A copy of the package sources, importable from tmp_path/src."""
+    src = tmp_path / "src"
+    for name in ("fastlstm", "symbolic"):
+        shutil.copytree(ROOT / name, src / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    env = dict(os.environ, PYTHONPATH=str(src), FASTLSTM_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONDONTWRITEBYTECODE="1")
+    env.pop("FASTLSTM_NO_CACHE", None)
+    return src, env
+
+
+def _h(src, env):
+    out = subprocess.run([sys.executable, "-c", _PROBE], cwd=src, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.rsplit("]", 1)[0] + "]", out
+
+
+def test_an_edit_of_an_inlined_file_recompiles_and_so_does_undoing_it(package_copy):
+    src, env = package_copy
+    activations = src / "fastlstm" / "_kernels" / "activations.py"
+    original = activations.read_text()
+    # sigmoid is inlined into the sequence kernel, which is defined in sequence.py:
+    # Numba alone would key the cache on sequence.py and miss this edit.
+    edited = original.replace("    return num / (1.0 + e)", "    return 0.5 * num / (1.0 + e)")
+    assert edited != original
+
+    h_first, first = _h(src, env)
+    caches = sorted(p.name for p in (src.parent / "cache").iterdir())
+    assert len(caches) == 1 and any((src.parent / "cache" / caches[0]).glob("*.nbi"))
+    h_cached, _ = _h(src, env)  # a second process loads, and gets the same numbers
+    assert h_cached == h_first
+
+    activations.write_text(edited)
+    h_edited, _ = _h(src, env)
+    assert h_edited != h_first  # the edit is compiled in, not served from the cache
+
+    activations.write_text(original)
+    h_restored, _ = _h(src, env)
+    assert h_restored == h_first
+    assert len(list((src.parent / "cache").iterdir())) == 2  # one folder per source hash
+
+
+def test_no_writable_cache_folder_compiles_with_one_warning(package_copy, tmp_path):
+    src, env = package_copy
+    h_cached, _ = _h(src, env)
+    # A file where each candidate folder would go: not even root can create them.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    (src / "fastlstm" / "_kernels" / "__pycache__").write_text("not a folder")
+    env.update(FASTLSTM_CACHE_DIR=str(blocked / "cache"), HOME=str(blocked),
+               XDG_CACHE_HOME=str(blocked / "xdg"))
+    h, out = _h(src, env)
+    assert h == h_cached
+    assert out.stderr.count("no writable folder for the compiled-kernel cache") == 1
+    assert out.stdout.strip().endswith("False None")

@@ -1,0 +1,162 @@
+"""The sweep kernel's building blocks: the float32 activations (within a few
+ulp of numpy) and the SIMD code LLVM makes of the loop over cells.  (In
+float64 the kernel calls the activations of ``fastlstm.run``; tests/sweeps/test_sweep.py
+checks that sweeps and runs agree bit for bit.)"""
+
+import os
+import platform
+import subprocess
+import sys
+
+import numba
+import numpy as np
+import pytest
+
+from fastlstm._kernels import activations as act
+from fastlstm._kernels import sweep as sk
+from fastlstm._config import JIT
+
+#: Test-only: inspecting machine code needs a function that is not cached.
+UNCACHED = dict(JIT, cache=False)
+
+
+def _loop(fn):
+    # A loop over independent values, as in the sweep kernel.
+    @numba.njit(**JIT)
+    def apply(x, out):
+        for k in range(x.size):
+            out[k] = fn(x[k])
+    return apply
+
+
+LOOPS = {name: _loop(getattr(act, name)) for name in ("exp_f32", "sigmoid_f32", "tanh_f32")}
+
+
+def compiled(name, x):
+    out = np.empty_like(x)
+    LOOPS[name](x, out)
+    return out
+
+
+def samples(lo, hi, n=200_000, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.uniform(lo, hi, n), rng.uniform(-1, 1, n // 4),
+                           rng.standard_normal(n // 4) * 1e-3, [0.0, -0.0, 0.625, -0.625]])
+
+
+def sigmoid64(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+@pytest.mark.parametrize("name, ref, lo, hi, ulps", [
+    ("exp_f32", np.exp, -103.0, 88.7, 2.0),   # float32 subnormals to the largest finite
+    ("sigmoid_f32", sigmoid64, -100.0, 100.0, 3.0),
+    ("sigmoid_f32", sigmoid64, -10.0, 10.0, 3.0),
+    ("tanh_f32", np.tanh, -12.0, 12.0, 2.0),
+    ("tanh_f32", np.tanh, -0.7, 0.7, 2.0),    # both sides of the 0.625 switch
+])
+def test_float32_versions_within_a_few_ulp_of_numpy(name, ref, lo, hi, ulps):
+    x = samples(lo, hi).astype(np.float32)
+    got = compiled(name, x)
+    assert got.dtype == np.float32
+    exact = ref(x.astype(np.float64))  # numpy float64: ~2**-29 float32 ulp off
+    spacing = np.spacing(np.abs(exact.astype(np.float32))).astype(np.float64)
+    spacing = np.maximum(spacing, np.float64(2.0**-149))  # float32 subnormal spacing
+    err = np.abs(got.astype(np.float64) - exact) / spacing
+    assert err.max() <= ulps, f"{name}: {err.max():.2f} ulp at x={x[err.argmax()]}"
+
+
+def test_float32_special_values():
+    x = np.array([-1e30, -200.0, -104.0, 0.0, -0.0, 89.0, 200.0, 1e30], np.float32)
+    np.testing.assert_array_equal(compiled("exp_f32", x), [0, 0, 0, 1, 1, np.inf, np.inf, np.inf])
+    np.testing.assert_array_equal(compiled("sigmoid_f32", x), [0, 0, 0, 0.5, 0.5, 1, 1, 1])
+    t = compiled("tanh_f32", x)
+    np.testing.assert_array_equal(t, [-1, -1, -1, 0, 0, 1, 1, 1])
+    assert np.signbit(t[4])  # tanh(-0.0) = -0.0
+    tiny = np.array([1e-30, -1e-40], np.float32)
+    np.testing.assert_array_equal(compiled("tanh_f32", tiny), tiny)
+
+
+# --- the loop over cells is SIMD code, for every x86-64 target that matters ---
+#
+# The machine code is inspected, never run, for each target CPU: a compile
+# for a CPU the host lacks is fine, so a developer on an AVX2 host checks the
+# AVX-512 code and the other way round.  Each target compiles in a fresh
+# process because Numba reads NUMBA_CPU_NAME once, at import.
+
+_PROBE = r"""
+import re, numba
+from fastlstm._kernels import sweep as sk
+from fastlstm._config import JIT
+
+for name, step, ft, packed in (("float64", sk.step_f64, numba.float64, "pd"),
+                               ("float32", sk.step_f32, numba.float32, "ps")):
+    @numba.njit(**dict(JIT, cache=False))
+    def cells(w, h, c, x, theta):
+        for j in range(h.shape[0]):
+            h[j], c[j] = step((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j], w[6, j],
+                               w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
+                              h[j], c[j], x, theta, False, True, False)
+    cells.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft))
+    asm = cells.inspect_asm(cells.signatures[0])
+    div = set(re.findall(rf"\bv?div{packed}\s+%([xyz]mm)", asm))
+    fma = set(re.findall(rf"\bvfn?m(?:add|sub)\d+{packed}\s+%([xyz]mm)", asm))
+    print(name, ",".join(sorted(div)) or "-", ",".join(sorted(fma)) or "-",
+          len(re.findall(r"gather", asm)))
+"""
+
+#: Targets whose codegen the suite checks: AVX2 (Intel, AMD Zen 3) and AVX-512.
+TARGETS = ("haswell", "znver3", "skylake-avx512")
+
+
+@pytest.fixture(scope="module")
+def codegen():
+    """target -> {dtype: (packed-division registers, packed-FMA registers, gathers)}."""
+    procs = {cpu: subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True,
+                                   env=dict(os.environ, NUMBA_CPU_NAME=cpu))
+             for cpu in TARGETS}
+    out = {}
+    for cpu, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0, stderr
+        out[cpu] = {name: (div, fma, int(gathers))
+                    for name, div, fma, gathers in (line.split() for line in stdout.splitlines())}
+    return out
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="inspects x86-64 machine code; this host is " + platform.machine())
+@pytest.mark.parametrize("cpu", TARGETS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_loop_over_cells_vectorises_on_every_target(codegen, cpu, dtype):
+    div, fma, gathers = codegen[cpu][dtype]
+    # Packed division (the activations' 1/(1+e)) and packed FMA on vector
+    # registers: the cells are SIMD lanes.  Scalar code has divsd/divss only.
+    assert div != "-", f"{cpu}: the {dtype} loop over cells did not vectorise"
+    assert set(div.split(",")) <= {"ymm", "zmm"}, f"{cpu}: only {div} vectors"
+    assert fma != "-"
+    # A table lookup would be a gather, which LLVM's cost model for AVX2
+    # declines to vectorise: the activations need none.
+    assert gathers == 0
+
+
+def test_vectorised_lanes_equal_one_cell():
+    # Runs on the host: every lane of the vector code computes what a
+    # one-cell loop (no vector body) computes.
+    @numba.njit(**UNCACHED)
+    def cells(w, h, c, x, theta):
+        for j in range(h.shape[0]):
+            h[j], c[j] = sk.step_f64((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
+                                      w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
+                                     h[j], c[j], x, theta, False, True, False)
+    rng = np.random.default_rng(3)
+    w = np.repeat(rng.uniform(-3, 3, (12, 1)), sk.LANES, axis=1)
+    h, c = np.full(sk.LANES, 0.25), np.full(sk.LANES, -0.5)
+    h1, c1 = h[:1].copy(), c[:1].copy()
+    for x in rng.standard_normal(20):
+        cells(w, h, c, x, 1.0)
+        cells(w[:, :1].copy(), h1, c1, x, 1.0)
+    np.testing.assert_array_equal(h, np.full(sk.LANES, h1[0]))
+    np.testing.assert_array_equal(c, np.full(sk.LANES, c1[0]))
