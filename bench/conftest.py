@@ -4,7 +4,8 @@
   without it they are deselected.
 * Peers that were skipped (not installed, or unable to express the
   semantics) are written to the JSON of ``--benchmark-json`` under
-  ``"skipped"``, so ``bench/report.py`` can show them as absent.
+  ``"skipped"``, so ``bench/report.py`` can show them as absent; the host's
+  CPU and SIMD instruction set under ``"host"`` (and in pytest's header).
 
 ``bench`` is a package (``bench/__init__.py``), so pytest puts the repository
 root on ``sys.path`` and the benchmark modules import ``bench.peers`` and
@@ -17,7 +18,7 @@ import pathlib
 
 import pytest
 
-from bench import registry
+from bench import host, registry
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 
@@ -39,6 +40,11 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     output_json["skipped"] = list(registry.SKIPPED)
+    output_json["host"] = host.describe()
+
+
+def pytest_report_header(config):
+    return host.line(host.describe())
 
 
 @pytest.fixture(scope="session", autouse=True)

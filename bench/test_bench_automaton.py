@@ -72,4 +72,5 @@ def test_machine_sequence(benchmark, steps, implementation):
     w = workload(steps)
     measure(benchmark, implementation=implementation, group=w.group, steps=w.steps,
             build=lambda: MACHINE[implementation](w.params, w.x, **w.kwargs()),
-            reference=reference(steps), atol=0.0, target=TARGETS.get(implementation))
+            reference=reference(steps), atol=0.0, target=TARGETS.get(implementation),
+            target_by="fastlstm machine")

@@ -54,23 +54,49 @@ def _bits(a, dtype):
     return np.ascontiguousarray(a, dtype).view(np.int64 if dtype.itemsize == 8 else np.int32)
 
 
+def _renumber(key, size):
+    """``np.unique(key, return_inverse=True)[1]`` for integer keys in [0, size).
+
+    Keys that are dense (size not much above their count) are renumbered
+    with one pass over a table of flags instead of a sort.
+    """
+    if size <= 4 * key.size + 1024:
+        seen = np.zeros(size, bool)
+        seen[key] = True
+        return (np.cumsum(seen) - 1)[key]
+    return np.unique(key, return_inverse=True)[1].reshape(-1)
+
+
+def _pair_ids(a, b):
+    """Ids of the distinct pairs (a[i], b[i]), numbered in sorted order."""
+    ua, ia = np.unique(a, return_inverse=True)
+    ub, ib = np.unique(b, return_inverse=True)
+    return _renumber(ia.reshape(-1) * ub.size + ib.reshape(-1), ua.size * ub.size)
+
+
 def _level_ids(X, h0, c0, dtype, share):
-    """ids[b, t]: node of sequence b at step t, numbered per step."""
+    """ids[b, t]: node of sequence b at step t, numbered per step.
+
+    Two sequences get the same id at step t when they have the same id at
+    step t - 1 and the same input bits at t: one pass over the keys per step
+    (``_renumber``), no sort of rows.  Ids are numbered in sorted order of
+    (previous id, input), so the last column alone orders the sequences by
+    their whole path.
+    """
     B, T = X.shape
     ids = np.empty((B, T), np.int64)
-    rows = np.arange(B)
     if not share:
-        ids[:] = rows[:, None]
+        ids[:] = np.arange(B)[:, None]
         return ids
-    prev = np.unique(np.stack([_bits(h0, dtype), _bits(c0, dtype)], 1), axis=0,
-                     return_inverse=True)[1].reshape(-1)
+    prev = _pair_ids(_bits(h0, dtype), _bits(c0, dtype))
     xbits = _bits(X, dtype)
     for t in range(T):
-        if prev.max() + 1 == B:  # all prefixes distinct: nothing left to share
-            ids[:, t:] = rows[:, None]
+        n_prev = int(prev.max()) + 1
+        if n_prev == B:  # all prefixes distinct: nothing left to share
+            ids[:, t:] = (prev if t else np.arange(B))[:, None]
             break
-        keys = np.stack([prev, xbits[:, t].astype(np.int64)], 1)
-        prev = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
+        values, xid = np.unique(xbits[:, t], return_inverse=True)
+        prev = _renumber(prev * values.size + xid.reshape(-1), n_prev * values.size)
         ids[:, t] = prev
     return ids
 
@@ -83,7 +109,7 @@ def make_plan(X, h0, c0, target, dtype, *, share=True, finals=True, steps=False)
     """
     B, T = X.shape
     ids = _level_ids(X, h0, c0, dtype, share)
-    order = np.lexsort(ids.T[::-1])  # sequences sorted by their path in the tree
+    order = np.argsort(ids[:, -1], kind="stable")  # sequences sorted by their path
     path = ids[order]
     new = np.ones((B, T), bool)  # (sorted row, t) is a node's first visit
     new[1:] = path[1:] != path[:-1]
