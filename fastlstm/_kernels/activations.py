@@ -101,16 +101,19 @@ def _pow2(k):
 
 
 @numba.njit(**INLINE_JIT)
-def _exp_reduced(x):
-    """(p, k) with e**x = (1 + p) 2**k, for |x| <= _EXP_CLAMP.
+def _exp_reduced(a, s):
+    """(p, k) with e**x = (1 + p) 2**k for x = -s a, |x| <= _EXP_CLAMP, s a power of two.
 
     x = k ln2 + r, |r| <= ln2/2, r by two fmas: one with ln2 rounded (exact
     but for the rounding of r), one with the rest _LN2_LO (k _LN2_LO reaches
     3e-14, too much to leave out of r**2 Q(r)).  p = expm1(r) = r + r**2 Q(r),
     Q as in the module docstring.  ``_fma`` makes the reduction exact on
-    every target (LLVM's ``contract`` only allows fusing).
+    every target (LLVM's ``contract`` only allows fusing).  Taking x as
+    -s a puts the multiplication by -s beside the first fma instead of before
+    it (same bits: s is a power of two), one multiply off the critical path.
     """
-    z = x * _LOG2E + _ROUND
+    x = a * -s
+    z = a * (-s * _LOG2E) + _ROUND
     kf = z - _ROUND
     k = _float_to_bits(z) - _ROUND_BITS  # = kf as an integer, without a conversion
     r = _fma(kf, -_LN2_LO, _fma(kf, -_LN2, x))
@@ -118,16 +121,16 @@ def _exp_reduced(x):
     r4 = r2 * r2
     # expm1(r) = r + r**2 Q(r) as r (1 + r Q0') + r**4 (...) + r**8 (...):
     # three levels of squaring, so p is ready four multiply-adds after r.
-    a = r + r2 * (_Q[0] + r * _Q[1])
-    b = (_Q[2] + r * _Q[3]) + r2 * (_Q[4] + r * _Q[5])
-    c = ((_Q[6] + r * _Q[7]) + r2 * (_Q[8] + r * _Q[9])) + r4 * _Q[10]
-    return (a + r4 * b) + (r4 * r4) * c, k
+    low = r + r2 * (_Q[0] + r * _Q[1])
+    mid = (_Q[2] + r * _Q[3]) + r2 * (_Q[4] + r * _Q[5])
+    high = ((_Q[6] + r * _Q[7]) + r2 * (_Q[8] + r * _Q[9])) + r4 * _Q[10]
+    return (low + r4 * mid) + (r4 * r4) * high, k
 
 
 @numba.njit(**INLINE_JIT)
 def exp_(x):
     """e**x for finite x, to within 1.1 ulp."""
-    p, k = _exp_reduced(min(max(x, -_EXP_CLAMP), _EXP_CLAMP))
+    p, k = _exp_reduced(min(max(x, -_EXP_CLAMP), _EXP_CLAMP), -1.0)
     half = k >> 1
     # two scalings, the first exact, so that subnormal results and overflow
     # to inf come out right
@@ -142,7 +145,7 @@ def _exp_neg(a, s):
     The same two scalings as ``exp_``: one scale 2**k = 2**-1075 would round
     to 0 where e**x still rounds to 2**-1074.
     """
-    p, k = _exp_reduced(-s * min(a, _EXP_CLAMP / s))
+    p, k = _exp_reduced(min(a, _EXP_CLAMP / s), s)
     half = k >> 1
     scale = _pow2(half)
     return _fma(scale, p, scale) * _pow2(k - half)
