@@ -10,6 +10,7 @@ Examples
 from importlib import metadata as _metadata
 
 from . import presets
+from .cell import LSTMCell
 from .params import PARAM_NAMES, ScalarLSTM
 from .run import Trajectory, run, run_batch
 from .semantics import (ACTIVATIONS, GATE_NAMES, PREACTIVATION_NAMES, TABLE_ROWS,
@@ -20,8 +21,8 @@ from . import report
 from .compare import Comparison, compare
 
 # --- the sweeps wing ---
-from .sweeps import (ParamTable, SweepInterrupted, SweepResult, binary_strings, grid,
-                     parity_target, random_params, sweep)
+from .sweeps import (ParamTable, SweepFailed, SweepInterrupted, SweepResult, binary_strings,
+                     grid, parity_target, random_params, sweep)
 
 # --- the automata wing ---
 from .automata import hypotheses
@@ -30,12 +31,12 @@ from .automata import MooreMachine, VerifyResult, extract_automaton, verify
 
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
-    "ScalarLSTM", "Semantics", "Trajectory",
+    "LSTMCell", "ScalarLSTM", "Semantics", "Trajectory",
     "presets", "round_half_to_zero", "run", "run_batch",
     # reports
     "Comparison", "compare", "report",
     # sweeps
-    "ParamTable", "SweepInterrupted", "SweepResult", "binary_strings", "grid", "parity_target",
+    "ParamTable", "SweepFailed", "SweepInterrupted", "SweepResult", "binary_strings", "grid", "parity_target",
     "random_params", "sweep",
     # automata
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",

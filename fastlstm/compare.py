@@ -9,9 +9,11 @@ its boundary; ``fastlstm.report`` formats it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 
+from ._validate import real_array
 from .params import as_cell
 from .report import format_comparison, step_flags
 from .run import run
@@ -81,7 +83,8 @@ def compare(cell, x, *, rows=None, threshold=1.0, h0=0.0, c0=0.0) -> Comparison:
     cell : ScalarLSTM, mapping or 12 numbers
     x : array_like, shape (T,)
     rows : dict, optional
-        ``{name: semantics keywords}``; default ``TABLE_ROWS``.
+        ``{name: semantics keywords}``; default ``TABLE_ROWS``.  Keywords
+        from ``ROW_KEYWORDS``; a row's ``threshold`` overrides ``threshold``.
     threshold : float
         The saturation threshold of every saturated row.
     h0, c0 : float
@@ -104,10 +107,29 @@ def compare(cell, x, *, rows=None, threshold=1.0, h0=0.0, c0=0.0) -> Comparison:
      'saturated open, raw feedback': [1, -1, 0, 1, -1]}
     """
     cell = as_cell(cell)
-    rows = TABLE_ROWS if rows is None else rows
+    rows = _check_rows(TABLE_ROWS if rows is None else rows)
+    x = real_array(x, "x", 1)
+    shared = dict(threshold=threshold, h0=h0, c0=c0, trace=True)
+    runs = {name: run(cell, x, **{**shared, **kw}) for name, kw in rows.items()}
+    return Comparison(x, runs)
+
+
+#: The keywords a row of ``compare`` may set (``threshold`` overrides the shared one).
+ROW_KEYWORDS = ("activation", "threshold", "inclusive", "round_feedback")
+
+
+def _check_rows(rows):
+    if not isinstance(rows, Mapping):
+        raise TypeError(f"rows must be a mapping {{name: semantics keywords}}, "
+                        f"got {type(rows).__name__}")
     if not rows:
         raise ValueError("rows must name at least one semantics")
-    x = np.asarray(x)
-    runs = {name: run(cell, x, threshold=threshold, h0=h0, c0=c0, trace=True, **kw)
-            for name, kw in rows.items()}
-    return Comparison(np.asarray(x, dtype=np.float64), runs)
+    for name, kw in rows.items():
+        if not isinstance(kw, Mapping):
+            raise TypeError(f"rows[{name!r}] must be a mapping of semantics keywords, "
+                            f"got {type(kw).__name__}")
+        unknown = sorted(map(str, set(kw) - set(ROW_KEYWORDS)))
+        if unknown:
+            raise ValueError(f"rows[{name!r}] has unknown keyword(s) {unknown}; "
+                             f"expected names from {ROW_KEYWORDS}")
+    return rows

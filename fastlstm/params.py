@@ -69,26 +69,44 @@ class ScalarLSTM:
         return {n: getattr(self, n) for n in PARAM_NAMES}
 
     @classmethod
-    def from_array(cls, values) -> "ScalarLSTM":
-        """Build a cell from 12 numbers in PARAM_NAMES order."""
-        arr = np.asarray(values)
-        if arr.shape != (len(PARAM_NAMES),):
-            raise ValueError(
-                f"values must have shape ({len(PARAM_NAMES)},) in PARAM_NAMES order, "
-                f"got shape {arr.shape}")
-        return cls(**{n: float(v) for n, v in zip(PARAM_NAMES, arr.tolist())})
+    def from_array(cls, values, *, name="values") -> "ScalarLSTM":
+        """Build a cell from 12 numbers in PARAM_NAMES order.
+
+        Each number is checked as the constructor checks it: strings and
+        bools are refused (TypeError naming the parameter), not converted.
+        ``name`` is the argument an error about the shape names.
+
+        >>> ScalarLSTM.from_array(["1"] * 12)
+        Traceback (most recent call last):
+        ...
+        TypeError: W_fh must be a real number, got str
+        """
+        n = len(PARAM_NAMES)
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{name} must be {n} numbers in PARAM_NAMES order, "
+                            f"got {type(values).__name__}")
+        if isinstance(values, np.ndarray):
+            shape, items = values.shape, values.tolist()
+        else:
+            items = list(values)
+            shape = (len(items),)
+        if shape != (n,):
+            raise ValueError(f"{name} must have shape ({n},) in PARAM_NAMES order, "
+                             f"got shape {shape}")
+        # The constructor validates each number (finite_scalar), as for keywords.
+        return cls(**dict(zip(PARAM_NAMES, items)))
 
     @classmethod
     def from_mapping(cls, params: Mapping[str, float]) -> "ScalarLSTM":
         """Build a cell from a mapping; unknown names are an error, missing ones are 0."""
-        unknown = sorted(set(params) - set(PARAM_NAMES))
+        unknown = sorted(set(params) - set(PARAM_NAMES), key=repr)
         if unknown:
             raise ValueError(f"unknown parameter name(s) {unknown}; expected names from {PARAM_NAMES}")
         return cls(**dict(params))
 
     def replace(self, **changes) -> "ScalarLSTM":
         """A copy with some parameters changed (validated like the constructor)."""
-        unknown = sorted(set(changes) - set(PARAM_NAMES))
+        unknown = sorted(set(changes) - set(PARAM_NAMES), key=repr)
         if unknown:
             raise ValueError(f"unknown parameter name(s) {unknown}; expected names from {PARAM_NAMES}")
         return dataclasses.replace(self, **changes)
@@ -101,6 +119,6 @@ def as_cell(cell, name="cell") -> ScalarLSTM:
     if isinstance(cell, Mapping):
         return ScalarLSTM.from_mapping(cell)
     if isinstance(cell, (list, tuple, np.ndarray)):
-        return ScalarLSTM.from_array(cell)
+        return ScalarLSTM.from_array(cell, name=name)
     raise TypeError(f"{name} must be a ScalarLSTM, a mapping of parameters or 12 numbers, "
                     f"got {type(cell).__name__}")

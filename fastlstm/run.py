@@ -8,9 +8,11 @@ import functools
 import numpy as np
 
 from ._kernels import sequence as _sequence_kernels
-from ._validate import initial_state, real_array
+from ._validate import initial_state, preactivation_range, real_array
+from .cell import LSTMCell
 from .params import as_cell
 from .semantics import Semantics, round_half_to_zero
+from .vector import run_batch_vector, run_vector
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -109,6 +111,12 @@ def _semantics(activation, threshold, inclusive, round_feedback):
                      round_feedback=round_feedback)
 
 
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def _trace_arrays(shape):
     """Empty trace outputs for a batch/sequence shape (..., T)."""
     return (np.empty(shape), np.empty(shape + (4,)), np.empty(shape + (5,)),
@@ -136,6 +144,18 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     -------
     Trajectory
 
+    Raises
+    ------
+    ValueError
+        For a bad value, naming the argument; also, up front, when a
+        pre-activation ``W_h * h + (W_x * x + b)`` could overflow float64:
+        when ``|W_h| * max(|h0|, 1) + |W_x| * max|x| + |b|`` exceeds 2**1023
+        for some gate (docs/guarantees.md).  Below that bound every step is
+        finite.
+    TypeError
+        For an argument of the wrong type (a string parameter, a bool
+        ``h0``, a string ``x``).
+
     Examples
     --------
     The worked example: exact semantics, then the literal saturated rule,
@@ -154,12 +174,26 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     array([ 1. , -1. ,  0.5,  0. ,  1. ])
     >>> float(sat.preactivations[3, 3]), int(sat.regimes[3, 3])
     (0.0, 0)
+
+    Inputs whose arithmetic would overflow are refused, not run:
+
+    >>> fl.run(fl.ScalarLSTM(W_fh=1e308, W_fx=1e308, b_f=5), [-1e308], h0=1e308)
+    Traceback (most recent call last):
+    ...
+    ValueError: W_fh * h + (W_fx * x + b_f) can overflow float64: ...
     """
+    if isinstance(cell, LSTMCell):  # a vector cell: h and c of shape (T, n)
+        if trace is not False:
+            raise ValueError("trace=True is not available for vector cells (LSTMCell) yet")
+        return run_vector(cell, x, activation=activation, threshold=threshold,
+                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0)
     sem = _semantics(activation, threshold, inclusive, round_feedback)
     cell = as_cell(cell)
     x = real_array(x, "x", 1)
     h0 = initial_state(h0, "h0", 1)[0]
     c0 = initial_state(c0, "c0", 1)[0]
+    trace = _flag(trace, "trace")
+    preactivation_range(cell.to_array(), h0, x)
     return _launch(sem, cell, x, h0, c0, trace, batch=False)
 
 
@@ -183,6 +217,12 @@ def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
         Every array has a leading axis of length B; row b equals
         ``run(cell, X[b], ...)``.
 
+    Raises
+    ------
+    ValueError, TypeError
+        As in ``run``; the overflow bound uses the largest ``|h0|`` and
+        ``|X|`` of the batch.
+
     Examples
     --------
     >>> import fastlstm as fl
@@ -191,11 +231,18 @@ def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
     array([[ 0,  0,  1, -1,  1,  0],
            [ 1, -1,  0,  1, -1,  1]])
     """
+    if isinstance(cell, LSTMCell):  # a vector cell: h and c of shape (B, T, n)
+        if trace is not False:
+            raise ValueError("trace=True is not available for vector cells (LSTMCell) yet")
+        return run_batch_vector(cell, X, activation=activation, threshold=threshold,
+                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0)
     sem = _semantics(activation, threshold, inclusive, round_feedback)
     cell = as_cell(cell)
     X = real_array(X, "X", 2)
     h0 = initial_state(h0, "h0", X.shape[0])
     c0 = initial_state(c0, "c0", X.shape[0])
+    trace = _flag(trace, "trace")
+    preactivation_range(cell.to_array(), h0, X, x_name="X")
     return _launch(sem, cell, X, h0, c0, trace, batch=True)
 
 

@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from ._validate import real_array, to_float
+
 ACTIVATIONS = ("exact", "saturated")
 #: Gate columns of a trace, in order: forget, input, output, candidate.
 GATE_NAMES = ("f", "i", "o", "g")
@@ -65,12 +67,15 @@ class Semantics:
     round_feedback: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.activation, str):
+            raise TypeError(f"activation must be a str, one of {ACTIVATIONS}, "
+                            f"got {type(self.activation).__name__}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
         if isinstance(self.threshold, (bool, np.bool_)) or not isinstance(
                 self.threshold, (int, float, np.integer, np.floating)):
             raise TypeError(f"threshold must be a real number, got {type(self.threshold).__name__}")
-        threshold = float(self.threshold)
+        threshold = to_float(self.threshold, "threshold")
         if not (math.isfinite(threshold) and threshold > 0):
             raise ValueError(f"threshold must be a finite number > 0, got {threshold}")
         object.__setattr__(self, "threshold", threshold)
@@ -116,7 +121,7 @@ def round_half_to_zero(a):
     Parameters
     ----------
     a : float or array_like
-        Values to round.
+        Real values to round (any shape; NaN and inf come back unchanged).
 
     Returns
     -------
@@ -127,7 +132,12 @@ def round_half_to_zero(a):
     --------
     >>> round_half_to_zero([0.5, -0.5, 1.5, 0.51, -0.38, 2.0])
     array([ 0., -0.,  1.,  1., -0.,  2.])
+    >>> round_half_to_zero(2.0 ** 52 + 1) == 2.0 ** 52 + 1
+    True
     """
-    arr = np.asarray(a, dtype=np.float64)
-    out = np.copysign(np.ceil(np.abs(arr) - 0.5), arr)
+    arr = real_array(a, "a", range(64), finite=False)
+    size = np.abs(arr)
+    # From 2**52 on every float64 is an integer, and |v| - 1/2 is not a float64
+    # (2**52 + 1 would round to 2**52): such values are their own rounding.
+    out = np.where(size >= 2.0 ** 52, arr, np.copysign(np.ceil(size - 0.5), arr))
     return float(out) if out.ndim == 0 else out

@@ -29,6 +29,9 @@ from fractions import Fraction
 import mpmath
 import sympy
 from mpmath import iv
+from mpmath.libmp import (dps_to_prec, fhalf, fone, from_int, from_rational, fzero, mpf_abs,
+                          mpf_add, mpf_cmp, mpf_exp, mpf_mul, mpf_neg, mpf_shift, mpf_sign,
+                          mpf_sub, round_ceiling, round_floor, round_nearest, to_float)
 from sympy import Dummy, Integer, Rational, expand, fraction, together
 
 from .functions import sigmoid, tanh  # tanh: used by the doctests
@@ -118,27 +121,41 @@ class Num:
         if expr is not None and expr.is_Rational:
             return Num.exact(expr)
         if func is sigmoid:
-            return Num(expr, 1 / (1 + iv.exp(-self.iv)))
-        return Num(expr, 1 - 2 / (iv.exp(2 * self.iv) + 1))
+            return Num(expr, 1 / (1 + _exp(-self.iv)))
+        return Num(expr, 1 - 2 / (_exp(2 * self.iv) + 1))
 
     def bounds(self):
-        """The enclosure's endpoints as exact Fractions."""
+        """The enclosure's endpoints as exact Fractions.
+
+        Beware: an endpoint such as ``e**-1e8`` is a Fraction with a
+        denominator of 1.4e8 bits.  The methods here never call this; they
+        compare and round the binary endpoints themselves (:meth:`endpoints`).
+        """
         return tuple(Fraction(*mpmath.libmp.to_rational(end)) for end in self.iv._mpi_)
 
+    def endpoints(self):
+        """The enclosure's endpoints as raw mpmath mpf tuples (cheap at any magnitude)."""
+        return self.iv._mpi_
+
     def compare(self, t):
-        """Sign of ``self - t`` for a rational ``t``; may raise :class:`Undecided`."""
+        """Sign of ``self - t`` for a rational ``t``; may raise :class:`Undecided`.
+
+        Decided on the binary endpoints: ``lo > p/q`` exactly when
+        ``lo * q > p``, a product of a few hundred bits whatever the
+        endpoint's exponent (converting ``e**-1e8`` to a Fraction would not
+        finish).
+        """
         t = Rational(t)
         if self.is_exact:
             return int(sympy.sign(self.expr - t))
-        lo, hi = self.bounds()
-        point = Fraction(int(t.p), int(t.q))
-        if lo > point:
+        lo, hi = self.endpoints()
+        if _cmp_rational(lo, t) > 0:
             return 1
-        if hi < point:
+        if _cmp_rational(hi, t) < 0:
             return -1
         if self.resolve():
             return self.compare(t)
-        raise Undecided(f"cannot tell a value in [{float(lo)!r}, {float(hi)!r}] from {t}")
+        raise Undecided(f"cannot tell a value in [{_show(lo)}, {_show(hi)}] from {t}")
 
     def resolve(self):
         """Make the value exact if it is rational; return ``self.is_exact``."""
@@ -159,11 +176,71 @@ class Num:
         """
         if self.is_exact:
             return self.expr
-        lo, hi = self.bounds()
-        mid = (lo + hi) / 2
-        if hi - lo > Fraction(1, 10 ** digits) * max(1, abs(mid)):
-            raise Undecided(f"enclosure of width {float(hi - lo):.3g} is too wide for {digits} digits")
-        return sympy.Float(Rational(mid.numerator, mid.denominator), digits)
+        lo, hi = self.endpoints()
+        prec = dps_to_prec(digits)
+        # width rounded up, tolerance rounded down: never a too-wide enclosure reported
+        width = mpf_sub(hi, lo, _CHECK_BITS, round_ceiling)
+        smallest = _min_abs(lo, hi)  # |midpoint| >= smallest
+        scale = smallest if mpf_cmp(smallest, fone) > 0 else fone
+        tolerance = mpf_mul(from_rational(1, 10 ** digits, _CHECK_BITS, round_floor), scale,
+                            _CHECK_BITS, round_floor)
+        if mpf_cmp(width, tolerance) > 0:
+            raise Undecided(f"enclosure of width {_show(width)} is too wide for {digits} digits")
+        # The midpoint rounded once to the Float's precision: (lo + hi) rounded, then
+        # halved exactly (a shift), as Float(exact midpoint, digits) would round it.
+        mid = mpf_shift(mpf_add(lo, hi, prec, round_nearest), -1)
+        return sympy.Float._new(mid, prec, zero=False)
+
+
+def _exp(x):
+    """``iv.exp(x)``, without mpmath's slow path for huge integer-valued endpoints.
+
+    Above 600 bits mpmath computes ``e**n`` for an integer-valued ``n`` as a
+    power of ``e``: some ``log2|n|`` squarings, each carrying ``1.45 * log2|n|``
+    extra bits, which takes seconds for ``|n| ~ 2**4096`` where its argument
+    reduction (the path of every other argument) takes milliseconds.  Such an
+    endpoint is computed as ``e**(n + 1/2) * e**(-1/2)`` instead (``n + 1/2`` is
+    exact and not an integer), each factor rounded outward.
+    """
+    lo, hi = x._mpi_
+    return iv.make_mpf((_exp_end(lo, round_floor), _exp_end(hi, round_ceiling)))
+
+
+def _exp_end(end, rnd):
+    prec = iv.prec
+    sign, man, exp, bc = end
+    if man and exp >= 0 and bc + exp > 64 and prec > 600:
+        # both factors are positive: rounding each toward rnd bounds the product
+        wp = prec + 10
+        shifted = mpf_exp(mpf_add(end, fhalf), wp, rnd)
+        return mpf_mul(shifted, mpf_exp(mpf_neg(fhalf), wp, rnd), prec, rnd)
+    return mpf_exp(end, prec, rnd)
+
+
+#: Bits of the directed-rounding arithmetic of the width test in ``Num.value``.
+_CHECK_BITS = 64
+
+
+def _cmp_rational(end, t):
+    """Sign of ``end - t``, exactly, for an mpf ``end`` and a SymPy Rational ``t``."""
+    # q > 0: end - p/q has the sign of end * q - p; the product is exact and small.
+    return mpf_cmp(mpf_mul(end, from_int(int(t.q))), from_int(int(t.p)))
+
+
+def _min_abs(lo, hi):
+    """The smallest |v| for v in [lo, hi] (a lower bound of |midpoint|)."""
+    if mpf_sign(lo) <= 0 <= mpf_sign(hi):
+        return fzero
+    return mpf_abs(lo) if mpf_sign(lo) > 0 else mpf_abs(hi)
+
+
+def _show(end):
+    """An mpf endpoint in a message: a float, or its power of two beyond float range."""
+    value = to_float(end)
+    if value == 0 and end != fzero or math.isinf(value):
+        sign, man, exp, bc = end
+        return f"{'-' if sign else ''}~2**{exp + bc}"
+    return repr(value)
 
 
 def _is_zero(v):

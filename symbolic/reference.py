@@ -28,7 +28,8 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
-from mpmath.libmp import dps_to_prec
+from mpmath.libmp import (dps_to_prec, fhalf, mpf_abs, mpf_add, mpf_cmp, mpf_shift, mpf_sub,
+                          round_ceiling, round_nearest, to_int)
 from sympy import Integer, Rational
 
 from .certified import Num, Undecided, working_precision
@@ -41,6 +42,14 @@ from .symbols import GATE_PARAMS, PARAM_NAMES
 GUARD_BITS = 64
 #: How many times an undecided trajectory is recomputed at twice the precision.
 MAX_DOUBLINGS = 4
+#: Largest ``digits`` accepted: the work grows with the precision, up to
+#: ``2**MAX_DOUBLINGS`` times ``digits`` decimal digits.
+MAX_DIGITS = 1000
+#: Largest numerator or denominator, in bits, of a parameter, input, threshold,
+#: h0 or c0 (every float64 needs at most 1075).  It bounds the exact
+#: arithmetic and the argument reduction of every exp (a pre-activation stays
+#: below about 2**(2 * MAX_BITS + 2)).
+MAX_BITS = 8192
 
 PREACTIVATION_NAMES = ("z_f", "z_i", "z_o", "z_g", "c")
 GATE_NAMES = ("f", "i", "o", "g")
@@ -125,7 +134,8 @@ def simulate(params, xs, digits=50, **semantics):
     xs : sequence of numbers
         The inputs ``x_0, x_1, ...``.
     digits : int
-        Significant digits of each reported irrational value.
+        Significant digits of each reported irrational value, at most
+        ``MAX_DIGITS`` (1000).
     **semantics
         ``activation``, ``threshold``, ``inclusive``, ``round_feedback``,
         ``h0``, ``c0`` as defined in docs/semantics.md.
@@ -136,6 +146,10 @@ def simulate(params, xs, digits=50, **semantics):
 
     Raises
     ------
+    ValueError
+        Up front, for a number whose numerator or denominator has more than
+        ``MAX_BITS`` (8192) bits (every float64 has at most 1075), or for
+        ``digits`` beyond ``MAX_DIGITS``: the work is bounded by these.
     PrecisionError
         If a value stays indistinguishable from a threshold (or a rounding tie)
         at ``2**MAX_DOUBLINGS`` times the initial precision and is not found to
@@ -158,11 +172,27 @@ def simulate(params, xs, digits=50, **semantics):
     """
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
         raise TypeError(f"digits must be an int, got {type(digits).__name__}")
-    if digits < 1:
-        raise ValueError(f"digits must be >= 1, got {digits}")
+    if not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"digits must be in [1, {MAX_DIGITS}], got {digits}")
     p = exact_params(params)
-    return _reference(tuple(p[name] for name in PARAM_NAMES), exact_inputs(xs),
-                      make_semantics(**semantics), int(digits))
+    xs = exact_inputs(xs)
+    sem = make_semantics(**semantics)
+    numbers = [*p.items(), *((f"xs[{k}]", x) for k, x in enumerate(xs)),
+               ("threshold", sem.threshold), ("h0", sem.h0), ("c0", sem.c0)]
+    for name, q in numbers:
+        _check_size(q, name)
+    return _reference(tuple(p[name] for name in PARAM_NAMES), xs, sem, int(digits))
+
+
+def _check_size(q, name):
+    """Refuse, up front, a number whose exact arithmetic would not be bounded."""
+    bits = max(int(q.p).bit_length(), int(q.q).bit_length())
+    if bits > MAX_BITS:
+        part = "numerator" if int(q.p).bit_length() >= int(q.q).bit_length() else "denominator"
+        raise ValueError(f"{name} is too large for the reference: its {part} has {bits} bits, "
+                         f"more than MAX_BITS = {MAX_BITS} (every float64 needs at most 1075); "
+                         "the exact arithmetic and the exp of such a pre-activation would not "
+                         "be bounded")
 
 
 @lru_cache(maxsize=512)
@@ -199,9 +229,7 @@ def _activate(func, z, regime, sem):
 def _rounded(v):
     """round_half_to_zero of a certified value, proved, as an Integer."""
     if not v.is_exact:
-        lo, hi = v.bounds()
-        mid = (lo + hi) / 2
-        m = round_half_to_zero(Rational(mid.numerator, mid.denominator))
+        m = _midpoint_rounding(v)
         # m is right iff v lies in m's rounding cell; both ends may resolve v exactly
         above, below = v.compare(m - Rational(1, 2)), v.compare(m + Rational(1, 2))
         if not v.is_exact:
@@ -209,6 +237,24 @@ def _rounded(v):
                 raise Undecided("rounding cell of the enclosure midpoint does not hold it")
             return m
     return round_half_to_zero(v.expr)
+
+
+def _midpoint_rounding(v):
+    """round_half_to_zero of the enclosure's midpoint (a candidate, checked by the caller).
+
+    Computed on the binary endpoints: the midpoint of an enclosure such as
+    [0, e**-1e8] is never turned into an exact fraction (that would not finish).
+    """
+    lo, hi = v.endpoints()
+    mid = mpf_shift(mpf_add(lo, hi, max(lo[3], hi[3]) + 64, round_nearest), -1)
+    size = mpf_abs(mid)
+    if mpf_cmp(size, fhalf) <= 0:
+        return Integer(0)
+    if size[2] >= 0:  # an integer already
+        m = to_int(size)
+    else:  # 1/2 < size: the exact difference has at most size's bits plus one
+        m = to_int(mpf_sub(size, fhalf), round_ceiling)
+    return Integer(-m if mid[0] else m)
 
 
 def _run(params, xs, sem, digits, bits):

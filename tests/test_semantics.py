@@ -19,6 +19,14 @@ def test_round_half_to_zero_by_hand(v, expected):
     assert math.copysign(1, r) == math.copysign(1, expected)  # keeps the sign of zero
 
 
+@pytest.mark.parametrize("v", [2.0 ** 52 + 1, 2.0 ** 53 + 2, 1e300, 2.0 ** 52 - 1.5])
+def test_round_half_to_zero_of_integral_floats(v):
+    # |v| - 1/2 is not a float64 for 2**52 <= |v| < 2**53: 2**52 + 1 used to round to 2**52.
+    expected = v if v >= 2.0 ** 52 else v - 0.5  # 2**52 - 1.5: a half, toward zero
+    assert fl.round_half_to_zero(v) == expected and fl.round_half_to_zero(-v) == -expected
+    np.testing.assert_array_equal(fl.round_half_to_zero([v, -v]), [expected, -expected])
+
+
 def test_round_half_to_zero_arrays():
     a = np.array([[0.5, -2.5], [2.6, -0.2]])
     np.testing.assert_array_equal(fl.round_half_to_zero(a), [[0, -2], [3, -0.0]])

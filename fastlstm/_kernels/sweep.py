@@ -85,8 +85,10 @@ def _make_block(ftype, step):
                               saturated, inclusive, round_feedback)
                 h[j] = hj
                 c[j] = cj
-                # |h| <= 1: its rounding is +1 above 1/2, -1 below -1/2, else 0
-                hits[j] += high if hj > half else (low if hj < -half else mid)
+                # |h| <= 1: its rounding is +1 above 1/2, -1 below -1/2, else 0;
+                # a NaN h (the last test fails) is never scored as right
+                hits[j] += high if hj > half else (low if hj < -half else
+                                                   (mid if hj >= -half else 0))
             d = dst[k]
             if d >= 0:
                 for j in range(LANES):

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .._validate import real_array
+from .._validate import real_array, to_float
 
 __all__ = ["check_alphabet", "input_array", "is_real", "symbol_str"]
 
@@ -19,7 +19,8 @@ __all__ = ["check_alphabet", "input_array", "is_real", "symbol_str"]
 def check_alphabet(alphabet, name="alphabet"):
     """``(symbols, values)``: the symbols as a tuple and as a float64 array.
 
-    An alphabet is a non-empty sequence of distinct finite real numbers.
+    An alphabet is a non-empty sequence of distinct finite real numbers
+    (within float64's range: an integer past 1.8e308 is a ValueError).
     NumPy scalars become Python numbers; each symbol keeps its type (so
     ``(0, 0.5, 1)`` stays ints and a float).
 
@@ -40,7 +41,7 @@ def check_alphabet(alphabet, name="alphabet"):
     for s in symbols:
         if not is_real(s):
             raise TypeError(f"{name} must hold real numbers, got {s!r}")
-        if not math.isfinite(float(s)):
+        if not math.isfinite(to_float(s, name)):
             raise ValueError(f"{name} must hold finite numbers, got {s!r}")
     values = np.array([float(s) for s in symbols], dtype=np.float64)
     if len(set(values.tolist())) != len(symbols):

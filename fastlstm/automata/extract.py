@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer
+from .._validate import initial_state, integer, preactivation_range, rounds_to_int64
 from ..params import as_cell
 from ..semantics import Semantics, round_half_to_zero
 from .alphabet import check_alphabet
@@ -72,7 +72,8 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
     activation, threshold, inclusive, round_feedback
         The semantics; see ``Semantics``.
     h0, c0 : float
-        The start state.
+        The start state; ``|h0| < 2**63``, so that its output round(h0) is an
+        int64.
     quantize : int, optional
         APPROXIMATION, off by default: round h and c to this many decimals
         (0 to 15) after every step, which can make an infinite state set
@@ -89,7 +90,10 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
     ------
     ValueError
         When the reachable set is not finite within ``max_states`` (it says
-        so, and what to do), or for bad arguments.
+        so, and what to do), or for bad arguments; up front when a
+        pre-activation could overflow float64 (as in ``run``, with the
+        alphabet as the inputs).  Memory grows by a few hundred bytes per
+        state found: ``max_states`` is the bound on the work.
     TypeError
         For an argument of the wrong type (``max_states=2.5``, an alphabet of
         strings).
@@ -128,6 +132,8 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
         quantize = integer(quantize, "quantize", 0, 15)
     h_start = initial_state(h0, "h0", 1)
     c_start = initial_state(c0, "c0", 1)
+    rounds_to_int64(h_start[0], "h0")
+    preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
     if quantize is not None:
         h_start, c_start = np.round(h_start, quantize), np.round(c_start, quantize)
 

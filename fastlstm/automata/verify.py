@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer
+from .._validate import initial_state, integer, preactivation_range
 from ..params import as_cell
 from ..semantics import Semantics, round_half_to_zero
 from .alphabet import check_alphabet
@@ -26,8 +27,14 @@ from .extract import expand_states
 
 __all__ = ["VerifyResult", "verify"]
 
-#: Largest number of strings of one length that verify accepts (about 50 bytes each).
+#: Largest number of strings of one length that verify accepts: the
+#: level-by-level search holds the (h, c) states of a whole level and their
+#: successors, about 50 bytes a string (some 200 MB at this bound).
 MAX_LEVEL = 2 ** 22
+#: Largest ``max_len`` verify accepts: every string of length L is a tuple of L
+#: symbols handed to the predicate, so a one-symbol alphabet costs about
+#: max_len**2 / 2 (for two symbols or more MAX_LEVEL binds first).
+MAX_LEN = 2 ** 14
 #: Strings compared per slice of a level (bounds the Python objects alive at once).
 _CHUNK = 2 ** 16
 
@@ -80,7 +87,10 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
         returns the expected rounded h_t (compared with ``==``, so True/False
         stand for 1/0).
     max_len : int
-        Check every string of length 1 .. max_len (an integer >= 1).
+        Check every string of length 1 .. max_len (an integer >= 1).  Refused
+        up front, before any work, when the last length has more than
+        ``MAX_LEVEL`` = 2**22 strings (``len(alphabet)**max_len``; 22 for
+        0/1 strings) or when ``max_len`` exceeds ``MAX_LEN`` = 2**14.
     alphabet : sequence of real numbers
     activation, threshold, inclusive, round_feedback, h0, c0
         The semantics and the start state, as in ``run``.
@@ -88,6 +98,15 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
     Returns
     -------
     VerifyResult
+
+    Raises
+    ------
+    ValueError
+        For a bad value (naming it), for a search over the bounds above, and
+        when a pre-activation could overflow float64 (as in ``run``, with the
+        alphabet as the inputs).
+    TypeError
+        For an argument of the wrong type.
 
     Examples
     --------
@@ -106,6 +125,13 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
     >>> r = fl.verify(fl.presets.parity(), odd_run, 12, activation="saturated")
     >>> r.counterexample, r.expected, r.actual, r.checked
     ((1, 0, 0, 1), 1, 0, 24)
+
+    A search that cannot finish is refused before it starts:
+
+    >>> fl.verify(fl.presets.parity(), odd_run, 2**32)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_len=4294967296 is too large: it means 2**4294967296 = about 10**1292913986... strings of length 4294967296, ...
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
@@ -114,12 +140,10 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
         raise TypeError(f"predicate must be callable, got {type(predicate).__name__}")
     max_len = integer(max_len, "max_len", 1)
     symbols, values = check_alphabet(alphabet)
-    A = len(symbols)
-    if A ** max_len > MAX_LEVEL:
-        raise ValueError(f"max_len={max_len} means {A}**{max_len} = {A ** max_len} strings "
-                         f"of the last length; verify checks at most {MAX_LEVEL} per length")
+    _check_size(len(symbols), max_len)
     h = initial_state(h0, "h0", 1)
     c = initial_state(c0, "c0", 1)
+    preactivation_range(cell.to_array(), h, values, x_name="alphabet")
     kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
     p = cell.to_array()
     checked = 0
@@ -137,3 +161,29 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
                 if not expected == actual:
                     return VerifyResult(False, prefix, expected, actual, checked, max_len)
     return VerifyResult(True, None, None, None, checked, max_len)
+
+
+def _check_size(A, max_len):
+    """Refuse, before any work, more than MAX_LEVEL strings of one length or MAX_LEN lengths."""
+    largest = MAX_LEN  # the longest max_len allowed for this alphabet
+    if A > 1:
+        largest, level = 0, A
+        while level <= MAX_LEVEL:
+            largest, level = largest + 1, level * A
+    if max_len <= largest:
+        return
+    # A**max_len itself can be astronomically large: only its size is shown
+    if max_len.bit_length() > 64:
+        count = "more than 10**(10**18)"
+    else:
+        exponent = max_len * math.log10(A)
+        count = f"{A ** max_len}" if exponent < 18 else f"about 10**{exponent:.1f}"
+    size = (f"{A}**{max_len} = {count} strings of length {max_len}" if A > 1
+            else f"{max_len} lengths")
+    raise ValueError(
+        f"max_len={max_len} is too large: it means {size}, and verify checks at most "
+        f"{MAX_LEVEL} strings of one length (len(alphabet)**max_len) and lengths up to "
+        f"{MAX_LEN}. " + (f"Use max_len <= {largest} for this alphabet" if largest else
+                          f"Use an alphabet of at most {MAX_LEVEL} symbols")
+        + ", or prove the property for every length with fl.extract_automaton and a "
+        "hypothesis (fastlstm.automata.hypotheses)")

@@ -7,10 +7,12 @@ command that needs them, so ``fastlstm run`` starts as fast as Numba allows.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
 
-from .values import exact, parse_axis, parse_inputs, parse_params
+from .values import exact, parse_alphabet, parse_axis, parse_inputs, parse_params
 
 __all__ = ["CommandError", "cmd_equations", "cmd_explain", "cmd_run", "cmd_sweep"]
 
@@ -150,6 +152,88 @@ def _ascii_map(acc, axes):
     return lines
 
 
+def _check_destination(flag, path, suffix):
+    """Refuse, before any work, a file that could not be written: ValueError (exit 2)
+    for a wrong name or a folder that does not exist, CommandError (exit 1) where
+    the folder takes no new file (a test file is made there and removed)."""
+    if not path.endswith(suffix):
+        raise ValueError(f"{flag}: expected a file name ending in {suffix}, got {path!r}")
+    folder = os.path.dirname(path) or "."   # as it was typed, for the messages
+    if not os.path.exists(folder):
+        raise ValueError(f"{flag}: folder {folder} does not exist")
+    if not os.path.isdir(folder):
+        raise ValueError(f"{flag}: {folder} is a file, not a folder")
+    if os.path.isdir(path):
+        raise CommandError(f"{flag}: cannot write {path}: it is a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".fastlstm-", suffix=".tmp")
+    except OSError as exc:
+        raise CommandError(f"{flag}: cannot write {path}: the folder {folder} takes no new "
+                           f"file ({_reason(exc)})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _reason(exc):
+    """An OSError in words, without its errno number."""
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def _write_atomically(flag, path, write):
+    """``write(file)`` into a new file beside ``path``, then put it in ``path``'s place:
+    a write that fails (a full disk, a file size limit) leaves any previous ``path``
+    as it was, and no partial file."""
+    folder = os.path.dirname(path) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
+                                   suffix=".tmp")
+    except OSError as exc:
+        raise CommandError(f"{flag}: cannot write {path}: the folder {folder} takes no new "
+                           f"file ({_reason(exc)})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(path))
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise CommandError(f"{flag}: could not write {path} ({_reason(exc)}); "
+                               f"a previous {os.path.basename(path)} is unchanged") from exc
+        raise
+
+
+def _file_mode(path):
+    """The permissions of the file at ``path``, or those a new file gets (the umask's)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _check_memory(n_cells, length):
+    """Refuse (ValueError), before anything is built, a sweep of ``n_cells`` over the
+    2**length strings that memory would not hold."""
+    from ..sweeps.checks import sweep_bytes
+    from ..sweeps.memory import format_bytes, memory_limit
+
+    shape = (2**length, length)
+    # the strings and their target (int8), a copy of the strings as bool, and the sweep
+    need = 3 * shape[0] * shape[1] + sweep_bytes(n_cells, shape, record=None, scored=True,
+                                                 x_dtype="int8")
+    limit = memory_limit()
+    if need > limit:
+        raise ValueError(f"--length {length}: scoring on the 2**{length} strings of length "
+                         f"{length} needs {format_bytes(need)}, more than the "
+                         f"{format_bytes(limit)} available (3/4 of the free memory); "
+                         f"use a smaller --length")
+
+
 def cmd_sweep(args) -> int:
     """``fastlstm sweep``: a scored parameter sweep, saved and plotted."""
     import numpy as np
@@ -164,13 +248,8 @@ def cmd_sweep(args) -> int:
             raise ValueError(f"--axis: {name} given twice")
         axes[name] = values
     for flag, path, suffix in (("--out", args.out, ".npz"), ("--plot", args.plot, ".png")):
-        if path is None:
-            continue
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise ValueError(f"{flag}: folder {folder} does not exist")
-        if not path.endswith(suffix):
-            raise ValueError(f"{flag}: expected a file name ending in {suffix}, got {path!r}")
+        if path is not None:
+            _check_destination(flag, path, suffix)
     if args.plot and len(axes) != 2:
         raise ValueError(f"--plot draws a regime map over two axes; got {len(axes)} --axis")
     if args.plot:  # fail before the sweep, not after it
@@ -179,9 +258,10 @@ def cmd_sweep(args) -> int:
         except ImportError:
             raise CommandError("--plot needs matplotlib: pip install 'fastlstm[plot]'") from None
         matplotlib.use("Agg")
+    table = grid(base=cell, **axes)
+    _check_memory(len(table), args.length)
     X = binary_strings(args.length)
     target = parity_target(X)
-    table = grid(base=cell, **axes)
     result = sweep(table, X, target=target, record=None, backend=args.backend,
                    progress=args.progress,
                    **_semantics_kwargs(args))
@@ -205,13 +285,13 @@ def cmd_sweep(args) -> int:
     elif len(axes) == 2 and acc.shape[0] <= 60 and acc.shape[1] <= 100:
         lines += _ascii_map(acc, axes)
     if args.out:
-        with open(args.out, "wb") as f:
-            np.savez(f, accuracy=acc, axes=np.array(list(axes)), **axes,
-                     base=cell.to_array(), param_names=np.array(list(cell.to_dict())),
-                     target=np.array(args.target), length=np.array(args.length),
-                     activation=np.array(sem.activation), threshold=np.array(sem.threshold),
-                     inclusive=np.array(sem.inclusive),
-                     round_feedback=np.array(sem.round_feedback))
+        fields = dict(accuracy=acc, axes=np.array(list(axes)), **axes,
+                      base=cell.to_array(), param_names=np.array(list(cell.to_dict())),
+                      target=np.array(args.target), length=np.array(args.length),
+                      activation=np.array(sem.activation), threshold=np.array(sem.threshold),
+                      inclusive=np.array(sem.inclusive),
+                      round_feedback=np.array(sem.round_feedback))
+        _write_atomically("--out", args.out, lambda f: np.savez(f, **fields))
         lines.append(f"saved {args.out}: accuracy {acc.shape} and the axes {', '.join(axes)}")
     if args.plot:
         from ..plot import regime_map
@@ -227,7 +307,8 @@ def cmd_sweep(args) -> int:
                     markeredgecolor="red", linestyle="none", label=words)
             ax.legend(loc="best", fontsize="small")
         fig = ax.figure
-        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        _write_atomically("--plot", args.plot,
+                          lambda f: fig.savefig(f, format="png", dpi=150, bbox_inches="tight"))
         lines.append(f"saved {args.plot}: the regime map")
     _print("\n".join(lines))
     return 0
@@ -240,8 +321,7 @@ def cmd_explain(args) -> int:
     from ..automata import extract_automaton
 
     cell, words, preset = _cell(args)
-    alphabet = parse_inputs([args.alphabet]).tolist()
-    alphabet = [int(a) if a.is_integer() else a for a in alphabet]
+    alphabet = parse_alphabet(args.alphabet)
     try:
         machine = extract_automaton(cell, alphabet, args.max_states, **_semantics_kwargs(args),
                                     h0=args.h0, c0=args.c0, quantize=args.quantize)

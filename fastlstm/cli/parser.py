@@ -6,7 +6,7 @@ import argparse
 import textwrap
 
 from .commands import cmd_equations, cmd_explain, cmd_run, cmd_sweep
-from .values import finite, positive_int, threshold
+from .values import finite, length, max_sweep_length, positive_int, threshold
 
 __all__ = ["PROG", "build_parser"]
 
@@ -160,7 +160,12 @@ examples:
         "the accuracy; save the table (--out) and the regime map (--plot).",
         """axes:
   --axis NAME=LO:HI:N sweeps parameter NAME over N evenly spaced values from LO to HI
-  (inclusive); repeat for more axes (a regime map needs one or two).
+  (inclusive); repeat for more axes. One or two axes also print the accuracies (a column
+  or a character map); --plot draws a regime map and needs exactly two.
+
+files:
+  --out and --plot are written whole or not at all (a new file beside the old one takes its
+  place once complete); a folder that takes no new file is refused before the sweep starts.
 
 examples:
   fastlstm sweep --axis W_ch=-150:-50:21 --target parity --length 6
@@ -174,10 +179,13 @@ examples:
     p.add_argument("--target", choices=("parity",), default="parity",
                    help="what the rounded h should be: parity, the worked example's answers "
                         "(+1 odd run of ones, -1 even, 0 after a zero; the default)")
-    p.add_argument("--length", type=positive_int, default=6, metavar="L",
-                   help="score on every 0/1 sequence of length L (default: 6)")
+    p.add_argument("--length", type=length, default=6, metavar="L",
+                   help=f"score on every 0/1 sequence of length L, from 1 to "
+                        f"{max_sweep_length()} (2**L strings of L steps: fewer than 2**31 "
+                        f"steps, and memory must hold them; default: 6)")
     p.add_argument("--out", metavar="FILE.npz", help="save accuracy and the axes")
-    p.add_argument("--plot", metavar="FILE.png", help="save the regime map (needs matplotlib)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="save the regime map: needs two --axis (and matplotlib)")
     p.add_argument("--backend", choices=("numba", "dask"), default="numba",
                    help="where the sweep runs (default: numba)")
     p.add_argument("--no-progress", dest="progress", action="store_false",

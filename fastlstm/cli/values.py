@@ -13,7 +13,7 @@ import sys
 
 from ..params import PARAM_NAMES
 
-__all__ = ["Decimal", "exact", "parse_axis", "parse_inputs", "parse_params"]
+__all__ = ["Decimal", "exact", "parse_alphabet", "parse_axis", "parse_inputs", "parse_params"]
 
 
 class Decimal(float):
@@ -76,9 +76,18 @@ def parse_inputs(tokens) -> "numpy.ndarray":
     """
     import numpy as np
 
+    values = _numbers(tokens, "input {!r} is not a number", "input {!r} is not a finite number",
+                      stdin=True)
+    if not values:
+        raise ValueError("no inputs given; pass a sequence such as 1 1 0 1 1 or 11011")
+    return np.array(values, dtype=np.float64)
+
+
+def _numbers(tokens, not_a_number, not_finite, stdin=False):
+    """The numbers of ``tokens`` (see ``parse_inputs``); the messages are formats of the item."""
     values = []
     for token in tokens:
-        if token == "-":
+        if stdin and token == "-":
             token = sys.stdin.read()
         for chunk in token.split():
             for item in chunk.split(","):
@@ -90,13 +99,37 @@ def parse_inputs(tokens) -> "numpy.ndarray":
                 try:
                     value = float(item)
                 except ValueError:
-                    raise ValueError(f"input {item!r} is not a number") from None
+                    raise ValueError(not_a_number.format(item)) from None
                 if not math.isfinite(value):
-                    raise ValueError(f"input {item!r} is not a finite number")
+                    raise ValueError(not_finite.format(item))
                 values.append(value)
+    return values
+
+
+def parse_alphabet(text) -> list:
+    """The input symbols of ``--alphabet``: numbers separated by commas (``0,1``),
+    whole numbers as int.
+
+    Examples
+    --------
+    >>> parse_alphabet("0,1"), parse_alphabet("-1,0.5")
+    ([0, 1], [-1, 0.5])
+    >>> parse_alphabet("a,b")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --alphabet: symbol 'a' is not a number; expected numbers separated by commas, ...
+    """
+    expected = "; expected numbers separated by commas, e.g. 0,1"
+    try:
+        values = _numbers([text], "--alphabet: symbol {!r} is not a number" + expected,
+                          "--alphabet: symbol {!r} is not a finite number" + expected)
+    except ValueError as exc:
+        if str(exc).startswith("--alphabet"):
+            raise
+        raise ValueError(f"--alphabet: {exc}{expected}") from None
     if not values:
-        raise ValueError("no inputs given; pass a sequence such as 1 1 0 1 1 or 11011")
-    return np.array(values, dtype=np.float64)
+        raise ValueError(f"--alphabet: no symbols given{expected}")
+    return [int(a) if a.is_integer() else a for a in values]
 
 
 def parse_params(specs) -> dict | list:
@@ -217,3 +250,18 @@ def _arg_type(convert, accept, expected):
 threshold = _arg_type(Decimal, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
 finite = _arg_type(Decimal, math.isfinite, "a finite number")
 positive_int = _arg_type(int, lambda v: v >= 1, "a whole number >= 1")
+
+
+def max_sweep_length() -> int:
+    """The longest 0/1 strings ``fastlstm sweep`` scores on: the longest
+    ``binary_strings`` makes whose 2**L x L steps a sweep takes."""
+    from ..sweeps.checks import MAX_STEPS
+    from ..sweeps.tables import MAX_LENGTH
+
+    return max(n for n in range(1, MAX_LENGTH + 1) if 2**n * n <= MAX_STEPS)
+
+
+def length(text):
+    """``--length``: a whole number from 1 to ``max_sweep_length()``."""
+    top = max_sweep_length()
+    return _arg_type(int, lambda v: 1 <= v <= top, f"a whole number from 1 to {top}")(text)

@@ -4,7 +4,9 @@
   ``as_table``) and the inputs and target of the parity example
   (``binary_strings``, ``parity_target``).
 * ``sweep``: ``sweep()``, its ``SweepResult``, ``SweepInterrupted`` (Ctrl-C
-  keeps the finished rows) and progress bars.
+  keeps the finished rows), ``SweepFailed`` (so does an error of the backend)
+  and progress bars.
+* ``checks``: the inputs checked and sized before anything is converted.
 * ``plan``: the inputs as a prefix tree, so shared prefixes run once.
 * ``chunks``: what every backend runs on a chunk of the table (``Work``,
   ``Kernel``, ``kernel_outputs``, ``run_chunk``).
@@ -13,15 +15,15 @@
 * ``memory``: the byte budgets every refusal checks (``memory_limit``,
   ``format_bytes``).
 
-Imports point one way: ``sweep`` -> {``dask_backend``, ``chunks``, ``plan``,
-``tables``, ``memory``}; ``dask_backend`` -> ``chunks`` -> ``plan``;
-``tables`` -> ``memory``; outside the wing, only the core (``params``,
-``semantics``, ``_validate``), the compiled kernels (``_kernels.sweep``) and,
-when a plot is asked for, ``fastlstm.plot``.
+Imports point one way: ``sweep`` -> {``dask_backend``, ``checks``, ``chunks``,
+``plan``, ``tables``, ``memory``}; ``dask_backend`` -> ``chunks`` -> ``plan``;
+``checks`` -> {``memory``, ``plan``}; ``tables`` -> ``memory``; outside the
+wing, only the core (``params``, ``semantics``, ``_validate``), the compiled
+kernels (``_kernels.sweep``) and, when a plot is asked for, ``fastlstm.plot``.
 """
 
-from .sweep import SweepInterrupted, SweepResult, sweep
+from .sweep import SweepFailed, SweepInterrupted, SweepResult, sweep
 from .tables import ParamTable, as_table, binary_strings, grid, parity_target, random_params
 
-__all__ = ["ParamTable", "SweepInterrupted", "SweepResult", "as_table", "binary_strings",
-           "grid", "parity_target", "random_params", "sweep"]
+__all__ = ["ParamTable", "SweepFailed", "SweepInterrupted", "SweepResult", "as_table",
+           "binary_strings", "grid", "parity_target", "random_params", "sweep"]

@@ -123,11 +123,12 @@ class Work:
     def __len__(self):
         return self.values.shape[0]
 
-    def spans(self, parts=1):
+    def spans(self, parts=1, max_bytes=None):
         """Yield the (start, stop) rows of each chunk, a multiple of the lanes apart.
 
         By default each chunk is about ``CHUNK_STEPS`` of work, and there are
-        at least 4 per worker when ``parts`` (workers) > 1.
+        at least 4 per worker when ``parts`` (workers) > 1, and a chunk of the
+        table takes at most about ``max_bytes`` when given.
         """
         n = len(self)
         lanes = _sweep_kernels.LANES
@@ -136,6 +137,8 @@ class Work:
             size = max(CHUNK_STEPS // max(self.plan.nodes, 1), 1)
             if parts > 1:
                 size = min(size, math.ceil(n / (4 * parts)))
+            if max_bytes is not None:
+                size = min(size, max(max_bytes // (8 * self.values.shape[1]), 1))
         step = max(lanes, -(-int(size) // lanes) * lanes)
         for start in range(0, n, step):
             yield start, min(start + step, n)

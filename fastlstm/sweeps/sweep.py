@@ -19,15 +19,16 @@ import time
 
 import numpy as np
 
-from .._validate import initial_state, integer, real_array
+from .._validate import initial_state, integer, preactivation_range_table
 from ..semantics import Semantics
-from . import dask_backend
+from . import by_sequence, dask_backend
+from .checks import convert_inputs, fits_float32, peek_inputs, refuse
 from .chunks import Kernel, Work
-from .memory import format_bytes, memory_limit
-from .plan import make_plan, plan_bytes
-from .tables import ParamTable, as_table
+from .memory import memory_limit
+from .plan import make_plan
+from .tables import ParamTable, as_table, table_rows
 
-__all__ = ["sweep", "SweepResult", "SweepInterrupted", "RECORDS", "BACKENDS"]
+__all__ = ["sweep", "SweepResult", "SweepInterrupted", "SweepFailed", "RECORDS", "BACKENDS"]
 
 #: What a sweep can record (see ``sweep``); None: only the score.
 RECORDS = ("final", "trajectory", "rounded", None)
@@ -135,40 +136,25 @@ class SweepInterrupted(KeyboardInterrupt):
         self.completed = completed
 
 
-# --- memory ------------------------------------------------------------------
+class SweepFailed(RuntimeError):
+    """An error stopped a sweep (a Dask cluster gone, a chunk that kept failing).
 
-def _output_bytes(N, B, T, record, itemsize, scored) -> dict:
-    """Bytes of every output a sweep allocates, by name."""
-    out = {}
-    if record == "final":
-        out["h, c"] = 2 * N * B * itemsize
-    elif record == "trajectory":
-        out["h"] = N * B * T * itemsize
-    elif record == "rounded":
-        out["rounded"] = N * B * T
-    out["counts" if not scored else "accuracy"] = 8 * N * (2 if scored else 1)
-    return out
+    The error is its ``__cause__``; the rows finished before it are kept.
 
+    Attributes
+    ----------
+    result : SweepResult
+        The partial result; rows where ``completed`` is False hold
+        unspecified values.
+    completed : numpy.ndarray of bool, shape (N,)
+        The parameter sets that were finished.
+    """
 
-def _refuse(N, B, T, record, itemsize, scored, limit):
-    """ValueError when the outputs and the plan of a sweep would not fit in ``limit``."""
-    outputs = _output_bytes(N, B, T, record, itemsize, scored)
-    per_step = record in ("trajectory", "rounded")
-    need = sum(outputs.values()) + plan_bytes(B, T, per_step)
-    if need <= limit:
-        return
-    shape = f"(N, B, T) = ({N}, {B}, {T})" if per_step else f"(N, B) = ({N}, {B})"
-    ask = []
-    for other in {"trajectory": ("rounded", "final"), "rounded": ("final",)}.get(record, ()):
-        size = sum(_output_bytes(N, B, T, other, itemsize, scored).values())
-        ask.append(f"record={other!r} ({format_bytes(size)})")
-    if record is not None:
-        ask.append(f"record=None with a target= (accuracy only, {format_bytes(16 * N)})")
-    ask.append("or sweep fewer parameter sets at a time (a part of the table)")
-    raise ValueError(
-        f"record={record!r} needs {format_bytes(need)} for {shape}, "
-        f"more than the {format_bytes(limit)} allowed (max_bytes; default 3/4 of the "
-        f"available memory); ask for " + ", ".join(ask))
+    def __init__(self, result, completed, error):
+        super().__init__(f"sweep failed after {int(completed.sum())} of {completed.size} "
+                         f"parameter sets: {type(error).__name__}: {error}")
+        self.result = result
+        self.completed = completed
 
 
 # --- progress ----------------------------------------------------------------
@@ -238,25 +224,6 @@ def _choice(value, name, allowed):
     return value
 
 
-def _inputs(x, target):
-    ndim = np.ndim(x)
-    if ndim not in (1, 2):
-        raise ValueError(f"x must have shape (T,) or (B, T), got shape {np.shape(x)}")
-    X = real_array(x, "x", ndim)
-    if X.size == 0:
-        raise ValueError(f"x must hold at least one step of one sequence, got shape {X.shape}")
-    if X.size >= 2**31:  # scores are counted in int32
-        raise ValueError(f"x must hold fewer than 2**31 steps in all, got shape {X.shape}")
-    if target is None:
-        return X.reshape(-1, X.shape[-1]), None
-    tgt = real_array(target, "target", ndim)
-    if tgt.shape != X.shape:
-        raise ValueError(f"target must have the shape of x, {X.shape}, got shape {tgt.shape}")
-    if (tgt != np.round(tgt)).any():
-        raise ValueError("target must hold rounded outputs (integers, e.g. -1, 0, 1)")
-    return X.reshape(-1, X.shape[-1]), tgt.reshape(X.shape[0] if ndim == 2 else 1, -1)
-
-
 def _numba_backend(work, client=None):
     """``backend="numba"``: chunk after chunk in this process (the kernel's threads
     share each chunk); yield each chunk's (start, stop) once its rows are written."""
@@ -278,7 +245,9 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     ----------
     params : ParamTable, array_like of shape (N, 12), or one cell
         From ``grid``/``random_params``, or a plain table in ``PARAM_NAMES``
-        order.
+        order; finite (every table is checked, a ``ParamTable`` too).  With
+        ``dtype="float32"``, params, x, h0 and c0 must lie within float32's
+        range.
     x : array_like, shape (T,) or (B, T)
         The input sequence(s), shared by all parameter sets.
     record : {"final", "trajectory", "rounded", None}
@@ -325,13 +294,21 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     ------
     SweepInterrupted
         On Ctrl-C, after the chunk in progress; it carries the partial result.
+    SweepFailed
+        When the backend fails (a chunk fails again after its retries, the
+        Dask cluster is gone); it carries the partial result, and the error
+        as its ``__cause__``.  The loss of a Dask worker is no failure: its
+        chunks run again on the others.
 
     Notes
     -----
     Row n equals ``fastlstm.run_batch(params[n], x, ...)`` (``run`` for a
     single sequence): in float64 the kernel performs the same operations, in
     the same order.  Memory: the table is used in place; ``record="final"``
-    adds 16 bytes (float64) per parameter set and sequence.
+    adds 16 bytes (float64) per parameter set and sequence.  What a sweep
+    would allocate (outputs, input plan, float64 copies of inputs that are
+    not float64 already) is added up from shapes and dtypes before anything
+    is converted, and refused (ValueError) beyond ``max_bytes``.
 
     Examples
     --------
@@ -383,43 +360,71 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     _choice(dtype, "dtype", DTYPES)
     if client is not None and backend != "dask":
         raise ValueError("client is only used with backend='dask'")
+    if backend == "dask":
+        dask_backend.check_client(client)
     if not (isinstance(progress, (bool, np.bool_)) or callable(progress)):
         raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     if chunk_size is not None:
         chunk_size = integer(chunk_size, "chunk_size", 1)
-    values, table = as_table(params)
-    X, tgt = _inputs(x, target)
-    if record is None and tgt is None:
+    # Shapes and sizes first: nothing is converted before the memory check.
+    N, table_copy = table_rows(params)
+    x_in, tgt_in, copies = peek_inputs(x, target)
+    if record is None and tgt_in is None:
         raise ValueError("record=None records nothing: give a target= to score against, "
                          "or ask for record='final'")
-    B, T = X.shape
-    N = values.shape[0]
+    ndim = x_in.ndim
+    B, T = (1,) * (2 - ndim) + x_in.shape
+    refuse(N, B, T, record, np.dtype(dtype).itemsize, tgt_in is not None,
+           memory_limit(max_bytes),
+           {"params as float64": table_copy, **copies, "h0 and c0": 16 * B})
     h0 = initial_state(h0, "h0", B)
     c0 = initial_state(c0, "c0", B)
-    _refuse(N, B, T, record, np.dtype(dtype).itemsize, tgt is not None, memory_limit(max_bytes))
+    values, table = as_table(params)
+    X, tgt = convert_inputs(x_in, tgt_in)
+    del x_in, tgt_in
+    preactivation_range_table(values, h0, X)  # no pre-activation may overflow
+    if dtype == "float32":  # a larger value would be inf in the kernel
+        for a, name in ((values, "params"), (X, "x"), (h0, "h0"), (c0, "c0")):
+            fits_float32(a, name)
 
-    plan = make_plan(X, h0, c0, tgt, dtype, share=share_prefixes,
-                     finals=record == "final", steps=record in ("trajectory", "rounded"))
-    work = Work.create(Kernel.of(sem, record, dtype), values, plan, chunk_size)
+    kernel = Kernel.of(sem, record, dtype)
+    if by_sequence.applies(N, dtype, backend):  # few cells: lanes across sequences
+        outputs = kernel.outputs(N, (B, T))
+        backend_run = by_sequence.run_cells(values, outputs, X, h0, c0, tgt, sem)
+    else:
+        plan = make_plan(X, h0, c0, tgt, dtype, share=share_prefixes,
+                         finals=record == "final", steps=record in ("trajectory", "rounded"))
+        work = Work.create(kernel, values, plan, chunk_size)
+        outputs = work.outputs
+        backend_run = _BACKENDS[backend](work, client)
     completed = np.zeros(N, bool)
     bar = _progress(progress, N)
+
+    def partial():
+        return _result(outputs, values, table, tgt, X, ndim, record, dtype, sem)
+
     try:
-        with contextlib.closing(_BACKENDS[backend](work, client)) as spans:
-            for start, stop in spans:
+        with contextlib.closing(backend_run) as spans:
+            while True:
+                try:
+                    start, stop = next(spans)
+                except StopIteration:
+                    break
+                except Exception as exc:  # the backend failed: keep the finished rows
+                    raise SweepFailed(partial(), completed, exc) from exc
                 completed[start:stop] = True
                 bar.update(stop - start)
     except KeyboardInterrupt:
-        result = _result(work.outputs, values, table, tgt, X, x, record, dtype, sem)
-        raise SweepInterrupted(result, completed) from None
+        raise SweepInterrupted(partial(), completed) from None
     finally:
         bar.close()
-    return _result(work.outputs, values, table, tgt, X, x, record, dtype, sem)
+    return partial()
 
 
-def _result(outputs, values, table, tgt, X, x, record, dtype, sem):
+def _result(outputs, values, table, tgt, X, ndim, record, dtype, sem):
     h, c, traj, rnd, correct = outputs
     N, (B, T) = values.shape[0], X.shape
-    lead = (N, B) if np.ndim(x) == 2 else (N,)
+    lead = (N, B) if ndim == 2 else (N,)
     accuracy = correct / (B * T) if tgt is not None else None
     return SweepResult(
         h=h.reshape(lead) if record == "final" else

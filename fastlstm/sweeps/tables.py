@@ -10,26 +10,39 @@ the parity regime map.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Mapping
 
 import numpy as np
 
-from .._validate import finite_scalar, integer, real_array
+from .._validate import as_real, finite_scalar, integer, real_array
 from ..params import PARAM_NAMES, ScalarLSTM, as_cell
 from .memory import format_bytes, memory_limit
 
-__all__ = ["ParamTable", "grid", "random_params", "as_table", "binary_strings",
-           "parity_target"]
+__all__ = ["ParamTable", "grid", "random_params", "as_table", "table_rows", "binary_strings",
+           "parity_target", "MAX_LENGTH"]
+
+#: The longest strings ``binary_strings`` makes (2**30 strings of 30 symbols: 30 GiB).
+MAX_LENGTH = 30
+
+#: Rows checked (or built) at a time, so that no temporary grows with the table.
+_BLOCK = 2**16
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class ParamTable:
     """An (N, 12) parameter table, optionally the flattening of a grid.
 
+    Every table is checked when it is made (ValueError/TypeError naming what
+    is wrong): ``values`` must be finite real numbers of shape (N, 12),
+    converted to float64 unless they are (a C-contiguous float64 array is
+    used in place, and made read-only); ``shape`` must hold N rows and match
+    the axes.  ``sweep`` checks the values again (``as_table``).
+
     Attributes
     ----------
     values : numpy.ndarray
-        Shape (N, 12), float64, C-contiguous, read-only; columns in
+        Shape (N, 12), float64, C-contiguous, finite, read-only; columns in
         ``PARAM_NAMES`` order.
     axes : dict of str to numpy.ndarray
         For a grid: the swept parameters and their values, slowest-varying
@@ -56,9 +69,11 @@ class ParamTable:
     shape: tuple = ()
 
     def __post_init__(self):
-        if not self.shape:
-            object.__setattr__(self, "shape", (self.values.shape[0],))
-        self.values.setflags(write=False)
+        values = _checked_values(self.values, "ParamTable values")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "axes", _checked_axes(self.axes))
+        object.__setattr__(self, "shape", _checked_shape(self.shape, len(values), self.axes))
+        values.setflags(write=False)
 
     @property
     def names(self) -> tuple:
@@ -95,6 +110,63 @@ class ParamTable:
             raise ValueError(f"expected an array with a leading axis of length {len(self)}, "
                              f"got shape {a.shape}")
         return a.reshape(self.shape + a.shape[1:])
+
+
+def _check_finite(values, name):
+    """ValueError naming the first non-finite entry of ``values`` (checked in blocks of
+    rows, so the check allocates no table-sized temporary)."""
+    for start in range(0, values.shape[0], _BLOCK):
+        part = values[start:start + _BLOCK]
+        if not np.isfinite(part).all():
+            row, col = np.argwhere(~np.isfinite(part))[0]
+            raise ValueError(f"{name} must be finite, got {part[row, col]} at index "
+                             f"({start + int(row)}, {int(col)}) ({PARAM_NAMES[col]})")
+
+
+def _table_array(params, name):
+    """``params`` as an array (not converted) that has the shape of a table, or an error."""
+    arr = as_real(params, name)
+    if arr.ndim != 2 or arr.shape[1] != len(PARAM_NAMES):
+        raise ValueError(f"{name} must have shape (N, {len(PARAM_NAMES)}), columns in "
+                         f"PARAM_NAMES order, got shape {arr.shape}")
+    return arr
+
+
+def _checked_values(params, name):
+    """``params`` as a finite, C-contiguous (N, 12) float64 array (not copied when it is one)."""
+    values = real_array(_table_array(params, name), name, 2, finite=False)
+    _check_finite(values, name)
+    return values
+
+
+def _checked_axes(axes):
+    if not isinstance(axes, Mapping):
+        raise TypeError(f"ParamTable axes must be a mapping of parameter name to values, "
+                        f"got {type(axes).__name__}")
+    _check_names(axes, "ParamTable axes")
+    out = {}
+    for name, v in axes.items():
+        arr = real_array(v, f"ParamTable axes[{name!r}]", 1)
+        arr.setflags(write=False)
+        out[name] = arr
+    return out
+
+
+def _checked_shape(shape, n_rows, axes):
+    """The table's shape: ``(n_rows,)`` when empty, else whole numbers whose product is
+    ``n_rows`` (and, for a grid, the lengths of its axes)."""
+    if shape is None or (isinstance(shape, tuple) and not shape):
+        shape = (n_rows,)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"ParamTable shape must be a tuple of integers, got {shape!r}")
+    shape = tuple(integer(n, "every entry of ParamTable shape") for n in shape)
+    if int(np.prod(shape, dtype=object)) != n_rows:
+        raise ValueError(f"ParamTable shape must hold the {n_rows} rows of values, "
+                         f"got shape {shape}")
+    if axes and tuple(len(v) for v in axes.values()) != shape:
+        raise ValueError(f"ParamTable shape must match the lengths of its axes "
+                         f"{tuple(len(v) for v in axes.values())}, got shape {shape}")
+    return shape
 
 
 def _check_names(names, what):
@@ -230,28 +302,71 @@ def random_params(n, low=-10.0, high=10.0, *, base=None, vary=None, seed=None,
                              f"{'low' if lo is None else 'high'}")
         if not lo < hi:
             raise ValueError(f"low must be < high for {name}, got [{lo}, {hi})")
-        table[:, PARAM_NAMES.index(name)] = rng.uniform(lo, hi, n)
+        column = PARAM_NAMES.index(name)
+        if math.isfinite(hi - lo):
+            table[:, column] = rng.uniform(lo, hi, n)
+        else:  # the span overflows float64: draw in halves, then double (exact)
+            half = lo / 2 + (hi / 2 - lo / 2) * rng.random(n)
+            table[:, column] = np.minimum(2 * half, np.nextafter(hi, lo))
     return ParamTable(table)
 
 
-def as_table(params, name="params"):
-    """``params`` as ``(values, table)``: a finite (N, 12) float64 array and the
-    ParamTable it came from (None for a plain array or a single cell)."""
+def _table_values(table, name):
+    """The values of the ParamTable ``table``, as its constructor left them, or ValueError."""
+    values = table.values
+    if not (isinstance(values, np.ndarray) and values.dtype == np.float64
+            and values.ndim == 2 and values.shape[1] == len(PARAM_NAMES)
+            and values.flags.c_contiguous):
+        dtype = f" of dtype {values.dtype}" if isinstance(values, np.ndarray) else ""
+        raise ValueError(f"{name}: the ParamTable's values must be a C-contiguous "
+                         f"(N, {len(PARAM_NAMES)}) float64 array, got "
+                         f"{type(values).__name__}{dtype} of shape {np.shape(values)}")
+    return values
+
+
+def table_rows(params, name="params"):
+    """``(N, bytes)``: the rows of the table ``params`` stands for, and the bytes
+    ``as_table`` allocates to convert it (0 when it is used in place), from its
+    shape and dtype alone, so that a caller can refuse before anything is converted."""
     if isinstance(params, ParamTable):
-        return params.values, params
+        return _table_values(params, name).shape[0], 0
+    if isinstance(params, (ScalarLSTM, Mapping)):
+        return 1, 8 * len(PARAM_NAMES)
+    arr = _table_array(params, name)
+    in_place = arr.dtype == np.float64 and arr.flags.c_contiguous
+    return arr.shape[0], 0 if in_place else arr.shape[0] * len(PARAM_NAMES) * 8
+
+
+def as_table(params, name="params"):
+    """``params`` as ``(values, table)``: a finite, C-contiguous (N, 12) float64
+    array and the ParamTable it came from (None for a plain array or a single cell).
+
+    Every table is checked, a ``ParamTable`` too (its values are checked again:
+    cheap next to a sweep, and whatever was done to the object since, the kernels
+    only ever see a finite (N, 12) float64 table).
+    """
+    if isinstance(params, ParamTable):
+        values = _table_values(params, name)
+        _check_finite(values, name)
+        return values, params
     if isinstance(params, (ScalarLSTM, Mapping)):
         return as_cell(params, name).to_array()[None, :], None
-    values = real_array(params, name, 2)
-    if values.shape[1] != len(PARAM_NAMES):
-        raise ValueError(f"{name} must have shape (N, {len(PARAM_NAMES)}), columns in "
-                         f"PARAM_NAMES order, got shape {values.shape}")
-    return values, None
+    return _checked_values(params, name), None
 
 
-def binary_strings(length) -> np.ndarray:
+def binary_strings(length, *, max_bytes=None) -> np.ndarray:
     """All ``2**length`` binary strings of ``length`` symbols, one per row.
 
     Row ``i`` holds the binary digits of ``i``, most significant first.
+
+    Parameters
+    ----------
+    length : int
+        From 1 to ``MAX_LENGTH`` (30).
+    max_bytes : int, optional
+        Refuse (ValueError) strings that would take more than this
+        (``2**length * length`` bytes); default 3/4 of the available memory.
+        Nothing else of that size is allocated.
 
     Examples
     --------
@@ -261,9 +376,20 @@ def binary_strings(length) -> np.ndarray:
            [1, 0],
            [1, 1]], dtype=int8)
     """
-    length = integer(length, "length", 1, 30)
-    i = np.arange(2**length, dtype=np.int64)[:, None]
-    return ((i >> np.arange(length - 1, -1, -1)) & 1).astype(np.int8)
+    length = integer(length, "length", 1, MAX_LENGTH)
+    need, limit = 2**length * length, memory_limit(max_bytes)
+    if need > limit:
+        raise ValueError(f"length={length} gives 2**{length} strings of {length} symbols, "
+                         f"{format_bytes(need)} as int8, more than the {format_bytes(limit)} "
+                         f"allowed (max_bytes; default 3/4 of the available memory); "
+                         f"use a shorter length")
+    out = np.empty((2**length, length), np.int8)
+    # Block by block: the digits of the row numbers, unpacked from their big-endian bytes.
+    for start in range(0, 2**length, _BLOCK):
+        rows = np.arange(start, min(start + _BLOCK, 2**length), dtype=">u4")
+        out[start:start + rows.size] = np.unpackbits(
+            rows.view(np.uint8).reshape(-1, 4), axis=1)[:, 32 - length:]
+    return out
 
 
 def parity_target(X) -> np.ndarray:

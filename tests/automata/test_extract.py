@@ -186,3 +186,28 @@ def test_numpy_integers_are_integers():
     q = fl.extract_automaton(fl.presets.parity(), quantize=np.int8(3), **SAT_RF)
     assert q.quantize == 3 and type(q.quantize) is int and not q.exact
     assert q.transitions.tolist() == m.transitions.tolist()
+
+
+def test_start_output_must_be_an_int64():
+    # round(h0) is the start state's output: 1e300 used to come out as
+    # -9223372036854775808 with only a RuntimeWarning.
+    cell = fl.ScalarLSTM(b_f=-100, W_ix=100, b_i=100, W_ox=100, W_cx=50)  # no weight on h
+    with pytest.raises(ValueError, match=r"h0 must satisfy \|h0\| < 2\*\*63.*got 1e\+300"):
+        fl.extract_automaton(cell, h0=1e300)
+    m = fl.extract_automaton(cell, h0=-9.0e18, max_states=20)
+    assert m.outputs[0] == -9 * 10 ** 18 and m.outputs.dtype == np.int64
+
+
+def test_start_state_whose_step_overflows_is_refused():
+    # The probe's case: round(1e308) is no int64 (and -100 * 1e308 overflows).
+    with pytest.raises(ValueError, match=r"h0 must satisfy \|h0\| < 2\*\*63"):
+        fl.extract_automaton(fl.presets.parity(), h0=1e308)
+    # W_ch * h0 = -1e310 would overflow in the first step.
+    with pytest.raises(ValueError, match=r"W_ch \* h \+ \(W_cx \* x \+ b_c\) can overflow"
+                                         r".*max\(\|h0\|, 1\) .* max\|alphabet\|"):
+        fl.extract_automaton(fl.presets.parity().replace(W_ch=-1e300), h0=1e10)
+
+
+def test_alphabet_past_float_range_names_the_alphabet():
+    with pytest.raises(ValueError, match="alphabet must be within float64's range"):
+        fl.extract_automaton(fl.presets.parity(), alphabet=(0, 2 ** 1100))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
 import sys
 from collections import deque
 
@@ -159,3 +161,63 @@ def test_counterexample_found_across_chunk_boundaries(monkeypatch):
 def test_numpy_integer_max_len():
     r = fl.verify(fl.presets.parity(), parity_answer, np.int64(4))
     assert r.holds and r.max_len == 4 and type(r.max_len) is int and r.checked == 2 ** 5 - 2
+
+
+def never_called(prefix):
+    raise AssertionError(f"the search started (predicate called with {len(prefix)} symbols)")
+
+
+@pytest.mark.parametrize("max_len, alphabet, expected", [
+    # 2**max_len used to be computed (and printed) in full: 10**6 failed with an
+    # unrelated integer-conversion message (2**32 and beyond: see the next test).
+    (10 ** 6, (0, 1), r"about 10\*\*301030\.0 strings.*max_len <= 22"),
+    (23, (0, 1), r"2\*\*23 = 8388608 strings of length 23.*4194304.*max_len <= 22"),
+    (14, (0, 1, 2), r"3\*\*14 = 4782969 strings.*max_len <= 13"),
+    # a one-symbol alphabet has one string per length, yet 2**15 lengths are
+    # still about 2**29 symbols handed to the predicate
+    (2 ** 15, (0,), r"32768 lengths.*lengths up to 16384.*max_len <= 16384"),
+    (10 ** 100, (0,), r"max_len <= 16384"),
+])
+def test_searches_that_cannot_finish_are_refused_up_front(max_len, alphabet, expected):
+    # never_called shows that the refusal comes before any string is checked.
+    with pytest.raises(ValueError, match=expected) as info:
+        fl.verify(fl.presets.parity(), never_called, max_len, alphabet)
+    assert "fl.extract_automaton" in str(info.value)  # the way out
+
+
+GIANT = r"""
+import fastlstm as fl
+
+def never_called(prefix):
+    raise AssertionError("the search started")
+
+for max_len in (2 ** 32, 2 ** 1100):
+    try:
+        fl.verify(fl.presets.parity(), never_called, max_len)
+    except ValueError as exc:
+        print(exc)
+"""
+
+
+def test_giant_max_len_is_refused_without_computing_the_count():
+    # 2**(2**32) grew without bound before the refusal; 2**(2**1100) never finishes.
+    # A subprocess bounds a regression to a hang.
+    done = subprocess.run([sys.executable, "-c", GIANT], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert re.fullmatch(r"max_len=4294967296 is too large: it means 2\*\*4294967296 = about "
+                        r"10\*\*1292913986\.\d strings of length 4294967296, .*max_len <= 22 .*",
+                        first)
+    assert re.match(r"max_len=\d+ is too large: it means 2\*\*\d+ = more than "
+                    r"10\*\*\(10\*\*18\) strings", second)
+    assert "fl.extract_automaton" in second
+
+
+def test_the_bounds_themselves_are_accepted():
+    verify_module = sys.modules["fastlstm.automata.verify"]
+    assert (verify_module.MAX_LEVEL, verify_module.MAX_LEN) == (2 ** 22, 2 ** 14)
+    # 3**13 <= 2**22 < 3**14; a failure at length 1 ends the search at once.
+    r = fl.verify(fl.presets.parity(), lambda p: 99, 13, (0, 1, 2))
+    assert not r.holds and r.counterexample == (0,)
+    assert fl.verify(fl.presets.parity(), lambda p: 0, 300, (0,)).checked == 300

@@ -352,7 +352,8 @@ def test_sweep_plot(capsys, tmp_path):
     (["sweep", "--axis", "W_ch=1,2", "--plot", "map.png"], "two axes"),
     (["sweep", "--axis", "W_ch=1,2", "--out", "/no/such/folder/s.npz"], "does not exist"),
     (["sweep", "--axis", "W_ch=1,2", "--out", "s.txt"], "ending in .npz"),
-    (["sweep", "--axis", "W_ch=1,2", "--length", "31"], "length must be an integer in [1, 30]"),
+    (["sweep", "--axis", "W_ch=1,2", "--length", "31"],
+     "--length: expected a whole number from 1 to 26, got '31'"),
     (["sweep", "--axis", "W_ch=1,2", "--target", "xor"], "invalid choice: 'xor'"),
     (["explain", "--alphabet", "0,0"], "alphabet"),
 ])

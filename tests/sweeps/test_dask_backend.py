@@ -1,10 +1,15 @@
 """fastlstm.sweeps.dask_backend: sweep(backend="dask") on a LocalCluster of two
-worker processes gives the same numbers as backend="numba", bit for bit."""
+worker processes gives the same numbers as backend="numba", bit for bit, also when
+workers die during the sweep; a chunk that fails keeps the finished rows."""
+
+import os
+import signal
 
 import numpy as np
 import pytest
 
 import fastlstm as fl
+from fastlstm.sweeps import SweepFailed
 
 distributed = pytest.importorskip("distributed")
 
@@ -86,3 +91,73 @@ def test_without_a_client_a_local_cluster_is_started_and_closed(work):
                                                             target=target).accuracy)
     after = {c for c in getattr(distributed.Client, "_instances", ()) if c.status == "running"}
     assert after <= before  # nothing left running
+
+
+# --- failures: a chunk that fails, workers that die ---------------------------------
+# (last in this module: the killed workers are restarted by their nannies)
+
+MARK = 12345.0  # W_fh of the rows whose chunk fails
+
+
+def _fail_marked_chunks(on):
+    """On a worker: make Kernel.run fail on chunks with a marked row (on=False: undo)."""
+    from fastlstm.sweeps import chunks
+
+    original = getattr(chunks.Kernel, "_unmarked_run", chunks.Kernel.run)
+    chunks.Kernel._unmarked_run = original
+
+    def run(self, p, plan, outputs=None):
+        if (p[:, 0] == MARK).any():
+            raise ValueError("a chunk that fails")
+        return original(self, p, plan, outputs)
+
+    chunks.Kernel.run = run if on else original
+
+
+def test_a_failing_chunk_keeps_the_finished_rows(client, work):
+    P, X, target = work
+    P = P.values.copy()
+    P[256:, 0] = MARK                               # the last of 5 chunks of 64 fails
+    client.run(_fail_marked_chunks, True)
+    try:
+        with pytest.raises(SweepFailed) as err:
+            fl.sweep(P, X, target=target, backend="dask", client=client, chunk_size=64)
+    finally:
+        client.run(_fail_marked_chunks, False)
+    assert isinstance(err.value.__cause__, ValueError)
+    assert "a chunk that fails" in str(err.value)
+    completed = err.value.completed
+    assert not completed[256:].any() and completed.sum() <= 256
+    full = fl.sweep(P, X, target=target)
+    np.testing.assert_array_equal(err.value.result.accuracy[completed], full.accuracy[completed])
+    np.testing.assert_array_equal(err.value.result.h[completed], full.h[completed])
+
+
+def _killer(client, everyone):
+    """A progress callback that kills one worker process (or all) after the first chunk."""
+    killed = []
+
+    def progress(done, total):
+        if not killed:
+            pids = sorted(client.run(os.getpid).items())
+            for address, pid in pids if everyone else pids[:1]:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(address)
+
+    return progress, killed
+
+
+@pytest.mark.parametrize("everyone", [False, True], ids=["one worker", "every worker"])
+def test_a_dead_worker_loses_nothing(client, everyone):
+    # Every worker dead at once loses the plan too: it is sent again.
+    X = fl.binary_strings(6)
+    target = fl.parity_target(X)
+    P = fl.random_params(1000, -5, 5, seed=12)
+    progress, killed = _killer(client, everyone)
+    remote = fl.sweep(P, X, target=target, backend="dask", client=client, chunk_size=64,
+                      progress=progress)
+    assert len(killed) == (2 if everyone else 1)
+    local = fl.sweep(P, X, target=target)
+    for name in ("h", "c", "accuracy"):
+        np.testing.assert_array_equal(getattr(remote, name), getattr(local, name))
+    client.wait_for_workers(2, timeout=60)

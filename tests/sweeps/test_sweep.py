@@ -356,3 +356,27 @@ def test_a_real_sigint_is_handled_the_same_way():
     with pytest.raises(fl.SweepInterrupted) as err:
         fl.sweep(np.zeros((256, 12)), [1.0], chunk_size=64, progress=send_sigint)
     assert 64 <= err.value.completed.sum() < 256
+
+
+def test_a_failing_backend_keeps_the_finished_rows(monkeypatch):
+    from fastlstm.sweeps import SweepFailed, chunks
+
+    P = table(300, seed=9).values.copy()
+    P[192:256, 0] = 12345.0                  # the fourth chunk of 64 fails
+    x = [1.0, 0.0, 1.0]
+    full = fl.sweep(P, x, record="trajectory")
+    run = chunks.Kernel.run
+
+    def failing(self, p, plan, outputs=None):
+        if (p[:, 0] == 12345.0).any():
+            raise MemoryError("a chunk that fails")
+        return run(self, p, plan, outputs)
+
+    monkeypatch.setattr(chunks.Kernel, "run", failing)
+    with pytest.raises(SweepFailed) as err:
+        fl.sweep(P, x, record="trajectory", chunk_size=64)
+    assert isinstance(err.value, RuntimeError) and isinstance(err.value.__cause__, MemoryError)
+    assert "after 192 of 300 parameter sets: MemoryError: a chunk that fails" in str(err.value)
+    completed = err.value.completed
+    assert completed.tolist() == [True] * 192 + [False] * 108
+    np.testing.assert_array_equal(err.value.result.h[completed], full.h[:192])

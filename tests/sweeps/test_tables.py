@@ -166,3 +166,10 @@ def test_as_table_accepts_tables_arrays_and_cells():
         as_table(np.full((2, 12), np.inf))
     with pytest.raises(TypeError, match="real numbers"):
         as_table(np.zeros((2, 12), complex))
+
+
+def test_random_params_over_the_whole_float_range():
+    t = fl.random_params(50, -1e308, 1e308, seed=0)
+    assert np.isfinite(t.values).all()
+    assert (t.values >= -1e308).all() and (t.values < 1e308).all()
+    assert t.values.min() < -1e306 and t.values.max() > 1e306  # the span is used, not clipped

@@ -144,3 +144,73 @@ def test_bad_input(kwargs, error, match):
     xs = kwargs.pop("xs", [1, 0])
     with pytest.raises(error, match=match):
         sym.simulate(PARITY, xs, **kwargs)
+
+
+# --- bounded work: huge pre-activations finish, oversized numbers are refused -------------
+
+BOUNDED = r"""
+import sys, time
+import mpmath
+import symbolic as sym
+parity = dict(W_fh=0, W_fx=0, b_f=-100, W_ih=0, W_ix=100, b_i=100,
+              W_oh=0, W_ox=100, b_o=0, W_ch=-100, W_cx=50, b_c=0)
+for w in (-1e8, -1e12, -1e30):
+    ref = sym.simulate(dict(parity, W_fh=w), [1, 0])
+    print(repr(w), repr(str(ref.gates[1][0])), ref.rounded, flush=True)
+# z_i = 1e300 * 2**8000 at 1000 digits: an exp far beyond float range, at high precision
+ref = sym.simulate(dict(parity, W_ix=1e300, W_cx=0, b_c=0.5), [2 ** 8000, 0], digits=1000)
+print("big", ref.rounded, flush=True)
+for kwargs in (dict(h0=10 ** 100000), dict(xs=["1e-100000"]), dict(digits=10 ** 5)):
+    xs = kwargs.pop("xs", [1, 0])
+    try:
+        sym.simulate(parity, xs, **kwargs)
+    except ValueError as exc:
+        print("refused", str(exc).split(" ")[0], flush=True)
+"""
+
+
+def test_huge_preactivations_finish_and_oversized_numbers_are_refused():
+    # W_fh = -1e8 on [1, 0] did not return in 120 s (an enclosure endpoint e**-7.6e7
+    # was turned into an exact fraction with a 1.1e8-bit denominator); -1e12 raised
+    # MemoryError and -1e30 OverflowError.  A subprocess bounds a regression to a hang.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", BOUNDED], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    with mpmath.workdps(60):  # f at t = 1: sigmoid(w h_0 - 100), h_0 = sigmoid(100) tanh(c_0)
+        h_0 = 1 / (1 + mpmath.exp(-100)) * mpmath.tanh(mpmath.tanh(50) / (1 + mpmath.exp(-200)))
+        for line, w in zip(lines, (-1e8, -1e12, -1e30)):
+            got, rounded = line.split(" ", 1)[1].rsplit(" (", 1)
+            f = mpmath.mpf(eval(got))
+            z = w * h_0 - 100
+            log_f = z - mpmath.log1p(mpmath.exp(z))  # log sigmoid(z), z < 0
+            assert abs(mpmath.log(f) - log_f) < 1e-40 * abs(log_f), (w, got)
+            assert rounded == "1, 0)"
+    assert lines[3] == "big (0, 0)"
+    assert lines[4:] == ["refused h0", "refused xs[0]", "refused digits"]
+
+
+def test_size_bounds_are_checked_up_front():
+    with pytest.raises(ValueError, match=r"h0 is too large.*numerator has 8193 bits.*MAX_BITS"):
+        sym.simulate(PARITY, [1], h0=2 ** 8192)
+    with pytest.raises(ValueError, match=r"W_cx is too large.*denominator"):
+        sym.simulate(dict(PARITY, W_cx=Rational(1, 2 ** 9000)), [1])
+    with pytest.raises(ValueError, match=r"digits must be in \[1, 1000\]"):
+        sym.simulate(PARITY, [1], digits=1001)
+    # every float64 is well inside the bounds, subnormals included
+    assert sym.simulate(dict(PARITY, W_cx=5e-324, b_c=1e308), [1], h0=-1.7e308).rounded == (1,)
+
+
+def test_exp_of_huge_integer_arguments_is_enclosed():
+    # certified._exp avoids mpmath's e**n by repeated squaring for huge integer n above
+    # 600 bits; its enclosure must still hold the value and agree with iv.exp.
+    from mpmath import iv
+
+    with certified.working_precision(1000):
+        for n in (2 ** 70, 3 * 2 ** 200 + 1, -(2 ** 300)):
+            ours, theirs = certified._exp(iv.mpf(n)), iv.exp(iv.mpf(n))
+            assert ours.a <= theirs.b and theirs.a <= ours.b  # both contain e**n
+            assert ours.delta <= 2 ** -990 * abs(ours.mid)

@@ -1,0 +1,319 @@
+"""The vector-cell engine (fastlstm/_kernels/vector.py through fastlstm/vector.py).
+
+* n = m = 1 is the scalar cell: ``fl.run`` bit for bit under all 8 semantics;
+* exact semantics is PyTorch's ``nn.LSTM`` / ``nn.LSTMCell`` in float64 (to 1e-12);
+* saturated semantics and rounded feedback follow a plain NumPy oracle, per unit,
+  exact boundary hits included;
+* ``run_batch_vector`` rows are ``run_vector`` runs, bit for bit;
+* the wrappers validate their arguments.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import fastlstm as fl
+from fastlstm.cell import LSTMCell
+from fastlstm.vector import run_batch_vector, run_vector
+
+#: All 8 semantics: activation x boundary x feedback.
+SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
+             for a, inc, rf in itertools.product(("exact", "saturated"), (True, False),
+                                                 (False, True))]
+SATURATED = [s for s in SEMANTICS if s["activation"] == "saturated"]
+
+
+def _ids(sems):
+    return ["-".join(f"{k}={v}" for k, v in s.items()) for s in sems]
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+def random_cell(rng, n, m, scale=1.0):
+    return LSTMCell(rng.normal(0, scale, (4 * n, m)), rng.normal(0, scale, (4 * n, n)),
+                    rng.normal(0, scale, 4 * n), rng.normal(0, scale, 4 * n))
+
+
+# --- n = m = 1 is the scalar cell ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("sem", SEMANTICS, ids=_ids(SEMANTICS))
+def test_one_unit_equals_fl_run_bit_for_bit(sem):
+    rng = np.random.default_rng(0)
+    cells = [fl.presets.parity()] + [fl.ScalarLSTM.from_array(rng.uniform(-3, 3, 12))
+                                     for _ in range(12)]
+    for k, scalar in enumerate(cells):
+        x = rng.integers(0, 2, 60) if k == 0 else rng.normal(0, 1.5, 200)
+        h0, c0 = (0.0, 0.0) if k == 0 else rng.uniform(-1, 1, 2)
+        want = fl.run(scalar, x, h0=h0, c0=c0, **sem)
+        cell = LSTMCell.from_scalar(scalar)
+        got = run_vector(cell, x, h0=h0, c0=c0, **sem)
+        assert same_bits(got.h[:, 0], want.h) and same_bits(got.c[:, 0], want.c), (sem, k)
+        assert got.rounded[:, 0].tolist() == want.rounded.tolist()
+        X = np.stack([x, x[::-1]])
+        batch = run_batch_vector(cell, X, h0=h0, c0=c0, **sem)
+        assert same_bits(batch.h[0, :, 0], want.h) and same_bits(batch.c[0, :, 0], want.c)
+        assert same_bits(batch.h[1, :, 0], fl.run(scalar, x[::-1], h0=h0, c0=c0, **sem).h)
+
+
+def test_the_semantics_table_on_a_vector_cell():
+    cell = LSTMCell.from_scalar(fl.presets.parity())
+    for name, sem in fl.TABLE_ROWS.items():
+        got = run_vector(cell, [1, 1, 0, 1, 1], **sem)
+        assert got.rounded[:, 0].tolist() == fl.run(fl.presets.parity(), [1, 1, 0, 1, 1],
+                                                     **sem).rounded.tolist(), name
+
+
+# --- exact semantics is PyTorch's LSTM ----------------------------------------------------------
+
+
+ATOL = 1e-12
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch not installed (pip install 'fastlstm[torch]')")
+
+
+@pytest.mark.parametrize("n, m", [(1, 3), (2, 1), (2, 3), (5, 1), (5, 3)])
+def test_exact_equals_torch_lstm(torch, n, m):
+    rng = np.random.default_rng(10 * n + m)
+    module = torch.nn.LSTM(m, n, dtype=torch.float64)
+    cell = random_cell(rng, n, m, scale=0.8)
+    module.load_state_dict({"weight_ih_l0": torch.from_numpy(np.array(cell.W_ih)),
+                            "weight_hh_l0": torch.from_numpy(np.array(cell.W_hh)),
+                            "bias_ih_l0": torch.from_numpy(np.array(cell.b_ih)),
+                            "bias_hh_l0": torch.from_numpy(np.array(cell.b_hh))})
+    assert LSTMCell.from_torch(module) == cell
+    T, B = 150, 3
+    X = rng.normal(0, 1.5, (B, T, m))
+    h0, c0 = rng.uniform(-0.9, 0.9, (2, B, n))
+    with torch.no_grad():
+        out, (h_n, c_n) = module(torch.from_numpy(X).transpose(0, 1),
+                                 (torch.from_numpy(h0)[None], torch.from_numpy(c0)[None]))
+    want_h = out.transpose(0, 1).numpy()
+    one = run_vector(cell, X[0] if m > 1 else X[0, :, 0], h0=h0[0], c0=c0[0])
+    np.testing.assert_allclose(one.h, want_h[0], rtol=0, atol=ATOL)
+    batch = run_batch_vector(cell, X, h0=h0, c0=c0)
+    np.testing.assert_allclose(batch.h, want_h, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(batch.h[:, -1], h_n[0].numpy(), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(batch.c[:, -1], c_n[0].numpy(), rtol=0, atol=ATOL)
+
+
+def test_exact_equals_torch_lstm_cell_at_every_step(torch):
+    rng = np.random.default_rng(7)
+    torch.manual_seed(7)
+    module = torch.nn.LSTMCell(3, 4, dtype=torch.float64)
+    cell = LSTMCell.from_torch(module)
+    x = rng.normal(0, 2.0, (80, 3))
+    h0, c0 = rng.uniform(-1, 1, (2, 4))
+    got = run_vector(cell, x, h0=h0, c0=c0)
+    h, c = torch.from_numpy(h0)[None], torch.from_numpy(c0)[None]
+    with torch.no_grad():
+        for t in range(len(x)):
+            h, c = module(torch.from_numpy(x[t])[None], (h, c))
+            np.testing.assert_allclose(got.h[t], h[0].numpy(), rtol=0, atol=ATOL)
+            np.testing.assert_allclose(got.c[t], c[0].numpy(), rtol=0, atol=ATOL)
+
+
+def test_a_stacked_lstm_is_its_layers_in_turn(torch):
+    torch.manual_seed(3)
+    module = torch.nn.LSTM(2, 3, num_layers=2, batch_first=True, dtype=torch.float64)
+    x = np.random.default_rng(3).normal(size=(1, 60, 2))
+    with torch.no_grad():
+        want = module(torch.from_numpy(x))[0][0].numpy()
+    first = run_vector(LSTMCell.from_torch(module, layer=0), x[0]).h
+    second = run_vector(LSTMCell.from_torch(module, layer=1), first).h
+    np.testing.assert_allclose(second, want, rtol=0, atol=ATOL)
+
+
+# --- saturated semantics against a NumPy oracle -----------------------------------------------------
+
+
+def oracle(cell, x, theta, inclusive, round_feedback, h0, c0, saturated=True):
+    """Plain NumPy, one unit at a time: returns (h, c, boundary hits seen)."""
+    n = cell.hidden_size
+    b = cell.b_ih + cell.b_hh
+    h, c = np.array(h0, float), np.array(c0, float)
+    hs, cs, hits = [], [], 0
+
+    def regime(z):
+        if not saturated:
+            return 0
+        if inclusive:
+            return 1 if z >= theta else (-1 if z <= -theta else 0)
+        return 1 if z > theta else (-1 if z < -theta else 0)
+
+    def sig(z):
+        r = regime(z)
+        return 1.0 if r > 0 else 0.0 if r < 0 else 1.0 / (1.0 + np.exp(-z))
+
+    def tanh(z):
+        r = regime(z)
+        return float(r) if r else float(np.tanh(z))
+
+    for x_t in x:
+        z = cell.W_hh @ h + (cell.W_ih @ x_t + b)
+        h_new, c_new = np.empty(n), np.empty(n)
+        for u in range(n):
+            zi, zf, zg, zo = z[u], z[n + u], z[2 * n + u], z[3 * n + u]
+            c_new[u] = sig(zf) * c[u] + sig(zi) * tanh(zg)
+            h_new[u] = sig(zo) * tanh(c_new[u])
+            hits += sum(abs(v) == theta for v in (zi, zf, zg, zo, c_new[u]))
+        if round_feedback:
+            h_new = np.copysign(np.ceil(np.abs(h_new) - 0.5), h_new)
+        h, c = h_new, c_new
+        hs.append(h)
+        cs.append(c)
+    return np.array(hs).reshape(-1, n), np.array(cs).reshape(-1, n), hits
+
+
+@pytest.mark.parametrize("sem", SEMANTICS, ids=_ids(SEMANTICS))
+@pytest.mark.parametrize("n, m", [(2, 1), (2, 3), (5, 1), (5, 3)])
+def test_random_cells_follow_the_oracle(sem, n, m):
+    rng = np.random.default_rng(100 * n + m)
+    saturated = sem["activation"] == "saturated"
+    for theta in (1.0, 2.5):
+        cell = random_cell(rng, n, m, scale=1.5)  # wide enough that every regime occurs
+        x = rng.normal(0, 1.5, (40, m))
+        h0, c0 = rng.uniform(-1, 1, (2, n))
+        got = run_vector(cell, x, threshold=theta, h0=h0, c0=c0, **sem)
+        want_h, want_c, _ = oracle(cell, x, theta, sem["inclusive"], sem["round_feedback"],
+                                   h0, c0, saturated)
+        np.testing.assert_allclose(got.h, want_h, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.c, want_c, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("sem", SATURATED, ids=_ids(SATURATED))
+def test_exact_boundary_hits_follow_the_oracle(sem):
+    """Integer weights, 0/1 inputs and rounded or integral states put many
+    pre-activations exactly on |z| = theta = 1, where ``inclusive`` decides.
+
+    The forget gate is kept shut (f = 0), so c = i * g is one rounded product
+    in the kernel and in the oracle alike: with f * c + i * g the two could
+    differ by an ulp (the kernel may fuse a multiply-add), which is harmless
+    except exactly at |c| = theta, the case this test is about.
+    """
+    rng = np.random.default_rng(42)
+    hits_seen = 0
+    for _ in range(15):
+        n, m = 3, 2
+        b = rng.integers(-1, 2, 4 * n)
+        b[n:2 * n] = -10  # forget gate: |W_ih x + W_hh h| <= 5, so z_f <= -5
+        cell = LSTMCell(rng.integers(-1, 2, (4 * n, m)), rng.integers(-1, 2, (4 * n, n)), b)
+        x = rng.integers(0, 2, (30, m)).astype(float)
+        got = run_vector(cell, x, **sem)
+        want_h, want_c, hits = oracle(cell, x, 1.0, sem["inclusive"], sem["round_feedback"],
+                                      np.zeros(n), np.zeros(n))
+        hits_seen += hits
+        np.testing.assert_allclose(got.h, want_h, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.c, want_c, rtol=0, atol=1e-12)
+        assert got.rounded.tolist() == np.copysign(np.ceil(np.abs(want_h) - 0.5),
+                                                   want_h).astype(int).tolist()
+    assert hits_seen > 100
+
+
+def test_the_boundary_decides_per_unit():
+    # unit 0's gates sit on the boundary (z_i = z_g = z_o = 1, z_f = -1); unit 1's are
+    # well outside it, but its memory c = 1 * 1 lands on it
+    b_ih = np.array([1.0, 5.0, -1.0, -5.0, 1.0, 5.0, 1.0, 5.0])  # rows i i f f g g o o
+    cell = LSTMCell(np.zeros((8, 1)), np.zeros((8, 2)), b_ih)
+    closed = run_vector(cell, [0.0], activation="saturated")
+    open_ = run_vector(cell, [0.0], activation="saturated", inclusive=False)
+    assert closed.c.tolist() == [[1.0, 1.0]] and closed.h.tolist() == [[1.0, 1.0]]
+    s = 1 / (1 + np.exp(-1.0))
+    c0 = s * np.tanh(1.0)  # f * 0 + i * g, all exact in the band
+    np.testing.assert_allclose(open_.c, [[c0, 1.0]], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(open_.h, [[s * np.tanh(c0), np.tanh(1.0)]], rtol=0, atol=1e-15)
+
+
+def test_rounded_feedback_rounds_each_unit_and_keeps_the_sign_of_zero():
+    # h_u = o * tanh(c) with o = 1/2 (z_o = 0): unit 0 gives +0.5*tanh(1) -> 0, unit 1 -> -0
+    b_ih = np.array([50.0, 50.0, -50.0, -50.0, 1.0, -1.0, 0.0, 0.0])
+    cell = LSTMCell(np.zeros((8, 1)), np.zeros((8, 2)), b_ih)
+    fed = run_vector(cell, [0.0, 0.0], round_feedback=True)
+    assert fed.h.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert np.signbit(fed.h[:, 1]).all() and not np.signbit(fed.h[:, 0]).any()
+    assert fed.rounded.tolist() == [[0, 0], [0, 0]]
+    assert fed.c[0].tolist() != [0.0, 0.0]  # c is never rounded
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sem", SEMANTICS, ids=_ids(SEMANTICS))
+def test_batch_rows_equal_single_runs_bit_for_bit(sem):
+    rng = np.random.default_rng(5)
+    cell = random_cell(rng, 3, 2, scale=1.5)
+    X = rng.normal(0, 1.5, (37, 25, 2))
+    h0 = rng.uniform(-1, 1, (37, 3))
+    c0 = rng.uniform(-1, 1, 3)  # shared by every sequence
+    batch = run_batch_vector(cell, X, h0=h0, c0=c0, **sem)
+    assert batch.h.shape == batch.c.shape == (37, 25, 3) and len(batch) == 25
+    for s in range(37):
+        one = run_vector(cell, X[s], h0=h0[s], c0=c0, **sem)
+        assert same_bits(batch.h[s], one.h) and same_bits(batch.c[s], one.c), s
+
+
+# --- the wrappers ----------------------------------------------------------------------------------
+
+
+def test_shapes_defaults_and_empty_sequences():
+    cell = random_cell(np.random.default_rng(6), 2, 1)
+    a = run_vector(cell, [0.5, -1.0, 2.0])
+    b = run_vector(cell, [[0.5], [-1.0], [2.0]])
+    assert a.h.shape == (3, 2) and same_bits(a.h, b.h) and len(a) == 3
+    assert a.semantics == fl.Semantics()
+    assert same_bits(run_vector(cell, [1.0, 2.0], h0=0.3).h,
+                     run_vector(cell, [1.0, 2.0], h0=[0.3, 0.3]).h)
+    assert run_vector(cell, np.empty(0)).h.shape == (0, 2)
+    assert run_batch_vector(cell, np.empty((4, 0))).h.shape == (4, 0, 2)
+    assert run_batch_vector(cell, np.empty((0, 5))).h.shape == (0, 5, 2)
+    strided = np.arange(12.0).reshape(2, 6)[:, ::2]  # not contiguous
+    assert same_bits(run_batch_vector(cell, strided).h[1], run_vector(cell, [6.0, 8.0, 10.0]).h)
+
+
+@pytest.mark.parametrize("call, kind, match", [
+    (lambda c: run_vector("cell", [1.0]), TypeError, "cell must be an LSTMCell"),
+    (lambda c: run_vector(c, [1.0, 2.0]), ValueError,
+     r"x must have shape \(T, 3\) for a cell with input_size 3, got shape \(2,\)"),
+    (lambda c: run_vector(c, np.zeros((4, 2))), ValueError, r"x must have shape \(T, 3\)"),
+    (lambda c: run_vector(c, [[1.0, np.nan, 0.0]]), ValueError, "x must be finite"),
+    (lambda c: run_vector(c, [["a", "b", "c"]]), TypeError, "x must hold real numbers"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), h0=[1.0]), ValueError,
+     r"h0 must be a scalar or have shape \(2,\), got shape \(1,\)"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), c0=np.nan), ValueError, "c0 must be finite"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), h0=np.zeros((1, 2))), ValueError, "h0 must be"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), threshold=0), ValueError, "threshold must be"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), activation="hard"), ValueError, "activation"),
+    (lambda c: run_batch_vector(c, np.zeros((4, 3))), ValueError, r"X must have shape \(B, T, 3\)"),
+    (lambda c: run_batch_vector(c, np.zeros((4, 5, 3)), h0=np.zeros((3, 2))), ValueError,
+     r"h0 must be a scalar or have shape \(2,\) or \(4, 2\)"),
+])
+def test_validation(call, kind, match):
+    with pytest.raises(kind, match=match):
+        call(random_cell(np.random.default_rng(8), 2, 3))
+
+
+def test_one_input_cells_name_both_shapes():
+    cell = random_cell(np.random.default_rng(9), 2, 1)
+    with pytest.raises(ValueError, match=r"x must have shape \(T,\) or \(T, 1\)"):
+        run_vector(cell, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"X must have shape \(B, T\) or \(B, T, 1\)"):
+        run_batch_vector(cell, np.zeros(3))
+
+
+def test_read_only_inputs_are_accepted():
+    cell = random_cell(np.random.default_rng(10), 2, 1)
+    x = np.array([0.5, -1.0])
+    h0 = np.array([0.1, 0.2])
+    want = run_vector(cell, x, h0=h0).h
+    x.flags.writeable = h0.flags.writeable = False
+    assert same_bits(run_vector(cell, x, h0=h0).h, want)
+    assert same_bits(run_batch_vector(cell, x[None], h0=h0).h[0], want)
