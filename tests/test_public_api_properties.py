@@ -1,4 +1,5 @@
-"""The public API on arbitrary arguments (docs/guarantees.md).
+"""The public API on arbitrary arguments (docs/guarantees.md): run, run_batch, compare,
+extract_automaton, verify, round_half_to_zero, Semantics, ScalarLSTM and sweep.
 
 Every call below gets finite and non-finite floats, integers past float64's range,
 bools, strings, None, complex numbers, wrong shapes and wrong dtypes.  Each must
@@ -270,3 +271,35 @@ def test_scalar_lstm(data, clean):
     cell = outcome(lambda: fl.ScalarLSTM(**kwargs), PARAMS)
     if cell is not None:
         assert all(type(v) is float and np.isfinite(v) for v in cell.to_dict().values())
+
+
+TABLE = (st.one_of(st.lists(MODERATE_CELLS, min_size=1, max_size=3),
+                   st.integers(1, 3).map(lambda n: fl.random_params(n, -5, 5, seed=n))),
+         st.one_of(st.lists(st.lists(finite, min_size=12, max_size=12), min_size=1, max_size=2),
+                   st.lists(st.lists(anything, min_size=12, max_size=12), max_size=2),
+                   odd_arrays, junk))
+RECORD = (st.sampled_from(["final", "trajectory", "rounded"]),
+          st.one_of(st.sampled_from([None, "all", "h", 1]), junk))
+DTYPE = (st.just("float64"), st.one_of(st.sampled_from(["float32", "int8", "f8", np.float16]),
+                                        junk))
+
+
+@FEW
+@given(data=st.data(), clean=st.booleans())
+def test_sweep(data, clean):
+    params, x = draw(data, clean, TABLE, "params"), draw(data, clean, X, "x")
+    record, dtype = draw(data, clean, RECORD, "record"), draw(data, clean, DTYPE, "dtype")
+    sem = draw_semantics(data, clean)
+    h0, c0 = draw(data, clean, STATE, "h0"), draw(data, clean, STATE, "c0")
+    names = (*CELL_NAMES, *SEMANTICS_NAMES, "params", "x", "record", "dtype", "h0", "c0",
+             "target")
+    res = outcome(lambda: fl.sweep(params, x, record=record, dtype=dtype, h0=h0, c0=c0, **sem),
+                  names)
+    if res is None:
+        return
+    for a in (res.h, res.c):
+        assert a is None or all_finite(a)
+    if res.dtype == "float64" and record == "trajectory":  # row n is run(params[n]), bit for bit
+        n = data.draw(st.integers(0, len(res) - 1), label="row")
+        one = fl.run(np.asarray(res.params)[n], x, h0=h0, c0=c0, **sem)
+        assert res.h[n].tobytes() == one.h.tobytes()
