@@ -96,8 +96,20 @@ def _writable(arr):
     return arr if arr.flags.writeable else arr.copy()
 
 
-def _kernels(sem):
-    return _vector_kernels.make_vector_kernels(*sem.kernel_key())
+def _launch(cell, x, h0, c0, sem, batch):
+    """Validate, allocate and call the kernel: the body of both public runs."""
+    cell = _check_cell(cell)
+    n, m = cell.hidden_size, cell.input_size
+    x = _inputs(x, "X" if batch else "x", m, batch=batch)
+    rows = x.shape[0] if batch else None
+    h0 = _state(h0, "h0", n, batch=rows)
+    c0 = _state(c0, "c0", n, batch=rows)
+    h = np.empty(x.shape[:-1] + (n,))
+    c = np.empty(x.shape[:-1] + (n,))
+    run, run_batch = _vector_kernels.make_vector_kernels(*sem.kernel_key())
+    (run_batch if batch else run)(cell.W_ih, cell.W_hh, cell.bias(), x, h0, c0,
+                                  sem.threshold, h, c)
+    return VectorTrajectory(h, c, sem)
 
 
 def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
@@ -144,16 +156,7 @@ def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    cell = _check_cell(cell)
-    n, m = cell.hidden_size, cell.input_size
-    x = _inputs(x, "x", m, batch=False)
-    h0 = _state(h0, "h0", n)
-    c0 = _state(c0, "c0", n)
-    h = np.empty((x.shape[0], n))
-    c = np.empty((x.shape[0], n))
-    run, _ = _kernels(sem)
-    run(cell.W_ih, cell.W_hh, cell.bias(), x, h0, c0, sem.threshold, h, c)
-    return VectorTrajectory(h, c, sem)
+    return _launch(cell, x, h0, c0, sem, batch=False)
 
 
 def run_batch_vector(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
@@ -190,14 +193,4 @@ def run_batch_vector(cell, X, *, activation="exact", threshold=1.0, inclusive=Tr
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    cell = _check_cell(cell)
-    n, m = cell.hidden_size, cell.input_size
-    X = _inputs(X, "X", m, batch=True)
-    B, T = X.shape[:2]
-    h0 = _state(h0, "h0", n, batch=B)
-    c0 = _state(c0, "c0", n, batch=B)
-    h = np.empty((B, T, n))
-    c = np.empty((B, T, n))
-    _, run_batch = _kernels(sem)
-    run_batch(cell.W_ih, cell.W_hh, cell.bias(), X, h0, c0, sem.threshold, h, c)
-    return VectorTrajectory(h, c, sem)
+    return _launch(cell, X, h0, c0, sem, batch=True)

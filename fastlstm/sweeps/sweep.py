@@ -114,47 +114,45 @@ class SweepResult:
         return regime_map(self, value=value, **kwargs)
 
 
-class SweepInterrupted(KeyboardInterrupt):
+class _KeepsFinishedRows:
+    """What a stopped sweep carries (``SweepInterrupted``, ``SweepFailed``).
+
+    Attributes
+    ----------
+    result : SweepResult
+        The partial result; rows where ``completed`` is False hold
+        unspecified values.
+    completed : numpy.ndarray of bool, shape (N,)
+        The parameter sets that were finished.
+    """
+
+    def _keep(self, result, completed):
+        self.result = result
+        self.completed = completed
+        return f"{int(completed.sum())} of {completed.size} parameter sets"
+
+
+class SweepInterrupted(_KeepsFinishedRows, KeyboardInterrupt):
     """Ctrl-C stopped a sweep between two chunks.
 
     It is a ``KeyboardInterrupt``, so an unhandled one ends a script as
-    usual; catch it to keep what was computed.
-
-    Attributes
-    ----------
-    result : SweepResult
-        The partial result; rows where ``completed`` is False hold
-        unspecified values.
-    completed : numpy.ndarray of bool, shape (N,)
-        The parameter sets that were finished.
+    usual; catch it to keep what was computed (``.result``, ``.completed``).
     """
 
     def __init__(self, result, completed):
-        super().__init__(f"sweep interrupted after {int(completed.sum())} of "
-                         f"{completed.size} parameter sets")
-        self.result = result
-        self.completed = completed
+        super().__init__(f"sweep interrupted after {self._keep(result, completed)}")
 
 
-class SweepFailed(RuntimeError):
+class SweepFailed(_KeepsFinishedRows, RuntimeError):
     """An error stopped a sweep (a Dask cluster gone, a chunk that kept failing).
 
-    The error is its ``__cause__``; the rows finished before it are kept.
-
-    Attributes
-    ----------
-    result : SweepResult
-        The partial result; rows where ``completed`` is False hold
-        unspecified values.
-    completed : numpy.ndarray of bool, shape (N,)
-        The parameter sets that were finished.
+    The error is its ``__cause__``; the rows finished before it are kept
+    (``.result``, ``.completed``).
     """
 
     def __init__(self, result, completed, error):
-        super().__init__(f"sweep failed after {int(completed.sum())} of {completed.size} "
-                         f"parameter sets: {type(error).__name__}: {error}")
-        self.result = result
-        self.completed = completed
+        super().__init__(f"sweep failed after {self._keep(result, completed)}: "
+                         f"{type(error).__name__}: {error}")
 
 
 # --- progress ----------------------------------------------------------------
