@@ -7,8 +7,6 @@ Examples
 [0, 0, 1, -1, 1, 0]
 """
 
-from importlib import metadata as _metadata
-
 from . import presets
 from .cell import LSTMCell
 from .params import PARAM_NAMES, ScalarLSTM
@@ -42,7 +40,4 @@ __all__ = [
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",
 ]
 
-try:  # the installed distribution's version: one number, in pyproject.toml
-    __version__ = _metadata.version("fastlstm")
-except _metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+from ._config import VERSION as __version__  # noqa: E402  (read once, from package metadata)

@@ -51,17 +51,21 @@ _KERNELS = pathlib.Path(__file__).resolve().parent / "_kernels"
 
 
 def _version() -> str:
+    """The installed distribution's version (pyproject.toml); also ``fastlstm.__version__``."""
     from importlib import metadata
 
     try:
         return metadata.version("fastlstm")
-    except metadata.PackageNotFoundError:
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
         return "0+unknown"
+
+
+VERSION = _version()
 
 
 def _source_hash() -> str:
     """A hash of everything a kernel compiles from, and of the package version."""
-    digest = hashlib.sha256(_version().encode())
+    digest = hashlib.sha256(VERSION.encode())
     for path in sorted(_KERNELS.glob("*.py")) + [pathlib.Path(__file__).resolve()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:20]
