@@ -20,10 +20,13 @@ The kernel cache
 Numba keys a cached kernel on the file that defines it, but a kernel also
 compiles the code it inlines from other files (the activations, the step):
 an edit there, or an upgrade of fastlstm, would leave a stale kernel in use.
-So fastlstm's kernels use their own cache locator, keyed on a hash of every
-source in ``fastlstm/_kernels/``, this file and the fastlstm version: any
-change compiles afresh, into a directory named after the hash.  Where the
-cache goes, first writable of:
+So fastlstm's kernels use their own cache locator.  A kernel's stamp is a
+hash of the fastlstm version, this file, the file that defines the kernel and
+every ``_kernels`` module that file imports, directly or not (read from its
+``from .module import`` lines): any change there compiles afresh, while an
+edit of an unrelated kernel module leaves it cached.  The stamps live in one
+folder, ``kernels/``; a kernel whose stamp changed is overwritten in place.
+Where the folder goes, first writable of:
 
 1. ``$FASTLSTM_CACHE_DIR``;
 2. ``$NUMBA_CACHE_DIR``/fastlstm;
@@ -37,9 +40,11 @@ turns the cache off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pathlib
+import re
 import tempfile
 import warnings
 
@@ -63,10 +68,29 @@ def _version() -> str:
 VERSION = _version()
 
 
-def _source_hash() -> str:
-    """A hash of everything a kernel compiles from, and of the package version."""
+#: A kernel module's imports of sibling kernel modules ("from .lanes import ...").
+_SIBLING_IMPORT = re.compile(r"^from \.(\w+) import", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel_modules(py_file: str) -> tuple[pathlib.Path, ...]:
+    """``py_file`` and every ``_kernels`` module it imports, directly or not, sorted."""
+    seen, todo = set(), [pathlib.Path(py_file).resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        todo += [_KERNELS / f"{name}.py" for name in _SIBLING_IMPORT.findall(path.read_text())]
+    return tuple(sorted(seen))
+
+
+@functools.lru_cache(maxsize=None)
+def source_stamp(py_file: str) -> str:
+    """The cache stamp of the kernels defined in ``py_file``: a hash of everything
+    they compile from (see "The kernel cache" above) and of the package version."""
     digest = hashlib.sha256(VERSION.encode())
-    for path in sorted(_KERNELS.glob("*.py")) + [pathlib.Path(__file__).resolve()]:
+    for path in _kernel_modules(py_file) + (pathlib.Path(__file__).resolve(),):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:20]
 
@@ -97,7 +121,7 @@ def _cache_dir(tag: str) -> pathlib.Path | None:
 
 
 class _KernelCacheLocator(caching.InTreeCacheLocator):
-    """Numba cache locator for fastlstm's kernels: one folder per source hash.
+    """Numba cache locator for fastlstm's kernels: one folder, a stamp per defining file.
 
     Other code's functions are left to Numba's own locators (``from_function``
     returns None for them).
@@ -106,9 +130,10 @@ class _KernelCacheLocator(caching.InTreeCacheLocator):
     def __init__(self, py_func, py_file):
         super().__init__(py_func, py_file)
         self._cache_path = str(CACHE_DIR)
+        self._stamp = source_stamp(str(py_file))
 
     def get_source_stamp(self):
-        return SOURCE_HASH
+        return self._stamp
 
     @classmethod
     def from_function(cls, py_func, py_file):
@@ -117,11 +142,10 @@ class _KernelCacheLocator(caching.InTreeCacheLocator):
         return cls(py_func, py_file)
 
 
-SOURCE_HASH = _source_hash()
 CACHE_DIR = None
 CACHE = os.environ.get("FASTLSTM_NO_CACHE", "") in ("", "0")
 if CACHE:
-    CACHE_DIR = _cache_dir(f"kernels-{SOURCE_HASH}")
+    CACHE_DIR = _cache_dir("kernels")
     if CACHE_DIR is None:
         CACHE = False
         warnings.warn("fastlstm: no writable folder for the compiled-kernel cache (set "

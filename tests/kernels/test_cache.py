@@ -46,8 +46,8 @@ def test_an_edit_of_an_inlined_file_recompiles_and_so_does_undoing_it(package_co
     assert edited != original
 
     h_first, first = _h(src, env)
-    caches = sorted(p.name for p in (src.parent / "cache").iterdir())
-    assert len(caches) == 1 and any((src.parent / "cache" / caches[0]).glob("*.nbi"))
+    assert [p.name for p in (src.parent / "cache").iterdir()] == ["kernels"]
+    assert any((src.parent / "cache" / "kernels").glob("*.nbi"))
     h_cached, _ = _h(src, env)  # a second process loads, and gets the same numbers
     assert h_cached == h_first
 
@@ -58,7 +58,32 @@ def test_an_edit_of_an_inlined_file_recompiles_and_so_does_undoing_it(package_co
     activations.write_text(original)
     h_restored, _ = _h(src, env)
     assert h_restored == h_first
-    assert len(list((src.parent / "cache").iterdir())) == 2  # one folder per source hash
+    assert [p.name for p in (src.parent / "cache").iterdir()] == ["kernels"]  # one folder
+
+
+def _index_times(cache):
+    return {p.name: p.stat().st_mtime_ns for p in cache.glob("sequence*.nbi")}
+
+
+def test_an_edit_of_a_kernel_module_the_kernel_does_not_import_keeps_it_cached(package_copy):
+    src, env = package_copy
+    cache = src.parent / "cache" / "kernels"
+    h_first, _ = _h(src, env)
+    written = _index_times(cache)
+    assert written  # the sequence kernels were cached
+
+    machine = src / "fastlstm" / "_kernels" / "machine.py"  # not imported by sequence.py
+    machine.write_text(machine.read_text() + "\n# an edit\n")
+    h_after, _ = _h(src, env)
+    assert h_after == h_first
+    assert _index_times(cache) == written  # loaded, not compiled and written again
+
+    lanes = src / "fastlstm" / "_kernels" / "lanes.py"  # imported by sequence.py
+    lanes.write_text(lanes.read_text() + "\n# an edit\n")
+    _h(src, env)
+    rewritten = _index_times(cache)
+    assert rewritten.keys() == written.keys()
+    assert all(rewritten[k] != written[k] for k in written)  # stamps changed: compiled afresh
 
 
 def test_no_writable_cache_folder_compiles_with_one_warning(package_copy, tmp_path):
