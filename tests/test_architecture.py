@@ -130,9 +130,9 @@ def test_kernels_import_only_the_numba_options():
                                                   if d.startswith("fastlstm._kernels")}, m
 
 
-@pytest.mark.parametrize("wing", ["fastlstm.sweeps", "fastlstm.automata"])
+@pytest.mark.parametrize("wing", ["fastlstm.sweeps", "fastlstm.automata", "fastlstm.dynamics"])
 def test_wings_do_not_import_each_other_or_the_cli(wing):
-    others = {"fastlstm.sweeps", "fastlstm.automata", "fastlstm.cli"} - {wing}
+    others = {"fastlstm.sweeps", "fastlstm.automata", "fastlstm.dynamics", "fastlstm.cli"} - {wing}
     for m, deps in GRAPH.items():
         if m == wing or m.startswith(wing + "."):
             bad = [d for d in deps if any(d == o or d.startswith(o + ".") for o in others)]
@@ -144,7 +144,8 @@ def test_the_core_imports_no_wing():
             "fastlstm.compare", "fastlstm.report", "fastlstm._validate", "fastlstm._config")
     for m in core:
         wings = [d for d in GRAPH[m]
-                 if d.startswith(("fastlstm.sweeps", "fastlstm.automata", "fastlstm.cli"))]
+                 if d.startswith(("fastlstm.sweeps", "fastlstm.automata", "fastlstm.dynamics",
+                                  "fastlstm.cli"))]
         assert wings == [], f"{m} imports {wings}"
 
 
