@@ -28,6 +28,8 @@ from .semantics import Semantics, semantics
 from .reference import PrecisionError, Reference, simulate
 from .stepmap import step_map
 from .symbols import PARAM_NAMES, PARAMS, c_prev, c_t, f_t, h_prev, h_t, i_t, o_t, x_t
+from .vector_cell import VectorCell, vector_cell
+from .vector_reference import VectorReference, simulate_vector
 
 __all__ = [
     "PARAM_NAMES", "PARAMS", "PrecisionError", "Reference", "Semantics",
@@ -35,4 +37,6 @@ __all__ = [
     "i_t", "jacobian", "latex", "lstm_equations", "o_t", "rational_value",
     "round_half_to_zero", "saturated", "saturated_activation", "semantics", "sigmoid",
     "simulate", "step_jacobians", "step_map", "substitute", "tanh", "x_t",
+    # vector cells (hidden size n, PyTorch's layout)
+    "VectorCell", "VectorReference", "simulate_vector", "vector_cell",
 ]

@@ -170,21 +170,27 @@ def simulate(params, xs, digits=50, **semantics):
     >>> simulate(parity, [1, 1], digits=20).h
     (0.76159415595576488812, -0.76159415595576488812)
     """
-    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
-        raise TypeError(f"digits must be an int, got {type(digits).__name__}")
-    if not 1 <= digits <= MAX_DIGITS:
-        raise ValueError(f"digits must be in [1, {MAX_DIGITS}], got {digits}")
+    digits = check_digits(digits)
     p = exact_params(params)
     xs = exact_inputs(xs)
     sem = make_semantics(**semantics)
     numbers = [*p.items(), *((f"xs[{k}]", x) for k, x in enumerate(xs)),
                ("threshold", sem.threshold), ("h0", sem.h0), ("c0", sem.c0)]
     for name, q in numbers:
-        _check_size(q, name)
-    return _reference(tuple(p[name] for name in PARAM_NAMES), xs, sem, int(digits))
+        check_size(q, name)
+    return _reference(tuple(p[name] for name in PARAM_NAMES), xs, sem, digits)
 
 
-def _check_size(q, name):
+def check_digits(digits):
+    """``digits`` as an int in [1, MAX_DIGITS]; TypeError/ValueError otherwise."""
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
+        raise TypeError(f"digits must be an int, got {type(digits).__name__}")
+    if not 1 <= digits <= MAX_DIGITS:
+        raise ValueError(f"digits must be in [1, {MAX_DIGITS}], got {digits}")
+    return int(digits)
+
+
+def check_size(q, name):
     """Refuse, up front, a number whose exact arithmetic would not be bounded."""
     bits = max(int(q.p).bit_length(), int(q.q).bit_length())
     if bits > MAX_BITS:
@@ -199,11 +205,20 @@ def _check_size(q, name):
 def _reference(values, xs, sem, digits):
     # cached: agreement tests and tables ask for the same trajectories again
     params = dict(zip(PARAM_NAMES, values))
+    return with_doubling(lambda bits: _run(params, xs, sem, digits, bits), digits)
+
+
+def with_doubling(run, digits):
+    """``run(bits)`` at the first precision, from ``digits``, that decides everything.
+
+    ``run`` raises :class:`Undecided` when its enclosures are too wide; it is
+    then called again at twice the precision, at most ``MAX_DOUBLINGS`` times.
+    """
     bits = dps_to_prec(digits) + GUARD_BITS
     for _ in range(MAX_DOUBLINGS + 1):
         try:
             with working_precision(bits):
-                return _run(params, xs, sem, digits, bits)
+                return run(bits)
         except Undecided as exc:
             reason, bits = exc, 2 * bits
     raise PrecisionError(f"{reason} (tried up to {bits // 2} bits): the value is not known to be "
@@ -257,25 +272,36 @@ def _midpoint_rounding(v):
     return Integer(-m if mid[0] else m)
 
 
+def unit_step(zs, c_prev, sem):
+    """One unit's step from its certified gate pre-activations ``zs`` (f, i, o, g).
+
+    Returns ``(h, c, h_raw, rounded, gates, preactivations, decisions)``: the
+    new state as :class:`Num`, the rounded h as an Integer, the gates (f, i, o,
+    g), the five pre-activations (z_f, z_i, z_o, z_g, c) and their
+    (regime, boundary hit) pairs.  May raise :class:`Undecided`.
+    """
+    decisions = [_regime(z, sem) for z in zs]
+    gates = [_activate(sigmoid if k < 3 else tanh, z, r, sem)
+             for k, (z, (r, _)) in enumerate(zip(zs, decisions))]
+    f, i, o, g = gates
+    c = f * c_prev + i * g
+    decisions.append(_regime(c, sem))
+    h_raw = o * _activate(tanh, c, decisions[-1][0], sem)
+    h = Num.exact(_rounded(h_raw)) if sem.round_feedback else h_raw
+    return h, c, h_raw, _rounded(h), gates, list(zs) + [c], decisions
+
+
 def _run(params, xs, sem, digits, bits):
     h, c = Num.exact(sem.h0), Num.exact(sem.c0)
     steps = []
     for t, x in enumerate(xs):
         try:
-            zs = [h * params[w_h] + (params[w_x] * x + params[b])
-                  for w_h, w_x, b in GATE_PARAMS.values()]
-            decisions = [_regime(z, sem) for z in zs]
-            gates = [_activate(sigmoid if k < 3 else tanh, z, r, sem)
-                     for k, (z, (r, _)) in enumerate(zip(zs, decisions))]
-            f, i, o, g = gates
-            c = f * c + i * g
-            decisions.append(_regime(c, sem))
-            h_raw = o * _activate(tanh, c, decisions[-1][0], sem)
-            h = Num.exact(_rounded(h_raw)) if sem.round_feedback else h_raw
-            rounded = _rounded(h)
+            step = unit_step([h * params[w_h] + (params[w_x] * x + params[b])
+                              for w_h, w_x, b in GATE_PARAMS.values()], c, sem)
         except Undecided as exc:
             raise Undecided(f"step {t}: {exc}") from None
-        steps.append((h, c, h_raw, rounded, gates, zs + [c], decisions))
+        h, c = step[0], step[1]
+        steps.append(step)
 
     def values(nums):
         return tuple(num.value(digits) for num in nums)
