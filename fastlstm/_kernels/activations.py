@@ -20,7 +20,8 @@ below a power of two and the rounding of 1 + e shows).
   evaluated by Estrin's scheme (three levels of squaring: p is ready four
   multiply-adds after r).  The scaling by 2**k is done in two exact steps so
   that subnormal results and overflow to inf come out right.
-* ``_exp_neg``: exp(-a), a >= 0, for sigmoid and tanh.
+* ``_exp_neg``: exp(-s a), a >= 0, for sigmoid and tanh: the bits of ``exp_`` in
+  fewer operations (no 64-bit arithmetic shift, which AVX2 lacks).
 * ``sigmoid``: e = exp(-|z|) never overflows; sigmoid = 1/(1+e) or e/(1+e).
 * ``tanh``: |x| < 0.625: x * P(x^2), P a Chebyshev fit (error 1e-17);
   otherwise 1 - 2e/(1 + e), e = exp(-2|x|) <= 0.287, where the result is
@@ -47,6 +48,8 @@ from .._config import INLINE_JIT
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
 _ROUND_BITS = 0x4338000000000000  # the bits of _ROUND
 _EXP_CLAMP = 1000.0  # beyond this exp is 0 or inf anyway; keeps 2**(m/2) normal
+_EXP_OFFSET = 600  # _exp_neg's exponent offset: 2**(k + 600) is normal for k >= -1443
+_POW2_M_OFFSET = 2.0 ** -600
 _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453  # ln 2 rounded; one fma gives x - k * it exactly
 _LN2_LO = 2.3190468138462996e-17  # ln 2 - _LN2
@@ -142,13 +145,16 @@ def exp_(x):
 def _exp_neg(a, s):
     """e**(-s a) for a >= 0, s > 0 (the case of sigmoid and tanh).
 
-    The same two scalings as ``exp_``: one scale 2**k = 2**-1075 would round
-    to 0 where e**x still rounds to 2**-1074.
+    The bits ``exp_`` gives, with fewer operations: e**x = (1 + p) 2**k with
+    k >= -1443 here, built as (1 + p) 2**(k + 600) by adding k + 600 to the
+    exponent bits of 1 + p (exact: the result is a normal number), then
+    scaled by 2**-600, the only rounding after 1 + p, also where the result
+    is subnormal.  Rounding 1 + p and then scaling by powers of two is what
+    ``exp_``'s fma does, so the two agree bit for bit; this form needs no
+    arithmetic shift of 64-bit integers, which AVX2 lacks.
     """
     p, k = _exp_reduced(min(a, _EXP_CLAMP / s), s)
-    half = k >> 1
-    scale = _pow2(half)
-    return _fma(scale, p, scale) * _pow2(k - half)
+    return _bits_to_float(_float_to_bits(1.0 + p) + ((k + _EXP_OFFSET) << 52)) * _POW2_M_OFFSET
 
 
 @numba.njit(**INLINE_JIT)

@@ -85,3 +85,24 @@ def test_special_values():
     tiny = np.array([1e-300, -5e-324])
     np.testing.assert_array_equal(compiled("tanh", tiny), tiny)
     np.testing.assert_array_equal(compiled("sigmoid", np.array([-745.0])), [5e-324])
+
+
+@numba.njit
+def _exp_neg_and_exp(a, s, neg, plain):
+    for k in range(a.size):
+        neg[k] = act._exp_neg(a[k], s)
+        plain[k] = act.exp_(-s * a[k])  # -s * a is exact: s is a power of two
+
+
+@pytest.mark.parametrize("s", [1.0, 2.0])
+def test_exp_neg_gives_the_bits_of_exp(s):
+    # _exp_neg builds 2**k by adding to exponent bits where exp_ uses two fma
+    # scalings; its docstring derives that both round once, identically.
+    rng = np.random.default_rng(1)
+    a = np.concatenate([rng.uniform(0, 1, 20000), rng.uniform(0, 40, 20000),
+                        rng.uniform(700 / s, 760 / s, 20000),  # subnormal results, and 0
+                        10 ** rng.uniform(-300, 3.1, 20000), [0.0, 5e-324, 1e308]])
+    neg, plain = np.empty_like(a), np.empty_like(a)
+    _exp_neg_and_exp(a, s, neg, plain)
+    assert (neg > 0).any() and (neg < 2.2250738585072014e-308).any() and (neg == 0).any()
+    np.testing.assert_array_equal(neg.view(np.int64), plain.view(np.int64))
