@@ -9,6 +9,7 @@ Examples
 
 from . import presets
 from .cell import LSTMCell
+from .readout import Readout
 from .params import PARAM_NAMES, ScalarLSTM
 from .run import Trajectory, run, run_batch
 from .semantics import (ACTIVATIONS, GATE_NAMES, PREACTIVATION_NAMES, TABLE_ROWS,
@@ -29,7 +30,7 @@ from .automata import MooreMachine, VerifyResult, extract_automaton, verify
 
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
-    "LSTMCell", "ScalarLSTM", "Semantics", "Trajectory",
+    "LSTMCell", "Readout", "ScalarLSTM", "Semantics", "Trajectory",
     "presets", "round_half_to_zero", "run", "run_batch",
     # reports
     "Comparison", "compare", "report",

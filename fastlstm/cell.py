@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._validate import as_real
+from .frameworks import keras_layer, owned_array
 from .params import ScalarLSTM, as_cell
 
 #: Gate blocks of the 4n rows, in PyTorch's order.
@@ -23,25 +23,6 @@ TORCH_GATES = ("i", "f", "g", "o")
 #: its weight on h and its bias.
 _SCALAR_NAMES = (("W_ix", "W_ih", "b_i"), ("W_fx", "W_fh", "b_f"),
                  ("W_cx", "W_ch", "b_c"), ("W_ox", "W_oh", "b_o"))
-
-
-def _real_array(value, name, ndim):
-    """``value`` as a read-only float64 copy; TypeError/ValueError naming ``name``."""
-    if hasattr(value, "detach"):  # a torch tensor (possibly requiring grad)
-        value = value.detach().cpu()
-        if value.is_floating_point():
-            value = value.double()
-        value = value.numpy()
-    arr = as_real(value, name, kinds="iuf")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimension{'s' if ndim > 1 else ''}, "
-                         f"got shape {arr.shape}")
-    arr = np.array(arr, dtype=np.float64)  # a copy: the cell owns its arrays
-    if not np.isfinite(arr).all():
-        bad = tuple(np.argwhere(~np.isfinite(arr))[0].tolist())
-        raise ValueError(f"{name} must be finite, got {arr[bad]} at index {bad}")
-    arr.flags.writeable = False
-    return arr
 
 
 class LSTMCell:
@@ -91,12 +72,12 @@ class LSTMCell:
     __slots__ = ("_W_ih", "_W_hh", "_b_ih", "_b_hh")
 
     def __init__(self, W_ih, W_hh, b_ih=None, b_hh=None):
-        W_ih = _real_array(W_ih, "W_ih", 2)
+        W_ih = owned_array(W_ih, "W_ih", 2)
         rows, m = W_ih.shape
         if rows == 0 or rows % 4 or m == 0:
             raise ValueError(f"W_ih must have shape (4n, m) with n, m >= 1, got shape {W_ih.shape}")
         n = rows // 4
-        W_hh = _real_array(W_hh, "W_hh", 2)
+        W_hh = owned_array(W_hh, "W_hh", 2)
         if W_hh.shape != (4 * n, n):
             raise ValueError(f"W_hh must have shape ({4 * n}, {n}) for hidden size {n}, "
                              f"got shape {W_hh.shape}")
@@ -106,7 +87,7 @@ class LSTMCell:
                 b = np.zeros(4 * n)
                 b.flags.writeable = False
             else:
-                b = _real_array(b, name, 1)
+                b = owned_array(b, name, 1)
                 if b.shape != (4 * n,):
                     raise ValueError(f"{name} must have shape ({4 * n},) for hidden size {n}, "
                                      f"got shape {b.shape}")
@@ -302,3 +283,86 @@ class LSTMCell:
             raise ValueError(f"the state_dict has no weight_hh{suffix}")
         return cls(sd["weight_ih" + suffix], sd["weight_hh" + suffix],
                    sd.get("bias_ih" + suffix), sd.get("bias_hh" + suffix))
+
+    # --- Keras -------------------------------------------------------------------------
+    @classmethod
+    def from_keras(cls, obj) -> LSTMCell:
+        """The cell of a Keras 3 ``LSTM`` layer (or ``LSTMCell``) or of its weights.
+
+        Parameters
+        ----------
+        obj : keras.layers.LSTM, keras.layers.LSTMCell or sequence
+            A built layer, or its ``get_weights()``: ``[kernel (m, 4n),
+            recurrent_kernel (n, 4n), bias (4n,)]``, without the bias when
+            the layer has ``use_bias=False``.  Keras's gate order i, f, c, o
+            is PyTorch's i, f, g, o, so ``W_ih = kernel.T``,
+            ``W_hh = recurrent_kernel.T`` and ``b_ih = bias``.
+
+        Options that change what a step computes are refused, naming the
+        option: ``activation`` other than tanh, ``recurrent_activation``
+        other than sigmoid, ``go_backwards=True``; a ``Bidirectional``
+        wrapper is refused (load its ``forward_layer``).  ``dropout`` and
+        ``recurrent_dropout`` act only in training, and the initializers,
+        regularizers and constraints only on the weights, so they are
+        accepted and ignored; so are ``return_sequences``, ``unroll`` and
+        ``use_cudnn``.  A ``stateful`` layer carries its state between
+        calls: pass that state as ``h0``, ``c0`` to the run.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastlstm.cell import LSTMCell
+        >>> kernel, recurrent = np.ones((3, 8)), np.zeros((2, 8))    # m = 3, n = 2
+        >>> cell = LSTMCell.from_keras([kernel, recurrent, np.arange(8.0)])
+        >>> cell.hidden_size, cell.input_size, cell.b_ih.tolist()
+        (2, 3, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+        >>> LSTMCell.from_keras([kernel, np.zeros((3, 8))])
+        Traceback (most recent call last):
+        ...
+        ValueError: recurrent_kernel must have shape (n, 4n), got shape (3, 8)
+        """
+        if isinstance(obj, (list, tuple)):
+            return cls._from_keras_weights(obj)
+        layer = _keras_lstm(obj)
+        cell = getattr(layer, "cell", layer)  # an LSTM layer runs an LSTMCell
+        for option, wanted in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
+            value = getattr(cell, option)
+            name = getattr(value, "__name__", str(value))
+            if name != wanted:
+                raise ValueError(f"Keras LSTM {option}={name!r} is not supported: the cell "
+                                 f"computes {wanted} (docs/semantics.md)")
+        if getattr(layer, "go_backwards", False):
+            raise ValueError("Keras LSTM go_backwards=True is not supported: the cell reads "
+                             "the sequence forwards (reverse x yourself)")
+        return cls._from_keras_weights(cell.get_weights() if cell.use_bias
+                                       else cell.get_weights()[:2])
+
+    @classmethod
+    def _from_keras_weights(cls, weights):
+        if len(weights) not in (2, 3):
+            raise ValueError("Keras LSTM weights must be [kernel, recurrent_kernel, bias] or "
+                             f"[kernel, recurrent_kernel], got {len(weights)} arrays")
+        kernel = owned_array(weights[0], "kernel", 2)
+        recurrent = owned_array(weights[1], "recurrent_kernel", 2)
+        n = recurrent.shape[0]
+        if n == 0 or recurrent.shape != (n, 4 * n):
+            raise ValueError(f"recurrent_kernel must have shape (n, 4n), got shape "
+                             f"{recurrent.shape}")
+        if kernel.shape[1:] != (4 * n,):
+            raise ValueError(f"kernel must have shape (m, {4 * n}) for hidden size {n}, got "
+                             f"shape {kernel.shape}")
+        bias = owned_array(weights[2], "bias", 1) if len(weights) == 3 else None
+        if bias is not None and bias.shape != (4 * n,):
+            raise ValueError(f"bias must have shape ({4 * n},) for hidden size {n}, got shape "
+                             f"{bias.shape}")
+        return cls(kernel.T, recurrent.T, bias)
+
+
+def _keras_lstm(obj):
+    """A built Keras ``LSTM`` or ``LSTMCell``; a wrapper or another layer is refused."""
+    kind = type(obj).__name__
+    if kind == "Bidirectional":
+        raise ValueError("a Keras Bidirectional LSTM is not supported: a cell runs one "
+                         "direction (load its forward_layer)")
+    return keras_layer(obj, "LSTMCell" if kind == "LSTMCell" else "LSTM",
+                       "LSTMCell.from_keras")
