@@ -127,18 +127,72 @@ def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
     return misses
 
 
+#: Below this many symbols a walk stays on one thread (starting threads costs more).
+PARALLEL_MIN = 1 << 16
+#: Blocks of k symbols per thread task in the second phase of ``walk_parallel``.
+CHUNK_BLOCKS = 1 << 14
+
+
+@numba.njit(**INLINE_JIT)
+def walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
+    """``walk`` in two phases, for long sequences; returns misses.
+
+    1. One thread follows the state from block to block, recording each
+       block's word and the state it starts in.  Nothing else is on the
+       chain, and the table holds next-state *offsets* (state * A**k), so a
+       block costs an add and a load.
+    2. All threads write the values of the blocks' steps from what phase 1
+       recorded: the bulk of the memory traffic, and of the page faults of
+       fresh output arrays, is shared out.
+    """
+    T = x.shape[0]
+    S, W = jump.shape
+    n_blocks = T // k
+    offsets = np.empty(S * W, np.int64)  # next state's row offset in the flat tables
+    for s in range(S):
+        for w in range(W):
+            offsets[s * W + w] = jump[s, w] * W
+    words = np.empty(n_blocks, np.int32)
+    rows = np.empty(n_blocks, np.int64)
+    misses = 0
+    row = start * W
+    for b in range(n_blocks):
+        w, m = word(x, b * k, k, alphabet, k)
+        misses += m
+        words[b] = w
+        rows[b] = row
+        row = offsets[row + w]
+    h_flat = h_path.reshape(S * W, k)
+    c_flat = c_path.reshape(S * W, k)
+    for chunk in numba.prange((n_blocks + CHUNK_BLOCKS - 1) // CHUNK_BLOCKS):
+        for b in range(chunk * CHUNK_BLOCKS, min(n_blocks, (chunk + 1) * CHUNK_BLOCKS)):
+            q = rows[b] + words[b]
+            for j in range(k):
+                h_out[b * k + j] = h_flat[q, j]
+                c_out[b * k + j] = c_flat[q, j]
+    base = n_blocks * k
+    if base < T:
+        w, m = word(x, base, T - base, alphabet, k)
+        misses += m
+        for j in range(T - base):
+            h_out[base + j] = h_flat[row + w, j]
+            c_out[base + j] = c_flat[row + w, j]
+    return misses
+
+
 @functools.lru_cache(maxsize=None)
 def make_runners(k: int):
     """``(values, values_batch)`` walking blocks of ``k`` symbols.
 
     values(jump, h_path, c_path, start, alphabet, x, h_out, c_out) -> misses
+        one sequence; from ``PARALLEL_MIN`` symbols on, ``walk_parallel``
     values_batch(jump, h_path, c_path, start, alphabet, x, h_out, c_out, misses)
         the same for each row of x (B, T), parallel over rows
 
     ``alphabet`` is a tuple of floats; ``misses`` counts inputs outside it
     (0 when all are valid).  For one output (the rounded h alone) pass its
     path and output array in both slots: the second store goes to the same
-    address and costs next to nothing.
+    address and costs next to nothing.  Tables must be C-contiguous.
 
     The kernels close over the integer k and nothing else (``walk`` is a
     module-level function inlined with k as a constant, so the block loops
@@ -146,9 +200,11 @@ def make_runners(k: int):
     on-disk cache key from one process to the next.
     """
 
-    @numba.njit(**JIT)
+    @numba.njit(**PARALLEL_JIT)
     def values(jump, h_path, c_path, start, alphabet, x, h_out, c_out):
-        return walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
+        if x.shape[0] < PARALLEL_MIN:
+            return walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
+        return walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
 
     @numba.njit(**PARALLEL_JIT)
     def values_batch(jump, h_path, c_path, start, alphabet, x, h_out, c_out, misses):

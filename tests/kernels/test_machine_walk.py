@@ -1,0 +1,36 @@
+"""The compiled machine walk (fastlstm._kernels.machine) on long sequences, where
+it runs in two phases (``walk_parallel``): the same numbers as the arithmetic."""
+
+import numpy as np
+import pytest
+
+import fastlstm as fl
+from fastlstm._kernels import machine as kernels
+
+SEMANTICS = dict(activation="saturated", round_feedback=True)
+
+
+@pytest.fixture(scope="module")
+def parity_machine():
+    return fl.extract_automaton(fl.presets.parity(), alphabet=(0, 1), **SEMANTICS)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 3])  # full blocks only, and tails of 1 and 3 symbols
+def test_a_long_walk_is_the_run_bit_for_bit(parity_machine, extra):
+    T = kernels.PARALLEL_MIN + 4 * kernels.CHUNK_BLOCKS + extra  # several thread tasks
+    x = np.random.default_rng(extra).integers(0, 2, T).astype(float)
+    want = fl.run(fl.presets.parity(), x, **SEMANTICS)
+    got = parity_machine.trajectory(x)
+    np.testing.assert_array_equal(got.h.view(np.int64), want.h.view(np.int64))
+    np.testing.assert_array_equal(got.c.view(np.int64), want.c.view(np.int64))
+    np.testing.assert_array_equal(parity_machine.run(x), want.rounded)
+
+
+@pytest.mark.parametrize("where", ["middle", "tail"])
+def test_a_long_walk_names_the_first_symbol_outside_the_alphabet(parity_machine, where):
+    T = kernels.PARALLEL_MIN + 3
+    x = np.zeros(T)
+    t = T // 2 + 1 if where == "middle" else T - 1
+    x[t] = 0.5
+    with pytest.raises(ValueError, match=rf"x\[{t}\] = 0.5 is not in the alphabet"):
+        parity_machine.trajectory(x)
