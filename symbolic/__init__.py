@@ -30,6 +30,8 @@ from .stepmap import step_map
 from .symbols import PARAM_NAMES, PARAMS, c_prev, c_t, f_t, h_prev, h_t, i_t, o_t, x_t
 from .vector_cell import VectorCell, vector_cell
 from .vector_reference import VectorReference, simulate_vector
+from .vector_equations import substitute_cell, unit_equations, vector_step_map
+from .vector_sensitivity import vector_amplification, vector_jacobian, vector_step_jacobians
 
 __all__ = [
     "PARAM_NAMES", "PARAMS", "PrecisionError", "Reference", "Semantics",
@@ -38,5 +40,7 @@ __all__ = [
     "round_half_to_zero", "saturated", "saturated_activation", "semantics", "sigmoid",
     "simulate", "step_jacobians", "step_map", "substitute", "tanh", "x_t",
     # vector cells (hidden size n, PyTorch's layout)
-    "VectorCell", "VectorReference", "simulate_vector", "vector_cell",
+    "VectorCell", "VectorReference", "simulate_vector", "substitute_cell", "unit_equations",
+    "vector_amplification", "vector_cell", "vector_jacobian", "vector_step_jacobians",
+    "vector_step_map",
 ]

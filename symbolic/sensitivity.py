@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from sympy import Matrix, S
 
 from .reference import Reference, simulate
@@ -121,17 +122,18 @@ def amplification(params, xs=None, **semantics):
         if xs is None:
             raise TypeError("amplification(params, xs, ...) needs xs")
         reference = simulate(params, xs, digits=20, **semantics)
-    totals, products = [], []
-    for J in step_jacobians(reference):
+    return suffix_norm_sums(step_jacobians(reference))
+
+
+def suffix_norm_sums(jacobians):
+    """``A_t = sum_{s <= t} || J_t ... J_{s+1} ||_inf`` for square Jacobians of any size."""
+    totals, products = [], None
+    for J in jacobians:
+        J = np.asarray(J, dtype=float)
         # every earlier error's product gains this step's Jacobian; a fresh one starts as I
-        products = [_matmul(J, P) for P in products] + [[[1.0, 0.0], [0.0, 1.0]]]
-        totals.append(math.fsum(_norm(P) for P in products))
+        fresh = np.eye(len(J))[None]
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float range: inf
+            products = fresh if products is None else np.concatenate([J @ products, fresh])
+            norms = np.abs(products).sum(axis=2).max(axis=1)
+        totals.append(math.fsum(norms) if np.isfinite(norms).all() else math.inf)
     return tuple(totals)
-
-
-def _matmul(A, B):
-    return [[A[r][0] * B[0][k] + A[r][1] * B[1][k] for k in range(2)] for r in range(2)]
-
-
-def _norm(P):
-    return max(abs(P[0][0]) + abs(P[0][1]), abs(P[1][0]) + abs(P[1][1]))
