@@ -27,6 +27,9 @@ from .sweeps import (ParamTable, SweepFailed, SweepInterrupted, SweepResult, bin
 from .automata import hypotheses
 from .automata import MooreMachine, VerifyResult, extract_automaton, verify
 
+# --- the dynamics wing ---
+from .dynamics import FixedPoint, FixedPoints, fixed_points
+
 
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
@@ -39,6 +42,8 @@ __all__ = [
     "random_params", "sweep",
     # automata
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",
+    # dynamics
+    "FixedPoint", "FixedPoints", "fixed_points",
 ]
 
 from ._config import VERSION as __version__  # noqa: E402  (read once, from package metadata)

@@ -1,0 +1,265 @@
+"""Certified isolation of the roots of the fixed-point function (private).
+
+For a constant input x a fixed point (h, c) of the step has
+``c = f c + i g``, so ``c = i g / (1 - f)``, and ``h = o act(c)``: the fixed
+points are the roots of the one-variable function
+
+    F(h) = o(h) act(c(h)) - h,   c(h) = i(h) g(h) / s(h),   s = 1 - f = sigmoid(-z_f)
+
+(fastlstm/dynamics/fixed_points.py derives it and handles the saturated
+pieces).  Every pre-activation's regime is *forced* by the caller: code 0 is
+the smooth formula (sigmoid or tanh), +1 the saturated high value, -1 the
+saturated low one.  Exact semantics forces 0 everywhere; saturated semantics
+calls the search once per piece of h on which the regimes are constant.
+
+``evaluate`` encloses F, c and F' over an interval of h (intervals.py).
+``isolate`` covers ``[lo, hi]`` by interval Newton with bisection: a
+sub-interval is discarded when the enclosure of F excludes 0 or the Newton
+step leaves it empty (no root there), and *certified* when F' excludes 0 and
+the Newton image lies inside it (exactly one root there).  Pieces narrower
+than ``TOL`` that are neither are merged into clusters, which are certified
+once more with epsilon-inflation (an enclosure centred on a float Newton
+estimate, wide enough to hold the cluster); what still fails is reported as
+unresolved (a tangency, two roots closer than the search resolves, or a root
+at a point where F' vanishes).  So the certified roots and the unresolved
+clusters between them account for every root in ``[lo, hi]``.
+
+Kernels assume clean input and write into arrays they are given.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .._config import INLINE_JIT, JIT
+from .intervals import add, div, isigmoid, itanh, mul, one_minus_square, sigmoid_slope, sub
+
+#: Width below which an undecided piece stops being bisected (absolute, in h).
+TOL = 2.0 ** -44
+#: Most sub-intervals examined in one search; the rest are reported unresolved.
+MAX_STEPS = 200_000
+#: Split point of a bisection, a little off centre, so that a root at a simple
+#: number (0, say) is not on a cut.
+_SPLIT = 0.4921875
+
+
+@numba.njit(**INLINE_JIT)
+def _preactivation(p, k, xlo, xhi, hlo, hhi):
+    """z_k = W_kh h + (W_kx x + b_k) over h in [hlo, hhi], grouped as the step groups it."""
+    ulo, uhi = mul(p[3 * k + 1], p[3 * k + 1], xlo, xhi)
+    ulo, uhi = add(ulo, uhi, p[3 * k + 2], p[3 * k + 2])
+    vlo, vhi = mul(p[3 * k], p[3 * k], hlo, hhi)
+    return add(vlo, vhi, ulo, uhi)
+
+
+@numba.njit(**INLINE_JIT)
+def _gate(p, k, xlo, xhi, reg, hlo, hhi, is_tanh):
+    """(value, d value / dh) of gate k (0 f, 1 i, 2 o, 3 g) over h in [hlo, hhi]."""
+    if reg != 0:
+        low = -1.0 if is_tanh else 0.0
+        v = 1.0 if reg > 0 else low
+        return v, v, 0.0, 0.0
+    wh = p[3 * k]
+    zlo, zhi = _preactivation(p, k, xlo, xhi, hlo, hhi)
+    if is_tanh:
+        vlo, vhi = itanh(zlo, zhi)
+        slo, shi = one_minus_square(vlo, vhi)
+    else:
+        vlo, vhi = isigmoid(zlo, zhi)
+        slo, shi = sigmoid_slope(vlo, vhi)
+    dlo, dhi = mul(wh, wh, slo, shi)
+    return vlo, vhi, dlo, dhi
+
+
+@numba.njit(**INLINE_JIT)
+def _one_minus_f(p, xlo, xhi, reg, hlo, hhi):
+    """1 - f = sigmoid(-z_f) over h, without the cancellation of 1 - f."""
+    if reg != 0:
+        v = 0.0 if reg > 0 else 1.0
+        return v, v
+    zlo, zhi = _preactivation(p, 0, xlo, xhi, hlo, hhi)
+    return isigmoid(-zhi, -zlo)
+
+
+@numba.njit(**JIT)
+def evaluate(p, x, reg, hlo, hhi, out):
+    """Enclosures over h in [hlo, hhi]: out = (F lo, F hi, c lo, c hi, F' lo, F' hi).
+
+    ``p`` the 12 parameters (PARAM_NAMES order), ``reg`` the forced regimes of
+    f, i, o, g, c (int64, codes as in the module docstring).  Requires
+    ``reg[0] != 1`` (with f = 1 there is no c = i g / (1 - f)).
+    """
+    flo, fhi, dflo, dfhi = _gate(p, 0, x, x, reg[0], hlo, hhi, False)
+    ilo, ihi, dilo, dihi = _gate(p, 1, x, x, reg[1], hlo, hhi, False)
+    olo, ohi, dolo, dohi = _gate(p, 2, x, x, reg[2], hlo, hhi, False)
+    glo, ghi, dglo, dghi = _gate(p, 3, x, x, reg[3], hlo, hhi, True)
+    slo, shi = _one_minus_f(p, x, x, reg[0], hlo, hhi)
+    iglo, ighi = mul(ilo, ihi, glo, ghi)
+    clo, chi = div(iglo, ighi, slo, shi)
+    if reg[4] == 0:
+        tlo, thi = itanh(clo, chi)
+        dtlo, dthi = one_minus_square(tlo, thi)
+    else:
+        tlo = thi = 1.0 if reg[4] > 0 else -1.0
+        dtlo = dthi = 0.0
+    hnlo, hnhi = mul(olo, ohi, tlo, thi)
+    Flo, Fhi = sub(hnlo, hnhi, hlo, hhi)
+    # c' = (i' g + i g') / s + c W_fh f   (f' = W_fh f s, so c f' / s = c W_fh f)
+    alo, ahi = mul(dilo, dihi, glo, ghi)
+    blo, bhi = mul(ilo, ihi, dglo, dghi)
+    alo, ahi = add(alo, ahi, blo, bhi)
+    dclo, dchi = div(alo, ahi, slo, shi)
+    if reg[0] == 0:
+        alo, ahi = mul(clo, chi, p[0], p[0])
+        alo, ahi = mul(alo, ahi, flo, fhi)
+        dclo, dchi = add(dclo, dchi, alo, ahi)
+    # F' = o' act(c) + o act'(c) c' - 1
+    alo, ahi = mul(dolo, dohi, tlo, thi)
+    blo, bhi = mul(olo, ohi, dtlo, dthi)
+    blo, bhi = mul(blo, bhi, dclo, dchi)
+    alo, ahi = add(alo, ahi, blo, bhi)
+    dlo, dhi = sub(alo, ahi, 1.0, 1.0)
+    out[0] = Flo
+    out[1] = Fhi
+    out[2] = clo
+    out[3] = chi
+    out[4] = dlo
+    out[5] = dhi
+
+
+@numba.njit(**INLINE_JIT)
+def _newton(p, x, reg, lo, hi, scratch):
+    """(N lo, N hi, ok): the interval Newton image of [lo, hi]; ok False if F' may vanish."""
+    evaluate(p, x, reg, lo, hi, scratch)
+    dlo, dhi = scratch[4], scratch[5]
+    if dlo <= 0.0 <= dhi or dlo != dlo or dhi != dhi:
+        return lo, hi, False
+    m = lo + 0.5 * (hi - lo)
+    evaluate(p, x, reg, m, m, scratch)
+    qlo, qhi = div(scratch[0], scratch[1], dlo, dhi)
+    nlo, nhi = sub(m, m, qlo, qhi)
+    return nlo, nhi, True
+
+
+@numba.njit(**INLINE_JIT)
+def _refine(p, x, reg, lo, hi, scratch):
+    """Shrink a certified enclosure by Newton steps until it stops shrinking."""
+    for _ in range(60):
+        nlo, nhi, ok = _newton(p, x, reg, lo, hi, scratch)
+        if not ok:
+            break
+        nlo, nhi = max(lo, nlo), min(hi, nhi)
+        if nlo > nhi or (nlo == lo and nhi == hi):
+            break
+        lo, hi = nlo, nhi
+    return lo, hi
+
+
+@numba.njit(**INLINE_JIT)
+def _inflate(p, x, reg, a, b, scratch):
+    """(lo, hi, ok): an enclosure of exactly one root holding [a, b], by epsilon-inflation."""
+    m = a + 0.5 * (b - a)
+    for _ in range(8):  # float Newton from the middle of the cluster, kept near it
+        evaluate(p, x, reg, m, m, scratch)
+        d = 0.5 * (scratch[4] + scratch[5])
+        if d == 0.0 or d != d:
+            break
+        step = 0.5 * (scratch[0] + scratch[1]) / d
+        m = min(max(m - step, a - (b - a)), b + (b - a))
+    r = 1.5 * max(b - m, m - a) + 4e-16 * max(abs(m), 1e-300)
+    for _ in range(12):
+        lo, hi = m - r, m + r
+        nlo, nhi, ok = _newton(p, x, reg, lo, hi, scratch)
+        if ok and lo < nlo and nhi < hi:
+            rlo, rhi = _refine(p, x, reg, nlo, nhi, scratch)
+            return rlo, rhi, True
+        r *= 4.0
+        if r > 1e-6:
+            break
+    return a, b, False
+
+
+@numba.njit(**JIT)
+def isolate(p, x, reg, lo, hi, roots, unresolved):
+    """Isolate the roots of F in [lo, hi]; returns (number of roots, number unresolved).
+
+    ``roots`` (K, 2) receives certified enclosures (exactly one root each),
+    ``unresolved`` (K, 2) the clusters that could not be decided.  More than K
+    of either: the count returned exceeds K and the caller must refuse.
+    """
+    scratch = np.empty(6)
+    stack = np.empty((256, 2))
+    small = np.empty((4096, 2))
+    nstack, nsmall, nroots, nunres, steps = 1, 0, 0, 0, 0
+    stack[0, 0], stack[0, 1] = lo, hi
+    while nstack > 0:
+        nstack -= 1
+        a, b = stack[nstack, 0], stack[nstack, 1]
+        steps += 1
+        if steps > MAX_STEPS or nstack >= stack.shape[0] - 2:
+            if nsmall < small.shape[0]:
+                small[nsmall, 0], small[nsmall, 1] = a, b
+            nsmall += 1
+            continue
+        while True:
+            evaluate(p, x, reg, a, b, scratch)
+            if scratch[0] > 0.0 or scratch[1] < 0.0:
+                break  # F excludes 0: no root
+            nlo, nhi, ok = _newton(p, x, reg, a, b, scratch)
+            if ok:
+                if a < nlo and nhi < b:  # exactly one root in [a, b]
+                    rlo, rhi = _refine(p, x, reg, nlo, nhi, scratch)
+                    if nroots < roots.shape[0]:
+                        roots[nroots, 0], roots[nroots, 1] = rlo, rhi
+                    nroots += 1
+                    break
+                nlo, nhi = max(a, nlo), min(b, nhi)
+                if nlo > nhi:
+                    break  # every root of [a, b] lies in the empty Newton image
+                if nhi - nlo < 0.5 * (b - a):  # the rest of [a, b] is root-free
+                    a, b = nlo, nhi
+                    continue
+            if b - a < TOL:
+                if nsmall < small.shape[0]:
+                    small[nsmall, 0], small[nsmall, 1] = a, b
+                nsmall += 1
+                break
+            mid = a + _SPLIT * (b - a)
+            stack[nstack, 0], stack[nstack, 1] = a, mid
+            stack[nstack + 1, 0], stack[nstack + 1, 1] = mid, b
+            nstack += 2
+            break
+    if nsmall > small.shape[0]:  # too many to keep: report one cluster of everything
+        unresolved[0, 0], unresolved[0, 1] = lo, hi
+        return nroots, 1
+    # clusters of touching small pieces, in order
+    order = np.argsort(small[:nsmall, 0])
+    k = 0
+    while k < nsmall:
+        ca, cb = small[order[k], 0], small[order[k], 1]
+        k += 1
+        while k < nsmall and small[order[k], 0] <= cb + TOL:
+            cb = max(cb, small[order[k], 1])
+            k += 1
+        rlo, rhi, ok = _inflate(p, x, reg, ca, cb, scratch)
+        if ok:
+            if nroots < roots.shape[0]:
+                roots[nroots, 0], roots[nroots, 1] = rlo, rhi
+            nroots += 1
+        else:
+            if nunres < unresolved.shape[0]:
+                unresolved[nunres, 0], unresolved[nunres, 1] = ca, cb
+            nunres += 1
+    return nroots, nunres
+
+
+@numba.njit(**JIT)
+def isolate_many(params, x, reg, lo, hi, roots, counts, unresolved):
+    """``isolate`` for each row of ``params`` (n, 12), exact semantics, one x.
+
+    ``roots`` (n, K, 2), ``unresolved`` (n, K, 2), ``counts`` (n, 2).
+    """
+    for j in range(params.shape[0]):
+        counts[j, 0], counts[j, 1] = isolate(params[j], x, reg, lo, hi, roots[j],
+                                             unresolved[j])

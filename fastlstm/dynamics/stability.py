@@ -1,0 +1,120 @@
+"""The Jacobian of the step at a state, and the stability class its eigenvalues give.
+
+For a constant input x the step is the map ``(h, c) -> (h', c')``::
+
+    c' = f c + i g,   h' = o act(c')
+
+with f, i, o, g functions of h alone, so
+
+    dc'/dh = f' c + i' g + i g',   dc'/dc = f,
+    dh'/dh = o' act(c') + o act'(c') dc'/dh,   dh'/dc = o act'(c') f,
+
+where ``k' = W_kh sigmoid'(z_k)`` (``W_ch tanh'(z_g)`` for g).  A saturated
+activation is constant, so its slope is 0 (saturated semantics).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Stability classes, from the eigenvalues of the 2x2 Jacobian at a fixed point.
+STABILITY_CLASSES = ("stable node", "stable focus", "saddle", "unstable node",
+                     "unstable focus", "non-hyperbolic")
+#: An eigenvalue with | |lambda| - 1 | within this is on the unit circle (non-hyperbolic):
+#: float64 eigenvalues of a 2x2 matrix carry errors of about 1e-15 times its norm.
+UNIT_CIRCLE_TOL = 1e-9
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def jacobian_at(params, x, h, c, regimes=(0, 0, 0, 0, 0)):
+    """The 2x2 Jacobian of the step at state ``(h, c)``, rows (h', c'), columns (h, c).
+
+    ``params`` the 12 parameters (PARAM_NAMES order), ``regimes`` the regimes
+    of f, i, o, g and c' (0 smooth, +1 saturated high, -1 saturated low).
+
+    Examples
+    --------
+    The parity cell reading 0 at its fixed point (0, 0): dc'/dh = i g'(0) = -100 i.
+
+    >>> import fastlstm as fl
+    >>> J = jacobian_at(fl.presets.parity().to_array(), 0.0, 0.0, 0.0)
+    >>> J.round(6).tolist()
+    [[-50.0, 0.0], [-100.0, 0.0]]
+    """
+    w = [float(v) for v in params]
+    gates, slopes = [], []
+    for k in range(4):
+        z = w[3 * k] * h + (w[3 * k + 1] * x + w[3 * k + 2])
+        if regimes[k]:
+            value = 1.0 if regimes[k] > 0 else (-1.0 if k == 3 else 0.0)
+            slope = 0.0
+        elif k == 3:
+            value = math.tanh(z)
+            slope = w[3 * k] * (1.0 - value * value)
+        else:
+            value = _sigmoid(z)
+            slope = w[3 * k] * value * (1.0 - value)
+        gates.append(value)
+        slopes.append(slope)
+    (f, i, o, g), (df, di, do, dg) = gates, slopes
+    c_next = f * c + i * g
+    if regimes[4]:
+        act, dact = (1.0 if regimes[4] > 0 else -1.0), 0.0
+    else:
+        act = math.tanh(c_next)
+        dact = 1.0 - act * act
+    dc_dh = df * c + di * g + i * dg
+    return np.array([[do * act + o * dact * dc_dh, o * dact * f],
+                     [dc_dh, f]])
+
+
+def classify(eigenvalues, tol=UNIT_CIRCLE_TOL):
+    """The stability class of a fixed point of a planar map from its two eigenvalues.
+
+    Stable/unstable: both moduli below/above 1; node: real eigenvalues,
+    focus: a complex pair; saddle: one modulus below 1, one above;
+    non-hyperbolic: a modulus within ``tol`` of 1 (linearisation does not decide).
+
+    Examples
+    --------
+    >>> classify([0.5, -0.2]), classify([0.3 + 0.4j, 0.3 - 0.4j]), classify([2.0, 0.1])
+    ('stable node', 'stable focus', 'saddle')
+    >>> classify([1.5, -3.0]), classify([1.0, 0.5])
+    ('unstable node', 'non-hyperbolic')
+    """
+    moduli = [abs(complex(v)) for v in eigenvalues]
+    if any(abs(m - 1.0) <= tol for m in moduli):
+        return "non-hyperbolic"
+    inside = sum(m < 1.0 for m in moduli)
+    if inside == 1:
+        return "saddle"
+    kind = "focus" if any(complex(v).imag != 0.0 for v in eigenvalues) else "node"
+    return f"{'stable' if inside == 2 else 'unstable'} {kind}"
+
+
+def eigenvalues_2x2(J):
+    """The two eigenvalues of a real 2x2 matrix, largest modulus first.
+
+    A real pair comes as floats, a complex pair as complex numbers (conjugates).
+
+    >>> eigenvalues_2x2(np.array([[0.0, -1.0], [1.0, 0.0]]))
+    (1j, -1j)
+    """
+    tr = J[0, 0] + J[1, 1]
+    det = J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
+    disc = tr * tr / 4.0 - det
+    if disc >= 0.0:
+        root = math.sqrt(disc)
+        # the larger-modulus root first, the other from det without cancellation
+        big = tr / 2.0 + math.copysign(root, tr) if tr != 0.0 else root
+        small = det / big if big != 0.0 else -big
+        pair = (float(big), float(small))
+    else:
+        root = math.sqrt(-disc)
+        pair = (complex(tr / 2.0, root), complex(tr / 2.0, -root))
+    return tuple(sorted(pair, key=lambda v: -abs(v)))
