@@ -28,7 +28,7 @@ from .automata import hypotheses
 from .automata import MooreMachine, VerifyResult, extract_automaton, verify
 
 # --- the dynamics wing ---
-from .dynamics import FixedPoint, FixedPoints, fixed_points
+from .dynamics import Boundary, FixedPoint, FixedPoints, fixed_point_boundaries, fixed_points
 
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     # automata
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",
     # dynamics
-    "FixedPoint", "FixedPoints", "fixed_points",
+    "Boundary", "FixedPoint", "FixedPoints", "fixed_point_boundaries", "fixed_points",
 ]
 
 from ._config import VERSION as __version__  # noqa: E402  (read once, from package metadata)

@@ -4,7 +4,9 @@ Fixed points with certified enclosures, their stability, and where along a
 parameter axis the fixed-point structure changes (docs/dynamics.md).
 """
 
+from .boundaries import Boundary, fixed_point_boundaries
 from .fixed_points import FixedPoint, FixedPoints, NonIsolated, fixed_points
 from .stability import STABILITY_CLASSES
 
-__all__ = ["FixedPoint", "FixedPoints", "NonIsolated", "STABILITY_CLASSES", "fixed_points"]
+__all__ = ["Boundary", "FixedPoint", "FixedPoints", "NonIsolated", "STABILITY_CLASSES",
+           "fixed_point_boundaries", "fixed_points"]

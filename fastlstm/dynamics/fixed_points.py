@@ -162,17 +162,17 @@ def _show(v, digits):
     return f"{v.real:.{digits}g}{v.imag:+.{digits}g}j"
 
 
-def as_scalar_cell(cell):
+def as_scalar_cell(cell, name="cell"):
     """A ScalarLSTM from a cell, a mapping, 12 numbers or an LSTMCell of size 1."""
     from ..cell import LSTMCell
 
     if isinstance(cell, LSTMCell):
         if cell.hidden_size != 1 or cell.input_size != 1:
-            raise ValueError("fixed points are computed for scalar cells; got an LSTMCell with "
-                             f"hidden_size={cell.hidden_size}, input_size={cell.input_size} "
+            raise ValueError(f"{name}: fixed points are computed for scalar cells; got an "
+                             f"LSTMCell with hidden_size={cell.hidden_size}, input_size={cell.input_size} "
                              "(only hidden_size = input_size = 1 converts to a scalar cell)")
         return cell.to_scalar()
-    return as_cell(cell)
+    return as_cell(cell, name)
 
 
 def fixed_points(cell, x, *, activation="exact", threshold=1.0, inclusive=True) -> FixedPoints:
@@ -202,7 +202,7 @@ def fixed_points(cell, x, *, activation="exact", threshold=1.0, inclusive=True) 
     >>> len(fps), fps.complete, fps[0].stability
     (1, True, 'saddle')
     >>> round(fps[0].h, 6), round(fps[0].c, 6)
-    (0.493941, 0.541223)
+    (0.493941, 0.541259)
     >>> lo, hi = fps[0].h_enclosure
     >>> lo <= fps[0].h <= hi and hi - lo < 1e-14
     True

@@ -23,8 +23,9 @@ import numpy as np
 STABILITY_CLASSES = ("stable node", "stable focus", "saddle", "unstable node",
                      "unstable focus", "non-hyperbolic")
 #: An eigenvalue with | |lambda| - 1 | within this is on the unit circle (non-hyperbolic):
-#: float64 eigenvalues of a 2x2 matrix carry errors of about 1e-15 times its norm.
-UNIT_CIRCLE_TOL = 1e-9
+#: float64 eigenvalues of a 2x2 matrix carry errors of about 1e-15 times its norm, so
+#: the class of a point is reliable for Jacobians of norm up to ~100.
+UNIT_CIRCLE_TOL = 1e-12
 
 
 def _sigmoid(z):
