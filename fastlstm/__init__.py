@@ -26,6 +26,8 @@ from .sweeps import (ParamTable, SweepFailed, SweepInterrupted, SweepResult, bin
 # --- the automata wing ---
 from .automata import hypotheses
 from .automata import MooreMachine, VerifyResult, extract_automaton, verify
+from .automata import (IntervalProof, OneCounterMachine, Provenance, find_counter,
+                       learn_automaton, prove_by_abstraction)
 
 # --- the dynamics wing ---
 from .dynamics import Boundary, FixedPoint, FixedPoints, fixed_point_boundaries, fixed_points
@@ -42,6 +44,8 @@ __all__ = [
     "random_params", "sweep",
     # automata
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",
+    "IntervalProof", "OneCounterMachine", "Provenance", "find_counter", "learn_automaton",
+    "prove_by_abstraction",
     # dynamics
     "Boundary", "FixedPoint", "FixedPoints", "fixed_point_boundaries", "fixed_points",
 ]

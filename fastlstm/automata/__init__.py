@@ -6,6 +6,10 @@ feedback (and often under exact activations with rounded feedback) only
 finitely many pairs are reachable from (h0, c0); ``extract_automaton`` finds
 them all by breadth-first search with the compiled step and returns a
 ``MooreMachine`` whose output in a state is the rounded h of that state.
+``learn_automaton`` learns the minimal machine of the *output* language
+when the (h, c) states are infinite (L*, proved by ``prove_by_abstraction``
+when an interval abstraction of c closes); ``find_counter`` extracts the
+one-counter machine of a cell whose c moves by a fixed amount per symbol.
 ``hypotheses`` holds named finite-state properties of the input
 (``Hypothesis.check`` proves one on a machine for inputs of every length);
 ``verify`` checks any predicate on every input string up to a length,
@@ -41,10 +45,15 @@ describes, so the class gets its text as a function installed here.
 
 from . import describe as _describe
 from . import hypotheses
+from .abstraction import IntervalProof, prove_by_abstraction
+from .counters import OneCounterMachine, find_counter
 from .extract import extract_automaton
+from .learn import Provenance, learn_automaton
 from .machine import MooreMachine, install_describer
 from .verify import VerifyResult, verify
 
 install_describer(_describe.describe)
 
-__all__ = ["MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify"]
+__all__ = ["IntervalProof", "MooreMachine", "OneCounterMachine", "Provenance", "VerifyResult",
+           "extract_automaton", "find_counter", "hypotheses", "learn_automaton",
+           "prove_by_abstraction", "verify"]

@@ -35,6 +35,8 @@ def describe(machine) -> str:
     if not machine.exact:
         lines.append(f"APPROXIMATION: h and c were rounded to {machine.quantize} decimals after "
                      "every step; what follows is proved for this machine, not for the cell.")
+    if machine.provenance is not None:   # learned machines say what is proved and what tested
+        lines.extend(machine.provenance.words().splitlines())
     lines.append("")
     if machine.n_states <= TABLE_STATES:
         lines.extend(_table_lines(machine))

@@ -72,6 +72,10 @@ class MooreMachine:
         to k decimals, so the machine approximates the cell.
     reduced_from : int, optional
         Set by ``minimize``: the number of states minimised from.
+    provenance : object, optional
+        Set by ``learn_automaton``: how the machine was obtained and what is
+        proved about it (``fastlstm.automata.learn.Provenance``; printed by
+        ``describe()``); kept by ``minimize``.
 
     Attributes
     ----------
@@ -99,7 +103,7 @@ class MooreMachine:
     """
 
     def __init__(self, transitions, outputs, alphabet=(0, 1), start=0, *, h=None, c=None,
-                 semantics=None, quantize=None, reduced_from=None):
+                 semantics=None, quantize=None, reduced_from=None, provenance=None):
         self.alphabet, self._alphabet_values = check_alphabet(alphabet)
         self._alphabet_tuple = tuple(self._alphabet_values.tolist())
         table = np.asarray(transitions)
@@ -141,6 +145,7 @@ class MooreMachine:
         self.exact = quantize is None
         self.reduced_from = reduced_from
         self.quantize = quantize
+        self.provenance = provenance
         self._blocks = {}
 
     # -- basic structure ---------------------------------------------------- #
@@ -302,7 +307,8 @@ class MooreMachine:
         """
         table, outputs, _ = minimal_form(self.transitions, self.outputs, self.start)
         return MooreMachine(table, outputs, self.alphabet, 0, semantics=self.semantics,
-                            quantize=self.quantize, reduced_from=self.reduced_from or self.n_states)
+                            quantize=self.quantize, reduced_from=self.reduced_from or self.n_states,
+                            provenance=self.provenance)
 
     def regex(self, value, chars=None) -> str:
         """A Python ``re`` pattern for the input strings after which the output is ``value``.

@@ -1,0 +1,217 @@
+"""``prove_by_abstraction``: prove a Moore machine for a cell on inputs of every length.
+
+With rounded feedback the h a step reads is the previous output, an integer,
+so a cell's state after a word is (output, c): only c is infinite.  Given a
+candidate machine (learned, say), the proof keeps for every machine state q
+one interval I_q of float64 values that holds the c of every non-empty word
+leading to q, and checks that from every c in I_q each symbol x gives the
+output of the machine's successor state.  The interval is the abstraction:
+for fixed (h, x) the four gates are constants, c' = f c + i g is
+nondecreasing in c (f >= 0), and the output round(o tanh(c')) is
+nondecreasing in c' (o >= 0), so the compiled step at the two ends of
+I_q decides the whole interval: the same output at both ends means the
+same output everywhere between, whatever regime (saturated low, band,
+saturated high) c' passes through, and the image of I_q is the interval
+between the two images.  The regime boundaries of the saturated form are
+where the checks can fail; an interval that straddles one fails.
+
+The intervals grow from the start state's successors to a fixpoint.  An end
+that keeps moving (a drifting c) is widened to +-M, M = max(2**60, |c0|):
+every reachable c lies within +-M (|c'| <= |c| + 1 rounds back to M there),
+so the widened interval still holds every reachable c and the proof covers
+inputs of every length.  When the fixpoint passes every check, induction on
+the length of the input proves that the machine's output equals the cell's
+rounded h after every input string.  When a check fails, the proof says
+where; that is not a counterexample (an interval over-approximates the
+reachable c), only a failed proof.
+
+Soundness rests on the monotonicity of the compiled tanh and sigmoid
+(fastlstm/_kernels/activations.py; tests/automata/test_abstraction.py checks
+it on a dense grid) and on the signs of zero being harmless: h = -0.0 and
+h = +0.0 feed back as the same pre-activations up to the sign of an exact
+zero, which changes no rounded output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .._kernels import sequence as _sequence_kernels
+from .._validate import initial_state, preactivation_range
+from ..params import as_cell
+from ..semantics import Semantics, round_half_to_zero
+from .extract import expand_states
+from .machine import MooreMachine
+
+__all__ = ["IntervalProof", "prove_by_abstraction"]
+
+#: An interval end that moved this many times is widened to +-M.
+WIDEN_AFTER = 64
+#: The least bound on |c| after widening (see the module notes).
+C_BOUND = 2.0 ** 60
+
+
+@dataclasses.dataclass(frozen=True)
+class IntervalProof:
+    """Outcome of ``prove_by_abstraction``; true in a boolean context when proved.
+
+    Attributes
+    ----------
+    proved : bool
+        The machine's output equals the cell's rounded h after every input
+        string, of every length.
+    intervals : tuple
+        For each machine state, ``(lo, hi)``: every c reached by a non-empty
+        word leading to that state lies in [lo, hi] (None: no such word).
+    widened : tuple of int
+        The states whose interval was widened to +-M (a drifting c).
+    reason : str or None
+        Why the proof failed (None when proved).
+    """
+
+    proved: bool
+    intervals: tuple
+    widened: tuple
+    reason: str | None
+
+    def __bool__(self):
+        return self.proved
+
+    def summary(self) -> str:
+        """One line: the intervals of the proof, or why it failed."""
+        if not self.proved:
+            return f"not proved: {self.reason}"
+        parts = [f"q{q}: c in [{_num(lo)}, {_num(hi)}]"
+                 for q, iv in enumerate(self.intervals) if iv is not None for lo, hi in [iv]]
+        drift = (f"; c drifts without bound in {', '.join(f'q{q}' for q in self.widened)}"
+                 if self.widened else "")
+        return "one interval of c per state, closed under every step: " + "; ".join(parts) + drift
+
+
+def _num(v):
+    if abs(v) >= C_BOUND:
+        return f"{'-' if v < 0 else ''}2**{int(np.log2(abs(v)))}"
+    return f"{v:.6g}"
+
+
+def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, inclusive=True,
+                         round_feedback=True, h0=0.0, c0=0.0) -> IntervalProof:
+    """Try to prove that ``machine`` gives the cell's rounded h on inputs of every length.
+
+    See the module notes for the abstraction (one interval of c per machine
+    state, checked at its ends with the compiled step) and why it is sound.
+
+    Parameters
+    ----------
+    cell : ScalarLSTM, mapping or 12 numbers
+    machine : MooreMachine
+        The candidate, over the alphabet of inputs; its start state must
+        carry round(h0).
+    activation, threshold, inclusive, h0, c0
+        The semantics and the start state, as in ``run``.
+    round_feedback : bool
+        Must be True: the proof needs the fed-back h to be the output.
+
+    Returns
+    -------
+    IntervalProof
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad arguments, naming them (``round_feedback=False`` included).
+
+    Examples
+    --------
+    A cell whose c counts the steps (f = i = g = 1), so that exact extraction
+    refuses it, and whose output is the last input (o = 1 after a 1 and 0
+    after a 0; tanh(c) = 1 once c >= 1).  The two-state machine "output the
+    last symbol" is proved for every length; the constant machine is not.
+
+    >>> import fastlstm as fl
+    >>> cell = fl.ScalarLSTM(b_f=100, b_i=100, b_c=100, W_ox=100, b_o=-50)
+    >>> sem = dict(activation="saturated", round_feedback=True)
+    >>> last = fl.MooreMachine([[0, 1], [0, 1]], [0, 1])
+    >>> proof = fl.prove_by_abstraction(cell, last, **sem)
+    >>> proof.proved, proof.intervals, proof.widened
+    (True, ((1.0, 1152921504606846976.0), (1.0, 1152921504606846976.0)), (0, 1))
+    >>> fl.prove_by_abstraction(cell, fl.MooreMachine([[0, 0]], [0]), **sem).reason
+    'from the start (h0, c0) on x=1, c in [0, 0] gives output 1, not 0 (state q0)'
+    """
+    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                    round_feedback=round_feedback)
+    if not sem.round_feedback:
+        raise ValueError("prove_by_abstraction needs round_feedback=True (the fed-back h must "
+                         "be the output, so that only c is infinite)")
+    cell = as_cell(cell)
+    if not isinstance(machine, MooreMachine):
+        raise TypeError(f"machine must be a MooreMachine, got {type(machine).__name__}")
+    values = machine._alphabet_values
+    h_start = initial_state(h0, "h0", 1)
+    c_start = initial_state(c0, "c0", 1)
+    preactivation_range(cell.to_array(), h_start, values, x_name="machine.alphabet")
+    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
+    step = (kernels, cell.to_array(), sem.threshold)
+    table, outputs = machine.transitions, machine.outputs
+    n, A = table.shape
+    bound = max(C_BOUND, abs(float(c_start[0])))
+    symbols = [str(s) for s in machine.alphabet]
+
+    def fail(q, lo, hi, a, got):
+        q2 = int(table[machine.start if q is None else q, a])
+        origin = "the start (h0, c0)" if q is None else f"state q{q} (output {outputs[q]})"
+        return (f"from {origin} on x={symbols[a]}, c in [{_num(lo)}, {_num(hi)}] gives "
+                f"output {got}, not {outputs[q2]} (state q{q2})")
+
+    start_out = int(round_half_to_zero(h_start[0]))
+    if start_out != outputs[machine.start]:
+        return IntervalProof(False, (None,) * n, (), f"the start state carries "
+                             f"{outputs[machine.start]}, not round(h0) = {start_out}")
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    moves = np.zeros((n, 2), dtype=np.int64)
+    # The empty word: the first step reads h0 itself (not a rounded output).
+    h1, c1 = expand_states(*step, h_start, c_start, values)
+    out1 = round_half_to_zero(h1).astype(np.int64)
+    for a in range(A):
+        q2 = int(table[machine.start, a])
+        if out1[a] != outputs[q2]:
+            c = float(c_start[0])
+            return IntervalProof(False, (None,) * n, (), fail(None, c, c, a, int(out1[a])))
+        lo[q2], hi[q2] = min(lo[q2], c1[a]), max(hi[q2], c1[a])
+    changed = True
+    while changed:
+        changed = False
+        live = np.flatnonzero(lo <= hi)
+        h_in = np.repeat(outputs[live].astype(np.float64), 2)
+        c_in = np.column_stack([lo[live], hi[live]]).reshape(-1)
+        h2, c2 = expand_states(*step, h_in, c_in, values)
+        out2 = round_half_to_zero(h2).astype(np.int64).reshape(live.size, 2, A)
+        c2 = c2.reshape(live.size, 2, A)
+        for k, q in enumerate(live.tolist()):
+            for a in range(A):
+                q2 = int(table[q, a])
+                if out2[k, 0, a] != outputs[q2] or out2[k, 1, a] != outputs[q2]:
+                    bad = out2[k, 0, a] if out2[k, 0, a] != outputs[q2] else out2[k, 1, a]
+                    return IntervalProof(False, _intervals(lo, hi), _widened(moves),
+                                         fail(q, lo[q], hi[q], a, int(bad)))
+                new_lo, new_hi = c2[k, 0, a], c2[k, 1, a]
+                if new_lo < lo[q2]:
+                    moves[q2, 0] += 1
+                    lo[q2] = -bound if moves[q2, 0] > WIDEN_AFTER else new_lo
+                    changed = True
+                if new_hi > hi[q2]:
+                    moves[q2, 1] += 1
+                    hi[q2] = bound if moves[q2, 1] > WIDEN_AFTER else new_hi
+                    changed = True
+    return IntervalProof(True, _intervals(lo, hi), _widened(moves), None)
+
+
+def _intervals(lo, hi):
+    return tuple((float(a), float(b)) if a <= b else None for a, b in zip(lo, hi))
+
+
+def _widened(moves):
+    return tuple(int(q) for q in np.flatnonzero((moves > WIDEN_AFTER).any(axis=1)))

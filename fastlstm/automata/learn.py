@@ -1,0 +1,369 @@
+"""``learn_automaton``: the minimal Moore machine of a cell's *output* language, by L*.
+
+``extract_automaton`` builds its states from exact (h, c) pairs and refuses a
+cell whose pairs never repeat, even when the rounded output is a small
+regular language (a memory c that drifts while the output cycles).  This
+module learns the output language instead, with Angluin's L* in the form of
+Rivest and Schapire (a counterexample adds the one suffix that separates two
+states, found by binary search, so the rows of the access strings stay
+distinct and the table never needs a consistency check):
+
+* **Membership queries in batches.**  Every word a round of L* needs is
+  collected first and answered at once from a prefix tree of (h, c) states:
+  a missing word's prefixes are expanded level by level with the very
+  kernels of ``run_batch`` (``extract.expand_states``), so each prefix is
+  computed once, and every answer stays cached for later rounds.
+* **Equivalence by testing.**  The hypothesis is compared with the cell on
+  every input string up to ``test_depth`` and on ``random_tests`` random
+  strings of ``random_length`` (every prefix of each is compared).  The
+  cell's outputs on these strings are computed once; each round only walks
+  the hypothesis.  The first mismatch (shortest first) is the counterexample.
+
+The result says plainly how far it can be trusted (``MooreMachine.provenance``,
+printed by ``describe()``): *proved* when exact extraction succeeds (the
+machine is then the minimised extracted one) or when the interval abstraction
+of ``abstraction.py`` proves the learned machine for every input length;
+otherwise *learned and tested*, with the lengths and counts tested.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .._kernels import sequence as _sequence_kernels
+from .._validate import initial_state, integer, preactivation_range, rounds_to_int64
+from ..params import as_cell
+from ..semantics import Semantics, round_half_to_zero
+from .abstraction import prove_by_abstraction
+from .alphabet import check_alphabet
+from .extract import expand_states, extract_automaton
+from .machine import MooreMachine
+
+__all__ = ["Provenance", "learn_automaton"]
+
+#: Exact extraction is tried first with this bound on the (h, c) states.
+EXACT_STATES = 500
+#: Largest number of strings of the last exhaustively tested length.
+MAX_TEST_LEVEL = 2 ** 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """How a machine was obtained and what is known about it (``describe()`` prints it).
+
+    Attributes
+    ----------
+    method : str
+        ``"exact states"`` (extraction), ``"L*"`` (learned).
+    proved : bool
+        True when the machine's outputs are those of the cell on every input
+        string of every length.
+    how : str
+        One sentence: the proof, or the tests.
+    test_depth, exhaustive, random_tests, random_length : int
+        The tests of a learned machine: every string of length 1 ..
+        ``test_depth`` (``exhaustive`` strings) and ``random_tests`` random
+        strings of ``random_length`` (0 for an extracted machine).
+    queries : int
+        Distinct words whose output L* asked for (0 for an extracted machine).
+    rounds : int
+        Hypotheses L* built (the last one passed every test).
+    """
+
+    method: str
+    proved: bool
+    how: str
+    test_depth: int = 0
+    exhaustive: int = 0
+    random_tests: int = 0
+    random_length: int = 0
+    queries: int = 0
+    rounds: int = 0
+
+    def words(self) -> str:
+        """Two lines for ``describe()``: PROVED or LEARNED AND TESTED, and how."""
+        verdict = ("PROVED: the outputs are the cell's rounded h on inputs of every length"
+                   if self.proved else
+                   "LEARNED AND TESTED (not proved): the outputs agree with the cell on "
+                   "every input tested; what follows is proved for this machine, only tested "
+                   "for the cell")
+        return f"{verdict}.\nHow: {self.how}."
+
+
+class _Oracle:
+    """Rounded h after any word (tuple of symbol indices), from a cached prefix tree."""
+
+    def __init__(self, kernels, p, theta, h0, c0, values):
+        self._step = (kernels, p, theta)
+        self._values = values
+        self._node = {(): 0}
+        self._h, self._c = [h0], [c0]
+        self._out = [int(round_half_to_zero(h0))]
+
+    def __len__(self):
+        return len(self._node)
+
+    def answer(self, words):
+        """Outputs for ``words``, computing each missing prefix once, a level at a time."""
+        needed = set()
+        for w in words:
+            while w not in self._node and w[:-1] not in needed:
+                needed.add(w[:-1])   # a parent whose children are missing
+                w = w[:-1]
+        A = self._values.size
+        for length in sorted({len(w) for w in needed}):
+            parents = [w for w in needed if len(w) == length]
+            # Parents of the shortest level are known; later levels were added by earlier ones.
+            ids = [self._node[w] for w in parents]
+            h, c = expand_states(*self._step, [self._h[j] for j in ids],
+                                 [self._c[j] for j in ids], self._values)
+            outs = round_half_to_zero(h).astype(np.int64).tolist()
+            for k, w in enumerate(parents):
+                for a in range(A):
+                    child = w + (a,)
+                    if child not in self._node:
+                        self._node[child] = len(self._h)
+                        self._h.append(float(h[k * A + a]))
+                        self._c.append(float(c[k * A + a]))
+                        self._out.append(outs[k * A + a])
+        return [self._out[self._node[w]] for w in words]
+
+
+class _Tests:
+    """The cell's outputs on the test strings, computed once; hypotheses are walked on them."""
+
+    def __init__(self, kernels, p, theta, h0, c0, values, depth, n_random, length, seed):
+        self.levels = []   # rounded h of every string of length 1 .. depth, product order
+        h, c = np.array([h0]), np.array([c0])
+        for _ in range(depth):
+            h, c = expand_states(kernels, p, theta, h, c, values)
+            self.levels.append(round_half_to_zero(h).astype(np.int64))
+        A = values.size
+        rng = np.random.default_rng(seed)
+        self.words = rng.integers(0, A, size=(n_random, length))
+        self.outputs = np.empty((n_random, length), dtype=np.int64)
+        if n_random and length:
+            H, C = np.empty((n_random, length)), np.empty((n_random, length))
+            kernels[2](p, values[self.words], np.full(n_random, h0), np.full(n_random, c0),
+                       theta, H, C)
+            self.outputs = round_half_to_zero(H).astype(np.int64)
+        self.exhaustive = sum(level.size for level in self.levels)
+
+    def counterexample(self, table, outputs, start):
+        """A shortest tested word on which the hypothesis and the cell disagree, or None."""
+        A = table.shape[1]
+        states = np.array([start])
+        for length, cell_out in enumerate(self.levels, start=1):
+            states = table[states].reshape(-1)   # product order: parent-major, symbol-minor
+            bad = np.flatnonzero(outputs[states] != cell_out)
+            if bad.size:
+                k = int(bad[0])
+                return tuple(int(d) for d in np.unravel_index(k, (A,) * length))
+        if not self.words.size:
+            return None
+        states = np.full(self.words.shape[0], start)
+        first = None
+        for t in range(self.words.shape[1]):
+            states = table[states, self.words[:, t]]
+            bad = np.flatnonzero(outputs[states] != self.outputs[:, t])
+            if bad.size:
+                first = (int(bad[0]), t)
+                break
+        if first is None:
+            return None
+        b, t = first
+        return tuple(self.words[b, :t + 1].tolist())
+
+
+def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, inclusive=True,
+                    round_feedback=False, h0=0.0, c0=0.0, max_states=200, test_depth=10,
+                    random_tests=1000, random_length=80, seed=0, prove=True) -> MooreMachine:
+    """The minimal Moore machine of the cell's output language (rounded h after each step).
+
+    Exact extraction (``extract_automaton``) is tried first, with a bound of
+    ``EXACT_STATES`` (h, c) states; when it succeeds its minimised machine is
+    returned, proved.  Otherwise L* learns the output language (see the
+    module notes: batched membership queries from a cached prefix tree,
+    equivalence by exhaustive and random tests), and, under saturated or
+    exact activations with ``round_feedback=True`` and ``prove=True``,
+    ``prove_by_abstraction`` tries to prove the learned machine for every
+    input length.  ``machine.provenance`` (and ``describe()``) says which.
+
+    Parameters
+    ----------
+    cell : ScalarLSTM, mapping or 12 numbers
+    alphabet : sequence of real numbers
+    activation, threshold, inclusive, round_feedback, h0, c0
+        The semantics and the start state, as in ``run``.  The start state
+        carries round(h0) (the empty word's output, the Moore convention of
+        ``MooreMachine``).
+    max_states : int
+        Give up (ValueError) when a hypothesis needs more states: the output
+        language then has no machine of that size (a counter, say: see
+        ``find_counter``).
+    test_depth : int
+        Every string of length 1 .. test_depth is tested (at most 2**20
+        strings of the last length).
+    random_tests, random_length : int
+        Random strings tested (every prefix of each is compared), drawn once
+        with ``seed``.
+    seed : int
+    prove : bool
+        Try the interval abstraction proof on a learned machine.
+
+    Returns
+    -------
+    MooreMachine
+        Minimal, start state 0, with ``provenance`` (a ``Provenance``).
+
+    Raises
+    ------
+    ValueError
+        For a bad argument (naming it), or when no machine of at most
+        ``max_states`` states was found.
+    TypeError
+        For an argument of the wrong type.
+
+    Examples
+    --------
+    A cell whose memory counts the steps (c_t = t + 1: exact extraction
+    refuses it) while its output is the last input: o = 1 after a 1 and 0
+    after a 0, and tanh(c) = 1 once c >= 1.
+
+    >>> import fastlstm as fl
+    >>> cell = fl.ScalarLSTM(b_f=100, b_i=100, b_c=100, W_ox=100, b_o=-50)
+    >>> m = fl.learn_automaton(cell, activation="saturated", round_feedback=True)
+    >>> m.transitions.tolist(), m.outputs.tolist()
+    ([[0, 1], [0, 1]], [0, 1])
+    >>> m.provenance.proved, m.provenance.method
+    (True, 'L*')
+    >>> print(m.provenance.how)  # doctest: +ELLIPSIS
+    L* (Rivest-Schapire), ... then proved by an interval abstraction of c ...
+    """
+    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                    round_feedback=round_feedback)
+    cell = as_cell(cell)
+    symbols, values = check_alphabet(alphabet)
+    if values.ndim != 1:
+        raise ValueError("learn_automaton takes an alphabet of numbers (a scalar cell)")
+    max_states = integer(max_states, "max_states", 1)
+    test_depth = integer(test_depth, "test_depth", 0)
+    if len(symbols) ** test_depth > MAX_TEST_LEVEL:
+        raise ValueError(f"test_depth={test_depth} means {len(symbols)}**{test_depth} strings of "
+                         f"the last length; at most {MAX_TEST_LEVEL} are tested")
+    random_tests = integer(random_tests, "random_tests", 0)
+    random_length = integer(random_length, "random_length", 0)
+    seed = integer(seed, "seed", 0)
+    if not isinstance(prove, (bool, np.bool_)):
+        raise TypeError(f"prove must be True or False, got {prove!r}")
+    h_start = initial_state(h0, "h0", 1)
+    c_start = initial_state(c0, "c0", 1)
+    rounds_to_int64(h_start[0], "h0")
+    preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
+    semantics = dict(activation=activation, threshold=threshold, inclusive=inclusive,
+                     round_feedback=round_feedback, h0=h0, c0=c0)
+    try:
+        exact = extract_automaton(cell, symbols, EXACT_STATES, **semantics)
+    except ValueError:
+        exact = None
+    if exact is not None:
+        minimal = exact.minimize()
+        how = (f"exact extraction: all {len(exact)} (h, c) states reachable from (h0, c0) were "
+               "found by breadth-first search with the compiled step, then minimised")
+        return _with_provenance(minimal, sem, Provenance("exact states", True, how))
+
+    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
+    p = cell.to_array()
+    start = (kernels, p, sem.threshold, float(h_start[0]), float(c_start[0]), values)
+    oracle = _Oracle(*start)
+    tests = _Tests(*start, test_depth, random_tests, random_length, seed)
+    table, outputs, rounds = _lstar(oracle, tests, len(symbols), max_states)
+    hypothesis = MooreMachine(table, outputs, symbols, 0, semantics=sem)
+    tested = (f"L* (Rivest-Schapire), {len(oracle)} membership queries answered by the compiled "
+              f"kernels, {rounds} hypotheses; the last agrees with the cell on all "
+              f"{tests.exhaustive} strings of length 1 to {test_depth} and on "
+              f"{random_tests} random strings of length {random_length} (every prefix)")
+    counts = dict(test_depth=test_depth, exhaustive=tests.exhaustive, random_tests=random_tests,
+                  random_length=random_length, queries=len(oracle), rounds=rounds)
+    proof = None
+    if prove and sem.round_feedback:
+        proof = prove_by_abstraction(cell, hypothesis, **semantics)
+    if proof is not None and proof.proved:
+        how = f"{tested}; then proved by an interval abstraction of c ({proof.summary()})"
+        return _with_provenance(hypothesis, sem, Provenance("L*", True, how, **counts))
+    if proof is not None:
+        tested += f"; the interval abstraction proof failed ({proof.reason})"
+    return _with_provenance(hypothesis, sem, Provenance("L*", False, tested, **counts))
+
+
+def _with_provenance(machine, sem, provenance):
+    return MooreMachine(machine.transitions, machine.outputs, machine.alphabet, machine.start,
+                        semantics=sem, reduced_from=machine.reduced_from, provenance=provenance)
+
+
+def _lstar(oracle, tests, A, max_states):
+    """``(table, outputs, rounds)`` of the first hypothesis that passes every test.
+
+    The observation table: rows ``S`` (access strings, pairwise distinct
+    rows) and ``S . A``, columns ``E`` (suffixes, the empty one first); the
+    entry of row u and column e is the output after u e.
+    """
+    S, E = [()], [()]
+    rounds = 0
+    while True:
+        # Close the table: every one-symbol extension's row must be some access string's.
+        while True:
+            rows_words = [s + (a,) for s in S for a in range(A)]
+            words = [u + e for u in S + rows_words for e in E]
+            answers = dict(zip(words, oracle.answer(words)))
+
+            def row(u):
+                return tuple(answers[u + e] for e in E)
+            known = {row(s): k for k, s in enumerate(S)}
+            fresh = {}
+            for u in rows_words:
+                r = row(u)
+                if r not in known and r not in fresh:
+                    fresh[r] = u
+            if not fresh:
+                break
+            S.extend(fresh.values())
+            if len(S) > max_states:
+                raise ValueError(
+                    f"no Moore machine of at most max_states={max_states} states: L* had found "
+                    f"{len(S)} distinct states (the output language may not be regular, e.g. a "
+                    "counter: see fastlstm.find_counter), or raise max_states")
+        table = np.array([[known[row(s + (a,))] for a in range(A)] for s in S], dtype=np.int32)
+        outputs = np.array([answers[s] for s in S], dtype=np.int64)
+        rounds += 1
+        cex = tests.counterexample(table, outputs, 0)
+        if cex is None:
+            return table, outputs, rounds
+        E.append(_separating_suffix(oracle, S, table, cex))
+
+
+def _separating_suffix(oracle, S, table, u):
+    """Rivest-Schapire: a suffix of the counterexample ``u`` that splits a state.
+
+    alpha(i) is the output after access(state after u[:i]) followed by u[i:];
+    alpha(0) is the cell's output on u, alpha(len u) the hypothesis's, and
+    they differ, so binary search finds i with alpha(i) != alpha(i + 1): the
+    suffix u[i + 1:] separates access(q_i) u[i] from access(q_{i + 1}).
+    """
+    states = [0]
+    for a in u:
+        states.append(int(table[states[-1], a]))
+
+    def alpha(i):
+        return oracle.answer([S[states[i]] + u[i:]])[0]
+    lo, hi = 0, len(u)
+    a_lo = alpha(lo)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if alpha(mid) == a_lo:
+            lo = mid
+        else:
+            hi = mid
+    return u[hi:]

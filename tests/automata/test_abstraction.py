@@ -1,0 +1,70 @@
+"""fl.prove_by_abstraction: interval proofs for cells whose c drifts, and failures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastlstm as fl
+from tests.automata.cells import SAT_RF
+from tests.automata.test_learn import (ALTERNATE, ALTERNATE_MACHINE, LAST, LAST_MACHINE,
+                                       ODD_RUN, ODD_RUN_MACHINE)
+
+
+# c after a word of length t is t (c_t = t + 1 for 0-based t); the least c of
+# each state is the length of its shortest non-empty word: every state of LAST
+# and ODD_RUN is reached at length 1, ALTERNATE's start state (output 0) again
+# only at length 2.  The upper end drifts and is widened to 2**60.
+@pytest.mark.parametrize("cell, machine, lows", [(LAST, LAST_MACHINE, (1, 1)),
+                                                 (ALTERNATE, ALTERNATE_MACHINE, (2, 1)),
+                                                 (ODD_RUN, ODD_RUN_MACHINE, (1, 1))],
+                         ids=["last", "alternate", "odd-run"])
+def test_drifting_cells_have_a_finite_quotient(cell, machine, lows):
+    proof = fl.prove_by_abstraction(cell, machine, **SAT_RF)
+    assert proof.proved and proof.reason is None
+    assert proof.intervals == tuple((float(lo), 2.0 ** 60) for lo in lows)
+    assert proof.widened == (0, 1)
+    assert "drifts without bound" in proof.summary()
+
+
+def test_exact_activations_with_rounded_feedback():
+    # tanh(c) < 1 for small c under exact activations, but round(o tanh(c)) is
+    # still x_t for c >= 1 (tanh(1) = 0.76 rounds to 1).
+    assert fl.prove_by_abstraction(LAST, LAST_MACHINE, round_feedback=True).proved
+
+
+def test_wrong_machine_is_not_proved():
+    # "Output the last symbol" is not what the alternating cell computes.
+    proof = fl.prove_by_abstraction(ALTERNATE, LAST_MACHINE, **SAT_RF)
+    assert not proof.proved and "gives output" in proof.reason
+    swapped = fl.MooreMachine([[0, 1], [0, 1]], [1, 0])     # start output 1, but round(h0) = 0
+    assert "round(h0)" in fl.prove_by_abstraction(LAST, swapped, **SAT_RF).reason
+
+
+def test_counter_has_no_finite_quotient():
+    # Dyck-1 is not regular: no machine is proved, e.g. the three-state machine
+    # "open / balanced / dead" with no depth, which is right up to length 1.
+    naive = fl.MooreMachine([[1, 2], [1, 0], [2, 2]], [0, 1, -1], alphabet=(1, -1))
+    proof = fl.prove_by_abstraction(fl.presets.dyck1(), naive, **SAT_RF)
+    assert not proof.proved
+    assert not proof
+
+
+def test_compiled_step_is_monotone_in_c():
+    # The proof's premise: for fixed (h, x), c' and the unrounded h' never
+    # decrease as c grows (dense grid across the band and the saturated ends).
+    c = np.concatenate([np.linspace(-30, 30, 60_001), np.linspace(-1.01, 1.01, 20_001)])
+    c.sort()
+    for cell in (LAST, ALTERNATE, fl.presets.dyck1(), fl.ScalarLSTM(b_f=0.3, b_o=1.0, b_c=0.7)):
+        for activation in ("exact", "saturated"):
+            for h in (-1.0, 0.0, 1.0):
+                # One step: h is o tanh(c') before any rounding (rounding is monotone too).
+                tr = fl.run_batch(cell, np.ones((c.size, 1)), h0=h, c0=c, activation=activation)
+                assert (np.diff(tr.c[:, 0]) >= 0).all() and (np.diff(tr.h[:, 0]) >= 0).all()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="round_feedback=True"):
+        fl.prove_by_abstraction(LAST, LAST_MACHINE, round_feedback=False)
+    with pytest.raises(TypeError, match="machine must be a MooreMachine"):
+        fl.prove_by_abstraction(LAST, [[0, 1], [0, 1]])

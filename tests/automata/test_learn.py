@@ -1,0 +1,102 @@
+"""fl.learn_automaton against machines known by construction.
+
+Every expected machine below is derived by hand from the saturated rule
+(docs/semantics.md): each gate is 0, 1 or exact in the band, and the
+comments give the derivation.  Minimal machines are canonical (start 0,
+breadth-first numbering), so a learned machine equals the hand-built one
+exactly when their minimised arrays are equal.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import fastlstm as fl
+from tests.automata.cells import PARITY_OUTPUTS, PARITY_TABLE, SAT_RF, strings
+
+# Memory that counts the steps: f = sigmoid(100) = 1, i = 1, g = tanh(100) = 1,
+# so c_t = t + 1 and no (h, c) state ever repeats (exact extraction refuses).
+# tanh(c_t) = 1 (c_t >= 1 is saturated), so h_t = round(o_t):
+COUNTING = dict(b_f=100.0, b_i=100.0, b_c=100.0)
+# o = sigmoid(100 x - 50): 1 after a 1, 0 after a 0: the output is x_t.
+LAST = fl.ScalarLSTM(**COUNTING, W_ox=100.0, b_o=-50.0)
+LAST_MACHINE = fl.MooreMachine([[0, 1], [0, 1]], [0, 1])
+# o = sigmoid(50 - 100 h): h alternates 0 (start), 1, 0, 1, ... whatever the input.
+ALTERNATE = fl.ScalarLSTM(**COUNTING, W_oh=-100.0, b_o=50.0)
+ALTERNATE_MACHINE = fl.MooreMachine([[1, 1], [0, 0]], [0, 1])
+# o = sigmoid(100 x - 100 h - 50): 1 only on a 1 after output 0, so the output
+# is 1 exactly when the run of 1s ending at t has odd length.
+ODD_RUN = fl.ScalarLSTM(**COUNTING, W_oh=-100.0, W_ox=100.0, b_o=-50.0)
+ODD_RUN_MACHINE = fl.MooreMachine([[0, 1], [0, 0]], [0, 1])
+
+
+def same_machine(m, expected):
+    a, b = m.minimize(), expected.minimize()
+    return (a.transitions.tolist(), a.outputs.tolist()) == (b.transitions.tolist(),
+                                                            b.outputs.tolist())
+
+
+def test_parity_is_extracted_exactly_and_proved():
+    m = fl.learn_automaton(fl.presets.parity(), **SAT_RF)
+    assert (m.transitions.tolist(), m.outputs.tolist()) == (PARITY_TABLE, PARITY_OUTPUTS)
+    assert m.provenance.proved and m.provenance.method == "exact states"
+    assert "PROVED" in m.describe()
+
+
+@pytest.mark.parametrize("cell, expected", [(LAST, LAST_MACHINE),
+                                            (ALTERNATE, ALTERNATE_MACHINE),
+                                            (ODD_RUN, ODD_RUN_MACHINE)],
+                         ids=["last", "alternate", "odd-run"])
+def test_drifting_memory_is_learned_and_proved(cell, expected):
+    with pytest.raises(ValueError, match="not finite"):
+        fl.extract_automaton(cell, max_states=100, **SAT_RF)
+    m = fl.learn_automaton(cell, **SAT_RF)
+    assert same_machine(m, expected)
+    assert m.provenance.method == "L*" and m.provenance.proved
+    text = m.describe()
+    assert "PROVED" in text and "interval abstraction" in text
+    # The cell's own run agrees with the hand-built machine (an independent check).
+    X = list(strings(8, min_len=8))
+    assert (fl.run_batch(cell, X, **SAT_RF).rounded == [expected.run(x) for x in X]).all()
+
+
+def test_learned_without_proof_says_so():
+    # Raw feedback: no abstraction proof is attempted, the machine is only tested.
+    m = fl.learn_automaton(LAST, activation="saturated", test_depth=6, random_tests=50,
+                           random_length=30)
+    assert same_machine(m, LAST_MACHINE)
+    p = m.provenance
+    assert not p.proved
+    assert (p.test_depth, p.exhaustive, p.random_tests, p.random_length) == (6, 126, 50, 30)
+    text = m.describe()
+    assert "LEARNED AND TESTED (not proved)" in text and "126 strings of length 1 to 6" in text
+
+
+def test_counter_has_no_small_machine():
+    # Dyck-1 output (docs of fl.presets.dyck1): +1 open, 0 balanced, -1 dead; the
+    # depth of open brackets needs a state per depth, so no 4-state machine exists.
+    with pytest.raises(ValueError, match="no Moore machine of at most max_states=4"):
+        fl.learn_automaton(fl.presets.dyck1(), (1, -1), max_states=4, **SAT_RF)
+
+
+def test_counter_tested_too_shallowly_is_not_proved():
+    # Tests up to length 3 only: L* stops at a machine that counts to 3; the
+    # abstraction proof must fail (the real language is not regular).
+    m = fl.learn_automaton(fl.presets.dyck1(), (1, -1), test_depth=3, random_tests=0,
+                           **SAT_RF)
+    assert not m.provenance.proved
+    assert "proof failed" in m.provenance.how
+    assert "LEARNED AND TESTED" in m.describe()
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(max_states=0), ValueError, "max_states"),
+    (dict(test_depth=30), ValueError, "test_depth=30"),
+    (dict(random_tests=-1), ValueError, "random_tests"),
+    (dict(prove="yes"), TypeError, "prove"),
+    (dict(seed=1.5), TypeError, "seed"),
+    (dict(alphabet=()), ValueError, "alphabet"),
+])
+def test_bad_arguments_are_named(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        fl.learn_automaton(LAST, **kwargs)
