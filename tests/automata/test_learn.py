@@ -100,3 +100,34 @@ def test_counter_tested_too_shallowly_is_not_proved():
 def test_bad_arguments_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):
         fl.learn_automaton(LAST, **kwargs)
+
+
+@pytest.mark.parametrize("cell", [LAST, ALTERNATE, ODD_RUN], ids=["last", "alternate", "odd-run"])
+def test_same_machine_as_aalpy(cell):
+    aalpy = pytest.importorskip("aalpy", reason="AALpy (a peer, pip install aalpy) is not "
+                                "installed: the comparison with a standard L* is skipped")
+    from aalpy.base import SUL
+
+    class CellSUL(SUL):   # every query answered by fl.run on the whole word
+        def query(self, word):
+            return fl.run(cell, word, **SAT_RF).rounded.tolist() if word else [0]
+
+        def pre(self):
+            self.word = []
+
+        def post(self):
+            pass
+
+        def step(self, letter):
+            if letter is None:
+                return 0
+            self.word.append(letter)
+            return int(fl.run(cell, self.word, **SAT_RF).rounded[-1])
+
+    sul = CellSUL()
+    oracle = aalpy.oracles.WMethodEqOracle([0, 1], sul, max_number_of_states=4)
+    model = aalpy.learning_algs.run_Lstar([0, 1], sul, oracle, "moore", print_level=0)
+    states = [model.initial_state] + [s for s in model.states if s is not model.initial_state]
+    table = [[states.index(s.transitions[a]) for a in (0, 1)] for s in states]
+    theirs = fl.MooreMachine(table, [s.output for s in states])
+    assert same_machine(fl.learn_automaton(cell, **SAT_RF), theirs)
