@@ -39,7 +39,9 @@ Modules, each importing only those above it in this list (and the core):
 ``machine`` (``MooreMachine``), ``hypotheses`` (builds and checks machines),
 ``describe`` (the text of ``MooreMachine.describe``: the table, the
 hypotheses that hold, the regexes), ``extract`` (``extract_automaton``,
-``expand_states``), ``verify``.  ``describe`` sits above the class it
+``expand_states``), ``verify``, ``abstraction`` (``prove_by_abstraction``),
+``learn`` (``learn_automaton``, L*), ``counters`` (``find_counter``).
+``describe`` sits above the class it
 describes, so the class gets its text as a function installed here.
 """
 

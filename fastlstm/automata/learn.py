@@ -67,7 +67,8 @@ class Provenance:
         ``test_depth`` (``exhaustive`` strings) and ``random_tests`` random
         strings of ``random_length`` (0 for an extracted machine).
     queries : int
-        Distinct words whose output L* asked for (0 for an extracted machine).
+        Words whose output was computed for L*: the nodes of its prefix tree
+        (0 for an extracted machine).
     rounds : int
         Hypotheses L* built (the last one passed every test).
     """
@@ -240,7 +241,7 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     >>> m.provenance.proved, m.provenance.method
     (True, 'L*')
     >>> print(m.provenance.how)  # doctest: +ELLIPSIS
-    L* (Rivest-Schapire), ... then proved by an interval abstraction of c ...
+    L* (Rivest-Schapire) with ... then proved by an interval abstraction of c ...
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
@@ -281,10 +282,12 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     tests = _Tests(*start, test_depth, random_tests, random_length, seed)
     table, outputs, rounds = _lstar(oracle, tests, len(symbols), max_states)
     hypothesis = MooreMachine(table, outputs, symbols, 0, semantics=sem)
-    tested = (f"L* (Rivest-Schapire), {len(oracle)} membership queries answered by the compiled "
-              f"kernels, {rounds} hypotheses; the last agrees with the cell on all "
-              f"{tests.exhaustive} strings of length 1 to {test_depth} and on "
-              f"{random_tests} random strings of length {random_length} (every prefix)")
+    randoms = (f"on {random_tests} random strings of length {random_length} (every prefix)"
+               if random_tests and random_length else "on no random strings")
+    tested = (f"L* (Rivest-Schapire) with {len(oracle)} words answered by the compiled kernels "
+              f"(in batches, from a prefix tree), {rounds} "
+              f"{'hypothesis' if rounds == 1 else 'hypotheses'}; the last agrees with the cell "
+              f"on all {tests.exhaustive} strings of length 1 to {test_depth} and {randoms}")
     counts = dict(test_depth=test_depth, exhaustive=tests.exhaustive, random_tests=random_tests,
                   random_length=random_length, queries=len(oracle), rounds=rounds)
     proof = None
