@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from .commands import cmd_equations, cmd_explain, cmd_run, cmd_sweep
+from .commands import cmd_dynamics, cmd_equations, cmd_explain, cmd_run, cmd_sweep
 from .values import finite, length, max_sweep_length, positive_int, threshold
 
 __all__ = ["PROG", "build_parser"]
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
   fastlstm equations --saturated                  LaTeX: general, substituted, piecewise forms
   fastlstm sweep --axis W_ch=-150:-50:41 --axis W_cx=0:100:41 --target parity --plot map.png
   fastlstm explain --activation saturated         the minimal machine and what the state carries
+  fastlstm dynamics --preset parity --input 1     every fixed point, certified, with its stability
 
 Run "fastlstm COMMAND --help" for each command's options.
 Exit status: 0 success, 2 bad arguments or inputs, 1 the command could not be carried out.""")
@@ -213,4 +214,25 @@ examples:
     _add_state_options(p)
     p.add_argument("--format", choices=("text", "json", "dot", "latex"), default="text",
                    help="text (default); json; dot (Graphviz); latex (TikZ)")
+
+    # dynamics
+    p = _command(
+        sub, "dynamics", "fixed points of the cell under a constant input",
+        "Hold the input at a constant x and treat the step as a map of (h, c): print "
+        "every fixed point (h*, c*), the eigenvalues of the step's Jacobian there and "
+        "its stability class. The list is complete: each point lies in an interval "
+        "proved to hold exactly one, and the rest of |h| <= 1 is proved free of them "
+        "(docs/dynamics.md).",
+        """examples:
+  fastlstm dynamics --preset parity --input 1
+  fastlstm dynamics --input 0 --input 1 --activation saturated
+  fastlstm dynamics --params W_ch=3,b_f=-50,b_i=50,b_o=50 --input 0 --format json
+""", cmd_dynamics)
+    _add_semantics_options(p, round_feedback=False)
+    p.add_argument("--input", metavar="X", type=finite, action="append", required=True,
+                   help="the constant input (repeatable)")
+    p.add_argument("--digits", type=positive_int, default=6, metavar="N",
+                   help="significant digits in the table (default: 6); json is exact")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text (default) or json")
     return parser

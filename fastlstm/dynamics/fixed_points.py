@@ -156,7 +156,7 @@ class FixedPoints:
 
 
 def _show(v, digits):
-    v = complex(v)
+    v = complex(v) + 0.0  # + 0.0: no -0 in a table
     if v.imag == 0:
         return f"{v.real:.{digits}g}"
     return f"{v.real:.{digits}g}{v.imag:+.{digits}g}j"
