@@ -19,6 +19,7 @@ Eq(h_t, o_t*tanh(c_t))
 
 from .certified import rational_value
 from .equations import lstm_equations, substitute
+from .fixed_points import fixed_points
 from .functions import round_half_to_zero, sigmoid, tanh
 from .sensitivity import amplification, jacobian, step_jacobians
 from .printing import latex
@@ -35,7 +36,8 @@ from .vector_sensitivity import vector_amplification, vector_jacobian, vector_st
 
 __all__ = [
     "PARAM_NAMES", "PARAMS", "PrecisionError", "Reference", "Semantics",
-    "amplification", "c_prev", "c_t", "exact_number", "exact_params", "f_t", "h_prev", "h_t",
+    "amplification", "c_prev", "c_t", "exact_number", "exact_params", "f_t", "fixed_points",
+    "h_prev", "h_t",
     "i_t", "jacobian", "latex", "lstm_equations", "o_t", "rational_value",
     "round_half_to_zero", "saturated", "saturated_activation", "semantics", "sigmoid",
     "simulate", "step_jacobians", "step_map", "substitute", "tanh", "x_t",

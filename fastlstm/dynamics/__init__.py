@@ -5,7 +5,8 @@ parameter axis the fixed-point structure changes (docs/dynamics.md).
 """
 
 from .boundaries import Boundary, fixed_point_boundaries
-from .fixed_points import FixedPoint, FixedPoints, NonIsolated, fixed_points
+from .fixed_points import fixed_points
+from .points import FixedPoint, FixedPoints, NonIsolated
 from .stability import STABILITY_CLASSES
 
 __all__ = ["Boundary", "FixedPoint", "FixedPoints", "NonIsolated", "STABILITY_CLASSES",

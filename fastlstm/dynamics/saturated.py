@@ -4,7 +4,7 @@ The gate pre-activations ``z_k = W_kh h + (W_kx x + b_k)`` are linear in h,
 so [-1, 1] is cut where some ``|z_k| = threshold``.  On an open piece between
 cuts every gate has one regime; a fixed point's c is saturated high, low or
 in the band, and each case is a smooth F with those regimes forced
-(fixed_points.search_piece).  A root is kept when its enclosures lie inside
+(search.search_piece).  A root is kept when its enclosures lie inside
 the piece and inside the regime of c assumed, dropped when they lie outside,
 and reported uncertified when they straddle (within rounding of a cut or of
 the threshold).  The cut points themselves are checked on their own.
@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from .fixed_points import NonIsolated, search_piece
+from .points import NonIsolated
+from .search import search_piece
 
 #: Relative distance to a cut under which a float64 cut (computed with two
 #: roundings) cannot decide which side a root is on.
