@@ -23,8 +23,9 @@ torch version)::
 
 It writes ``examples/parity_lstm.pt`` (a torch state_dict) and
 ``examples/parity_lstm.npz`` (the same keys as NumPy arrays: ``lstm.weight_ih_l0``,
-... and ``readout.weight``, ``readout.bias``), which the tests, the docs and
-``fastlstm run --weights`` use without torch.
+..., ``readout.weight``, ``readout.bias`` and ``readout.labels``), which the
+tests, the docs and ``fastlstm run --weights`` read with ``fl.load_weights``,
+without torch.
 """
 
 from __future__ import annotations
@@ -106,17 +107,14 @@ def save(net):
     for k in list(state):
         if k.startswith("lstm."):
             state[k] = state[k] * BETA  # the weights the network was last trained with
+    state["readout.labels"] = torch.tensor(LABELS)  # what each readout output stands for
     torch.save(state, HERE / "parity_lstm.pt")
     np.savez(HERE / "parity_lstm.npz", **{k: v.numpy() for k, v in state.items()})
 
 
 def check(max_length=12):
     """Load the saved weights and score them: (saturated accuracy, exact accuracy)."""
-    state = dict(np.load(HERE / "parity_lstm.npz"))
-    cell = fl.LSTMCell.from_torch({k[len("lstm."):]: v for k, v in state.items()
-                                   if k.startswith("lstm.")})
-    readout = fl.Readout.from_torch({"weight": state["readout.weight"],
-                                     "bias": state["readout.bias"]}, labels=LABELS)
+    cell, readout = fl.load_weights(HERE / "parity_lstm.npz")
     scores = {}
     for name, semantics in (("saturated", SEMANTICS), ("exact", {})):
         right = total = 0

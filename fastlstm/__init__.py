@@ -10,6 +10,7 @@ Examples
 from . import presets
 from .cell import LSTMCell
 from .readout import Readout
+from .weights import TrainedNetwork, load_weights
 from .params import PARAM_NAMES, ScalarLSTM
 from .run import Trajectory, run, run_batch
 from .semantics import (ACTIVATIONS, GATE_NAMES, PREACTIVATION_NAMES, TABLE_ROWS,
@@ -35,7 +36,8 @@ from .dynamics import Boundary, FixedPoint, FixedPoints, fixed_point_boundaries,
 
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
-    "LSTMCell", "Readout", "ScalarLSTM", "Semantics", "Trajectory",
+    "LSTMCell", "Readout", "ScalarLSTM", "Semantics", "Trajectory", "TrainedNetwork",
+    "load_weights",
     "presets", "round_half_to_zero", "run", "run_batch",
     # reports
     "Comparison", "compare", "report",
