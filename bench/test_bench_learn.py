@@ -7,9 +7,12 @@ learn the Moore machine of each cell's output (rounded h) with the same
 equivalence tests: every string of length ``TEST_DEPTH`` (so every shorter
 prefix too) and ``RANDOM_TESTS`` random strings of ``RANDOM_LENGTH``, seeded.
 
-* ``fastlstm``: ``fl.learn_automaton`` with its defaults otherwise (it also
-  tries exact extraction first and the interval abstraction proof after:
-  more work than the peer does);
+* ``fastlstm``: ``fl.learn_automaton(..., prove=False)``: equivalence by the
+  tests only, the same work as the peer (it also tries exact extraction
+  first, which the peer does not);
+* ``fastlstm + interval proofs``: ``fl.learn_automaton`` as it comes: each
+  hypothesis that passes the tests also goes to ``prove_by_abstraction``,
+  whose failures can be counterexamples the tests missed;
 * ``aalpy L* + fl.run``: AALpy's ``run_Lstar`` (Moore machines,
   Rivest-Schapire counterexamples, its query cache), every membership query
   answered by one ``fl.run`` call, the equivalence oracle running the same
@@ -19,8 +22,11 @@ A learner gives up on a cell when a hypothesis has more than ``MAX_STATES``
 states (a counter, say: the output is then not regular, or not small); the
 issue's cells that a standard L* learner finds have 1 to 5 states.  Both
 learners must give up on the same cells, and on every other cell their two
-machines are checked: the same number of states and equivalent (breadth-first search of the product
-machine finds no reachable pair of states with different outputs).
+machines are checked against fastlstm's tests-only machines: the same number
+of states and equivalent (breadth-first search of the product machine finds
+no reachable pair of states with different outputs).  Where the proved
+machine differs from AALpy's, AALpy's is checked to be wrong: a failed
+interval proof gives an input on which it disagrees with ``fl.run``.
 Issue 13's target (reported, never asserted): fastlstm at least 10x faster.
 
     python -m pytest bench/test_bench_learn.py --benchmark-only
@@ -73,14 +79,15 @@ def equivalence_words():
     return words + [tuple(ALPHABET[a] for a in row) for row in random.tolist()]
 
 
-def learn_fastlstm(cells):
+def learn_fastlstm(cells, prove=False):
     """fastlstm's machine per cell, or None where it gave up."""
     machines = []
     for cell in cells:
         try:
             machines.append(fl.learn_automaton(
                 cell, ALPHABET, max_states=MAX_STATES, test_depth=TEST_DEPTH,
-                random_tests=RANDOM_TESTS, random_length=RANDOM_LENGTH, seed=SEED, **SEMANTICS))
+                random_tests=RANDOM_TESTS, random_length=RANDOM_LENGTH, seed=SEED,
+                prove=prove, **SEMANTICS))
         except ValueError:
             machines.append(None)
     return machines
@@ -172,22 +179,24 @@ def equivalent(table_a, out_a, table_b, out_b) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def fastlstm_machines():
-    return learn_fastlstm(refused_cells(N_CELLS))
+@functools.lru_cache(maxsize=None)
+def fastlstm_machines(prove):
+    return learn_fastlstm(refused_cells(N_CELLS), prove)
 
 
-def test_learn_fastlstm(benchmark, fastlstm_machines):
-    cells = refused_cells(N_CELLS)
+@pytest.mark.parametrize("prove", [False, True], ids=["tests only", "with proofs"])
+def test_learn_fastlstm(benchmark, prove):
+    cells, machines = refused_cells(N_CELLS), fastlstm_machines(prove)
     benchmark.group = GROUP
     benchmark.extra_info.update(
-        implementation="fastlstm", steps=len(cells),
-        states=[len(m) if m else None for m in fastlstm_machines],
-        proved=[m.provenance.proved if m else None for m in fastlstm_machines])
-    benchmark.pedantic(learn_fastlstm, args=(cells,), rounds=3, iterations=1, warmup_rounds=0)
+        implementation="fastlstm + interval proofs" if prove else "fastlstm", steps=len(cells),
+        states=[len(m) if m else None for m in machines],
+        proved=[m.provenance.proved if m else None for m in machines])
+    benchmark.pedantic(learn_fastlstm, args=(cells, prove), rounds=3, iterations=1,
+                       warmup_rounds=0)
 
 
-def test_learn_aalpy(benchmark, fastlstm_machines):
+def test_learn_aalpy(benchmark):
     pytest.importorskip("aalpy", reason="AALpy is not installed (pip install aalpy)")
     cells, words = refused_cells(N_CELLS), equivalence_words()
     benchmark.group = GROUP
@@ -195,10 +204,20 @@ def test_learn_aalpy(benchmark, fastlstm_machines):
                                 target=TARGET, target_by="fastlstm")
     machines = benchmark.pedantic(learn_aalpy, args=(cells, words), rounds=1, iterations=1,
                                   warmup_rounds=0)
-    for k, (theirs, ours) in enumerate(zip(machines, fastlstm_machines)):
+    refuted = []
+    for k, (theirs, ours, proved) in enumerate(zip(machines, fastlstm_machines(False),
+                                                   fastlstm_machines(True))):
         assert (theirs is None) == (ours is None), f"cell {k}: only one learner gave up"
         if ours is None:
             continue
         table, out = theirs
         assert len(table) == len(ours), f"cell {k}: AALpy {len(table)} states, fastlstm {len(ours)}"
         assert equivalent(table, out, ours.transitions, ours.outputs), f"cell {k}: not equivalent"
+        if proved is None or not equivalent(table, out, proved.transitions, proved.outputs):
+            # AALpy's machine must then be wrong, and a failed proof shows where.
+            machine = fl.MooreMachine(table, out, ALPHABET)
+            x = fl.prove_by_abstraction(cells[k], machine, **SEMANTICS).counterexample
+            assert x is not None, f"cell {k}: the learners differ and nothing refutes AALpy's"
+            assert machine.run(x)[-1] != fl.run(cells[k], x, **SEMANTICS).rounded[-1]
+            refuted.append(k)
+    benchmark.extra_info.update(refuted_by_proofs=refuted)

@@ -23,7 +23,10 @@ inputs of every length.  When the fixpoint passes every check, induction on
 the length of the input proves that the machine's output equals the cell's
 rounded h after every input string.  When a check fails, the proof says
 where; that is not a counterexample (an interval over-approximates the
-reachable c), only a failed proof.
+reachable c), only a failed proof, except at an end that was not
+widened: each such end is the c after a word the proof keeps, so a failure
+there comes with a true counterexample (``IntervalProof.counterexample``),
+which ``learn_automaton`` feeds back to L*.
 
 Soundness rests on the monotonicity of the compiled tanh and sigmoid
 (fastlstm/_kernels/activations.py; tests/automata/test_abstraction.py checks
@@ -69,12 +72,18 @@ class IntervalProof:
         The states whose interval was widened to +-M (a drifting c).
     reason : str or None
         Why the proof failed (None when proved).
+    counterexample : tuple or None
+        When the failed check was at an end of an interval that a word
+        reaches (not a widened end), that word followed by the symbol: an
+        input after which the machine's output is not the cell's (symbols of
+        the machine's alphabet).  None otherwise.
     """
 
     proved: bool
     intervals: tuple
     widened: tuple
     reason: str | None
+    counterexample: tuple | None = None
 
     def __bool__(self):
         return self.proved
@@ -165,13 +174,18 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
         return (f"from {origin} on x={symbols[a]}, c in [{_num(lo)}, {_num(hi)}] gives "
                 f"output {got}, not {outputs[q2]} (state q{q2})")
 
+    def cex(word, a):
+        return None if word is None else tuple(machine.alphabet[b] for b in word + (a,))
+
     start_out = int(round_half_to_zero(h_start[0]))
     if start_out != outputs[machine.start]:
         return IntervalProof(False, (None,) * n, (), f"the start state carries "
-                             f"{outputs[machine.start]}, not round(h0) = {start_out}")
+                             f"{outputs[machine.start]}, not round(h0) = {start_out}", ())
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     moves = np.zeros((n, 2), dtype=np.int64)
+    # words[q] = [word reaching q with c = lo[q], word with c = hi[q]] (None once widened)
+    words = [[None, None] for _ in range(n)]
     # The empty word: the first step reads h0 itself (not a rounded output).
     h1, c1 = expand_states(*step, h_start, c_start, values)
     out1 = round_half_to_zero(h1).astype(np.int64)
@@ -179,32 +193,44 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
         q2 = int(table[machine.start, a])
         if out1[a] != outputs[q2]:
             c = float(c_start[0])
-            return IntervalProof(False, (None,) * n, (), fail(None, c, c, a, int(out1[a])))
-        lo[q2], hi[q2] = min(lo[q2], c1[a]), max(hi[q2], c1[a])
+            return IntervalProof(False, (None,) * n, (), fail(None, c, c, a, int(out1[a])),
+                                 cex((), a))
+        if c1[a] < lo[q2]:
+            lo[q2], words[q2][0] = c1[a], (a,)
+        if c1[a] > hi[q2]:
+            hi[q2], words[q2][1] = c1[a], (a,)
     changed = True
     while changed:
         changed = False
         live = np.flatnonzero(lo <= hi)
+        # This round steps from the ends as they are now; they may move during it.
+        ends = [(float(lo[q]), float(hi[q]), tuple(words[q])) for q in live.tolist()]
         h_in = np.repeat(outputs[live].astype(np.float64), 2)
         c_in = np.column_stack([lo[live], hi[live]]).reshape(-1)
         h2, c2 = expand_states(*step, h_in, c_in, values)
         out2 = round_half_to_zero(h2).astype(np.int64).reshape(live.size, 2, A)
         c2 = c2.reshape(live.size, 2, A)
         for k, q in enumerate(live.tolist()):
+            q_lo, q_hi, q_words = ends[k]
             for a in range(A):
                 q2 = int(table[q, a])
-                if out2[k, 0, a] != outputs[q2] or out2[k, 1, a] != outputs[q2]:
-                    bad = out2[k, 0, a] if out2[k, 0, a] != outputs[q2] else out2[k, 1, a]
-                    return IntervalProof(False, _intervals(lo, hi), _widened(moves),
-                                         fail(q, lo[q], hi[q], a, int(bad)))
+                for end in (0, 1):
+                    if out2[k, end, a] != outputs[q2]:
+                        return IntervalProof(False, _intervals(lo, hi), _widened(moves),
+                                             fail(q, q_lo, q_hi, a, int(out2[k, end, a])),
+                                             cex(q_words[end], a))
                 new_lo, new_hi = c2[k, 0, a], c2[k, 1, a]
                 if new_lo < lo[q2]:
                     moves[q2, 0] += 1
-                    lo[q2] = -bound if moves[q2, 0] > WIDEN_AFTER else new_lo
+                    widen = moves[q2, 0] > WIDEN_AFTER
+                    lo[q2] = -bound if widen else new_lo
+                    words[q2][0] = None if widen or q_words[0] is None else q_words[0] + (a,)
                     changed = True
                 if new_hi > hi[q2]:
                     moves[q2, 1] += 1
-                    hi[q2] = bound if moves[q2, 1] > WIDEN_AFTER else new_hi
+                    widen = moves[q2, 1] > WIDEN_AFTER
+                    hi[q2] = bound if widen else new_hi
+                    words[q2][1] = None if widen or q_words[1] is None else q_words[1] + (a,)
                     changed = True
     return IntervalProof(True, _intervals(lo, hi), _widened(moves), None)
 

@@ -18,6 +18,10 @@ distinct and the table never needs a consistency check):
   strings of ``random_length`` (every prefix of each is compared).  The
   cell's outputs on these strings are computed once; each round only walks
   the hypothesis.  The first mismatch (shortest first) is the counterexample.
+* **Proofs as equivalence queries.**  Under rounded feedback a hypothesis
+  that passes the tests goes to ``prove_by_abstraction``; a proof that
+  fails at the c of a word it keeps returns that word, a counterexample
+  the tests missed (often longer than any of them), and L* goes on.
 
 The result says plainly how far it can be trusted (``MooreMachine.provenance``,
 printed by ``describe()``): *proved* when exact extraction succeeds (the
@@ -280,7 +284,34 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     start = (kernels, p, sem.threshold, float(h_start[0]), float(c_start[0]), values)
     oracle = _Oracle(*start)
     tests = _Tests(*start, test_depth, random_tests, random_length, seed)
-    table, outputs, rounds = _lstar(oracle, tests, len(symbols), max_states)
+    proving = prove and sem.round_feedback
+    found = []   # counterexamples found by failed proofs, beyond the tests
+    proofs = [None]
+
+    def counterexample(table, outputs):
+        cex = tests.counterexample(table, outputs, 0)
+        if cex is not None or not proving:
+            return cex
+        proof = prove_by_abstraction(cell, MooreMachine(table, outputs, symbols, 0), **semantics)
+        proofs[0] = proof
+        if proof.counterexample is None:
+            return None
+        word = tuple(symbols.index(s) for s in proof.counterexample)
+        state = 0
+        for a in word:
+            state = table[state, a]
+        if oracle.answer([word])[0] == outputs[state]:
+            return None   # not a counterexample after all (a sign of zero, say)
+        found.append(word)
+        return word
+
+    try:
+        table, outputs, rounds = _lstar(oracle, counterexample, len(symbols), max_states)
+    except ValueError as exc:
+        if not found:
+            raise
+        raise ValueError(f"{exc}; {len(found)} of its counterexamples came from failed interval "
+                         f"proofs (inputs up to length {max(len(w) for w in found)})") from None
     hypothesis = MooreMachine(table, outputs, symbols, 0, semantics=sem)
     randoms = (f"on {random_tests} random strings of length {random_length} (every prefix)"
                if random_tests and random_length else "on no random strings")
@@ -290,14 +321,20 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
               f"on all {tests.exhaustive} strings of length 1 to {test_depth} and {randoms}")
     counts = dict(test_depth=test_depth, exhaustive=tests.exhaustive, random_tests=random_tests,
                   random_length=random_length, queries=len(oracle), rounds=rounds)
-    proof = None
-    if prove and sem.round_feedback:
-        proof = prove_by_abstraction(cell, hypothesis, **semantics)
+    if found:
+        longest = max(len(w) for w in found)
+        tested += (f"; {len(found)} counterexample{'s' if len(found) > 1 else ''} beyond the "
+                   f"tests (up to length {longest}) came from failed interval proofs")
+    proof = proofs[0]
     if proof is not None and proof.proved:
         how = f"{tested}; then proved by an interval abstraction of c ({proof.summary()})"
         return _with_provenance(hypothesis, sem, Provenance("L*", True, how, **counts))
     if proof is not None:
         tested += f"; the interval abstraction proof failed ({proof.reason})"
+    elif not sem.round_feedback:
+        tested += "; no proof attempted (the interval proof needs round_feedback=True)"
+    else:
+        tested += "; no proof attempted (prove=False)"
     return _with_provenance(hypothesis, sem, Provenance("L*", False, tested, **counts))
 
 
@@ -306,7 +343,7 @@ def _with_provenance(machine, sem, provenance):
                         semantics=sem, reduced_from=machine.reduced_from, provenance=provenance)
 
 
-def _lstar(oracle, tests, A, max_states):
+def _lstar(oracle, counterexample, A, max_states):
     """``(table, outputs, rounds)`` of the first hypothesis that passes every test.
 
     The observation table: rows ``S`` (access strings, pairwise distinct
@@ -341,7 +378,7 @@ def _lstar(oracle, tests, A, max_states):
         table = np.array([[known[row(s + (a,))] for a in range(A)] for s in S], dtype=np.int32)
         outputs = np.array([answers[s] for s in S], dtype=np.int64)
         rounds += 1
-        cex = tests.counterexample(table, outputs, 0)
+        cex = counterexample(table, outputs)
         if cex is None:
             return table, outputs, rounds
         E.append(_separating_suffix(oracle, S, table, cex))

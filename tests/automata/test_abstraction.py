@@ -37,6 +37,8 @@ def test_wrong_machine_is_not_proved():
     # "Output the last symbol" is not what the alternating cell computes.
     proof = fl.prove_by_abstraction(ALTERNATE, LAST_MACHINE, **SAT_RF)
     assert not proof.proved and "gives output" in proof.reason
+    x = proof.counterexample
+    assert LAST_MACHINE.run(x)[-1] != fl.run(ALTERNATE, x, **SAT_RF).rounded[-1]
     swapped = fl.MooreMachine([[0, 1], [0, 1]], [1, 0])     # start output 1, but round(h0) = 0
     assert "round(h0)" in fl.prove_by_abstraction(LAST, swapped, **SAT_RF).reason
 
@@ -48,6 +50,9 @@ def test_counter_has_no_finite_quotient():
     proof = fl.prove_by_abstraction(fl.presets.dyck1(), naive, **SAT_RF)
     assert not proof.proved
     assert not proof
+    # The failure is at the c of a word the proof kept: a true counterexample.
+    x = proof.counterexample
+    assert naive.run(x)[-1] != fl.run(fl.presets.dyck1(), x, **SAT_RF).rounded[-1]
 
 
 def test_compiled_step_is_monotone_in_c():

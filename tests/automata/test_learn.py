@@ -9,6 +9,7 @@ exactly when their minimised arrays are equal.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import fastlstm as fl
@@ -70,6 +71,7 @@ def test_learned_without_proof_says_so():
     assert (p.test_depth, p.exhaustive, p.random_tests, p.random_length) == (6, 126, 50, 30)
     text = m.describe()
     assert "LEARNED AND TESTED (not proved)" in text and "126 strings of length 1 to 6" in text
+    assert "no proof attempted (the interval proof needs round_feedback=True)" in text
 
 
 def test_counter_has_no_small_machine():
@@ -79,14 +81,35 @@ def test_counter_has_no_small_machine():
         fl.learn_automaton(fl.presets.dyck1(), (1, -1), max_states=4, **SAT_RF)
 
 
-def test_counter_tested_too_shallowly_is_not_proved():
-    # Tests up to length 3 only: L* stops at a machine that counts to 3; the
-    # abstraction proof must fail (the real language is not regular).
-    m = fl.learn_automaton(fl.presets.dyck1(), (1, -1), test_depth=3, random_tests=0,
-                           **SAT_RF)
-    assert not m.provenance.proved
-    assert "proof failed" in m.provenance.how
+def test_counter_tested_too_shallowly():
+    # Tests up to length 3 only and no proof: L* stops at a machine that counts
+    # to a small depth, and says it is only tested.
+    shallow = dict(test_depth=3, random_tests=0, **SAT_RF)
+    m = fl.learn_automaton(fl.presets.dyck1(), (1, -1), prove=False, **shallow)
+    assert not m.provenance.proved and "no proof attempted (prove=False)" in m.provenance.how
     assert "LEARNED AND TESTED" in m.describe()
+    # With proofs, each failed proof hands L* a deeper counterexample, until the bound.
+    with pytest.raises(ValueError, match="came from failed interval proofs"):
+        fl.learn_automaton(fl.presets.dyck1(), (1, -1), max_states=8, **shallow)
+
+
+# A random saturated cell (weights drawn uniform in +-5, rounded to 2 decimals)
+# whose tested-only machine is wrong on an input longer than any test.
+HIDDEN = fl.ScalarLSTM.from_array([4.44, -3.73, 3.65, -4.41, -1.19, -0.7, -0.11, 4.76, 2.76,
+                                   -1.91, -2.3, 3.63])
+
+
+def test_failed_proof_finds_what_the_tests_missed():
+    tested = fl.learn_automaton(HIDDEN, prove=False, **SAT_RF)
+    proof = fl.prove_by_abstraction(HIDDEN, tested, **SAT_RF)
+    x = proof.counterexample
+    assert not proof.proved and x is not None and len(x) > 10   # past the exhaustive tests
+    assert tested.run(x)[-1] != fl.run(HIDDEN, x, **SAT_RF).rounded[-1]
+    learned = fl.learn_automaton(HIDDEN, **SAT_RF)
+    assert learned.provenance.proved and len(learned) > len(tested)
+    assert "came from failed interval proofs" in learned.provenance.how
+    X = np.random.default_rng(1).integers(0, 2, size=(500, 200))
+    assert (fl.run_batch(HIDDEN, X, **SAT_RF).rounded == [learned.run(x) for x in X]).all()
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
