@@ -16,7 +16,9 @@ between the two images.  The regime boundaries of the saturated form are
 where the checks can fail; an interval that straddles one fails.
 
 The intervals grow from the start state's successors to a fixpoint.  An end
-that keeps moving (a drifting c) is widened to +-M, M = max(2**60, |c0|):
+that keeps moving (a drifting c) is widened to +-M, M = max(2**60, |c0|),
+after 64 moves (after 4096 on a second try, when the first fails at a
+widened end: a slow contraction can take that long to settle in float64):
 every reachable c lies within +-M (|c'| <= |c| + 1 rounds back to M there),
 so the widened interval still holds every reachable c and the proof covers
 inputs of every length.  When the fixpoint passes every check, induction on
@@ -41,17 +43,17 @@ import dataclasses
 
 import numpy as np
 
-from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, preactivation_range
-from ..params import as_cell
-from ..semantics import Semantics, round_half_to_zero
+from ..semantics import round_half_to_zero
 from .extract import expand_states
 from .machine import MooreMachine
+from .start import checked_start
 
 __all__ = ["IntervalProof", "prove_by_abstraction"]
 
-#: An interval end that moved this many times is widened to +-M.
-WIDEN_AFTER = 64
+#: An interval end that moved this many times is widened to +-M; when a proof
+#: fails at a widened end, it is tried again with the next, later, widening (a
+#: slow contraction can take thousands of steps to reach its float64 limit).
+WIDEN_SCHEDULE = (64, 4096)
 #: The least bound on |c| after widening (see the module notes).
 C_BOUND = 2.0 ** 60
 
@@ -149,20 +151,15 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
     >>> fl.prove_by_abstraction(cell, fl.MooreMachine([[0, 0]], [0]), **sem).reason
     'from the start (h0, c0) on x=1, c in [0, 0] gives output 1, not 0 (state q0)'
     """
-    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
-                    round_feedback=round_feedback)
-    if not sem.round_feedback:
-        raise ValueError("prove_by_abstraction needs round_feedback=True (the fed-back h must "
-                         "be the output, so that only c is infinite)")
-    cell = as_cell(cell)
     if not isinstance(machine, MooreMachine):
         raise TypeError(f"machine must be a MooreMachine, got {type(machine).__name__}")
-    values = machine._alphabet_values
-    h_start = initial_state(h0, "h0", 1)
-    c_start = initial_state(c0, "c0", 1)
-    preactivation_range(cell.to_array(), h_start, values, x_name="machine.alphabet")
-    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
-    step = (kernels, cell.to_array(), sem.threshold)
+    start = checked_start(cell, machine.alphabet, activation=activation, threshold=threshold,
+                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0,
+                          caller="prove_by_abstraction", needs_round_feedback=True,
+                          x_name="machine.alphabet")
+    values = start.values
+    h_start, c_start = np.array([start.h0]), np.array([start.c0])
+    step = start.step_args()
     table, outputs = machine.transitions, machine.outputs
     n, A = table.shape
     bound = max(C_BOUND, abs(float(c_start[0])))
@@ -181,63 +178,73 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
     if start_out != outputs[machine.start]:
         return IntervalProof(False, (None,) * n, (), f"the start state carries "
                              f"{outputs[machine.start]}, not round(h0) = {start_out}", ())
-    lo = np.full(n, np.inf)
-    hi = np.full(n, -np.inf)
-    moves = np.zeros((n, 2), dtype=np.int64)
-    # words[q] = [word reaching q with c = lo[q], word with c = hi[q]] (None once widened)
-    words = [[None, None] for _ in range(n)]
-    # The empty word: the first step reads h0 itself (not a rounded output).
-    h1, c1 = expand_states(*step, h_start, c_start, values)
-    out1 = round_half_to_zero(h1).astype(np.int64)
-    for a in range(A):
-        q2 = int(table[machine.start, a])
-        if out1[a] != outputs[q2]:
-            c = float(c_start[0])
-            return IntervalProof(False, (None,) * n, (), fail(None, c, c, a, int(out1[a])),
-                                 cex((), a))
-        if c1[a] < lo[q2]:
-            lo[q2], words[q2][0] = c1[a], (a,)
-        if c1[a] > hi[q2]:
-            hi[q2], words[q2][1] = c1[a], (a,)
-    changed = True
-    while changed:
-        changed = False
-        live = np.flatnonzero(lo <= hi)
-        # This round steps from the ends as they are now; they may move during it.
-        ends = [(float(lo[q]), float(hi[q]), tuple(words[q])) for q in live.tolist()]
-        h_in = np.repeat(outputs[live].astype(np.float64), 2)
-        c_in = np.column_stack([lo[live], hi[live]]).reshape(-1)
-        h2, c2 = expand_states(*step, h_in, c_in, values)
-        out2 = round_half_to_zero(h2).astype(np.int64).reshape(live.size, 2, A)
-        c2 = c2.reshape(live.size, 2, A)
-        for k, q in enumerate(live.tolist()):
-            q_lo, q_hi, q_words = ends[k]
-            for a in range(A):
-                q2 = int(table[q, a])
-                for end in (0, 1):
-                    if out2[k, end, a] != outputs[q2]:
-                        return IntervalProof(False, _intervals(lo, hi), _widened(moves),
-                                             fail(q, q_lo, q_hi, a, int(out2[k, end, a])),
-                                             cex(q_words[end], a))
-                new_lo, new_hi = c2[k, 0, a], c2[k, 1, a]
-                if new_lo < lo[q2]:
-                    moves[q2, 0] += 1
-                    widen = moves[q2, 0] > WIDEN_AFTER
-                    lo[q2] = -bound if widen else new_lo
-                    words[q2][0] = None if widen or q_words[0] is None else q_words[0] + (a,)
-                    changed = True
-                if new_hi > hi[q2]:
-                    moves[q2, 1] += 1
-                    widen = moves[q2, 1] > WIDEN_AFTER
-                    hi[q2] = bound if widen else new_hi
-                    words[q2][1] = None if widen or q_words[1] is None else q_words[1] + (a,)
-                    changed = True
-    return IntervalProof(True, _intervals(lo, hi), _widened(moves), None)
+
+    def attempt(widen_after):
+        """The fixpoint, widening an end after it moved ``widen_after`` times."""
+        lo = np.full(n, np.inf)
+        hi = np.full(n, -np.inf)
+        moves = np.zeros((n, 2), dtype=np.int64)
+        # words[q] = [word reaching q with c = lo[q], word with c = hi[q]] (None once widened)
+        words = [[None, None] for _ in range(n)]
+        # The empty word: the first step reads h0 itself (not a rounded output).
+        h1, c1 = expand_states(*step, h_start, c_start, values)
+        out1 = round_half_to_zero(h1).astype(np.int64)
+        for a in range(A):
+            q2 = int(table[machine.start, a])
+            if out1[a] != outputs[q2]:
+                c = float(c_start[0])
+                return IntervalProof(False, (None,) * n, (), fail(None, c, c, a, int(out1[a])),
+                                     cex((), a))
+            if c1[a] < lo[q2]:
+                lo[q2], words[q2][0] = c1[a], (a,)
+            if c1[a] > hi[q2]:
+                hi[q2], words[q2][1] = c1[a], (a,)
+        changed = True
+        while changed:
+            changed = False
+            live = np.flatnonzero(lo <= hi)
+            # This round steps from the ends as they are now; they may move during it.
+            ends = [(float(lo[q]), float(hi[q]), tuple(words[q])) for q in live.tolist()]
+            h_in = np.repeat(outputs[live].astype(np.float64), 2)
+            c_in = np.column_stack([lo[live], hi[live]]).reshape(-1)
+            h2, c2 = expand_states(*step, h_in, c_in, values)
+            out2 = round_half_to_zero(h2).astype(np.int64).reshape(live.size, 2, A)
+            c2 = c2.reshape(live.size, 2, A)
+            for k, q in enumerate(live.tolist()):
+                q_lo, q_hi, q_words = ends[k]
+                for a in range(A):
+                    q2 = int(table[q, a])
+                    for end in (0, 1):
+                        if out2[k, end, a] != outputs[q2]:
+                            return IntervalProof(False, _intervals(lo, hi), _widened(moves, widen_after),
+                                                 fail(q, q_lo, q_hi, a, int(out2[k, end, a])),
+                                                 cex(q_words[end], a))
+                    new_lo, new_hi = c2[k, 0, a], c2[k, 1, a]
+                    if new_lo < lo[q2]:
+                        moves[q2, 0] += 1
+                        widen = moves[q2, 0] > widen_after
+                        lo[q2] = -bound if widen else new_lo
+                        words[q2][0] = None if widen or q_words[0] is None else q_words[0] + (a,)
+                        changed = True
+                    if new_hi > hi[q2]:
+                        moves[q2, 1] += 1
+                        widen = moves[q2, 1] > widen_after
+                        hi[q2] = bound if widen else new_hi
+                        words[q2][1] = None if widen or q_words[1] is None else q_words[1] + (a,)
+                        changed = True
+        return IntervalProof(True, _intervals(lo, hi), _widened(moves, widen_after), None)
+
+    for widen_after in WIDEN_SCHEDULE:
+        proof = attempt(widen_after)
+        # A proof, a true counterexample, or no widening to blame: nothing more to try.
+        if proof.proved or proof.counterexample is not None or not proof.widened:
+            break
+    return proof
 
 
 def _intervals(lo, hi):
     return tuple((float(a), float(b)) if a <= b else None for a, b in zip(lo, hi))
 
 
-def _widened(moves):
-    return tuple(int(q) for q in np.flatnonzero((moves > WIDEN_AFTER).any(axis=1)))
+def _widened(moves, widen_after):
+    return tuple(int(q) for q in np.flatnonzero((moves > widen_after).any(axis=1)))

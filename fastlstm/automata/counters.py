@@ -23,11 +23,10 @@ import dataclasses
 
 import numpy as np
 
-from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer, preactivation_range
-from ..params import as_cell
+from .._validate import integer
 from ..semantics import Semantics, round_half_to_zero
-from .alphabet import check_alphabet, symbol_str
+from .alphabet import symbol_str
+from .start import checked_start
 from .verify import verify
 
 __all__ = ["OneCounterMachine", "find_counter"]
@@ -194,22 +193,13 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
     ...
     ValueError: not a counter: in control h = 0 on x = 0 the forget gate is 0.0, not 1, so c does not move by a fixed amount
     """
-    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
-                    round_feedback=round_feedback)
-    if not sem.round_feedback:
-        raise ValueError("find_counter needs round_feedback=True (the controls, the fed-back h "
-                         "values, are then finite)")
-    cell = as_cell(cell)
-    symbols, values = check_alphabet(alphabet)
-    if values.ndim != 1:
-        raise ValueError("find_counter takes an alphabet of numbers (a scalar cell)")
+    start = checked_start(cell, alphabet, activation=activation, threshold=threshold,
+                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0,
+                          caller="find_counter", needs_round_feedback=True)
+    sem, cell, symbols, values = start.sem, start.cell, start.symbols, start.values
     check_len = integer(check_len, "check_len", 0)
-    h_start = initial_state(h0, "h0", 1)
-    c_start = initial_state(c0, "c0", 1)
-    preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
-    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
     p = cell.to_array()
-    traced = kernels[1]
+    traced = start.kernels[1]
 
     def step(h, c, x):
         """(rounded h', c', f) of one compiled step."""
@@ -219,7 +209,7 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
                gates, pre, np.empty((1, 5), np.int8), np.empty((1, 5), np.bool_))
         return int(round_half_to_zero(out[0][0])), float(out[1][0]), float(gates[0, 0])
 
-    controls = [float(h_start[0]) + 0.0]   # + 0.0: -0.0 and 0.0 are one control
+    controls = [start.h0 + 0.0]   # + 0.0: -0.0 and 0.0 are one control
     rows_inc, rows_bounds, rows_targets = [], [], []
     q = 0
     while q < len(controls):
@@ -246,7 +236,7 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
         q += 1
     outputs = tuple(int(round_half_to_zero(h)) for h in controls)
     machine = OneCounterMachine(symbols, tuple(controls), outputs, np.array(rows_inc),
-                                tuple(rows_bounds), tuple(rows_targets), float(c_start[0]), sem)
+                                tuple(rows_bounds), tuple(rows_targets), start.c0, sem)
     if check_len:
         checked = verify(cell, machine.output, check_len, symbols, activation=activation,
                          threshold=threshold, inclusive=inclusive, round_feedback=True,

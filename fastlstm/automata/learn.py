@@ -36,14 +36,12 @@ import dataclasses
 
 import numpy as np
 
-from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer, preactivation_range, rounds_to_int64
-from ..params import as_cell
-from ..semantics import Semantics, round_half_to_zero
+from .._validate import integer
+from ..semantics import round_half_to_zero
 from .abstraction import prove_by_abstraction
-from .alphabet import check_alphabet
 from .extract import expand_states, extract_automaton
 from .machine import MooreMachine
+from .start import checked_start
 
 __all__ = ["Provenance", "learn_automaton"]
 
@@ -247,12 +245,10 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     >>> print(m.provenance.how)  # doctest: +ELLIPSIS
     L* (Rivest-Schapire) with ... then proved by an interval abstraction of c ...
     """
-    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
-                    round_feedback=round_feedback)
-    cell = as_cell(cell)
-    symbols, values = check_alphabet(alphabet)
-    if values.ndim != 1:
-        raise ValueError("learn_automaton takes an alphabet of numbers (a scalar cell)")
+    semantics = dict(activation=activation, threshold=threshold, inclusive=inclusive,
+                     round_feedback=round_feedback, h0=h0, c0=c0)
+    start = checked_start(cell, alphabet, caller="learn_automaton", **semantics)
+    sem, cell, symbols, values = start.sem, start.cell, start.symbols, start.values
     max_states = integer(max_states, "max_states", 1)
     test_depth = integer(test_depth, "test_depth", 0)
     if len(symbols) ** test_depth > MAX_TEST_LEVEL:
@@ -263,12 +259,6 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     seed = integer(seed, "seed", 0)
     if not isinstance(prove, (bool, np.bool_)):
         raise TypeError(f"prove must be True or False, got {prove!r}")
-    h_start = initial_state(h0, "h0", 1)
-    c_start = initial_state(c0, "c0", 1)
-    rounds_to_int64(h_start[0], "h0")
-    preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
-    semantics = dict(activation=activation, threshold=threshold, inclusive=inclusive,
-                     round_feedback=round_feedback, h0=h0, c0=c0)
     try:
         exact = extract_automaton(cell, symbols, EXACT_STATES, **semantics)
     except ValueError:
@@ -279,11 +269,9 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
                "found by breadth-first search with the compiled step, then minimised")
         return _with_provenance(minimal, sem, Provenance("exact states", True, how))
 
-    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
-    p = cell.to_array()
-    start = (kernels, p, sem.threshold, float(h_start[0]), float(c_start[0]), values)
-    oracle = _Oracle(*start)
-    tests = _Tests(*start, test_depth, random_tests, random_length, seed)
+    begin = (*start.step_args(), start.h0, start.c0, values)
+    oracle = _Oracle(*begin)
+    tests = _Tests(*begin, test_depth, random_tests, random_length, seed)
     proving = prove and sem.round_feedback
     found = []   # counterexamples found by failed proofs, beyond the tests
     proofs = [None]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fastlstm as fl
+from fastlstm.automata import abstraction
 from tests.automata.cells import SAT_RF
 from tests.automata.test_learn import (ALTERNATE, ALTERNATE_MACHINE, LAST, LAST_MACHINE,
                                        ODD_RUN, ODD_RUN_MACHINE)
@@ -73,3 +74,23 @@ def test_bad_arguments():
         fl.prove_by_abstraction(LAST, LAST_MACHINE, round_feedback=False)
     with pytest.raises(TypeError, match="machine must be a MooreMachine"):
         fl.prove_by_abstraction(LAST, [[0, 1], [0, 1]])
+
+
+# A random saturated cell (weights uniform in +-5, rounded to 3 decimals) whose
+# output is always 0 while c creeps towards two limits (0.484 on 1s, 1.312 on 0s)
+# in smaller and smaller steps: widening after 64 moves overshoots, after 4096 not.
+SLOW = fl.ScalarLSTM.from_array([-1.779, -0.117, 0.305, 1.945, 1.379, 1.783, -1.159, 1.773,
+                                 -1.546, 1.075, -0.405, 0.628])
+CONSTANT_0 = fl.MooreMachine([[0, 0]], [0])
+
+
+def test_slow_contraction_needs_the_second_widening(monkeypatch):
+    X = np.random.default_rng(2).integers(0, 2, size=(300, 300))
+    assert (fl.run_batch(SLOW, X, **SAT_RF).rounded == 0).all()
+    proof = fl.prove_by_abstraction(SLOW, CONSTANT_0, **SAT_RF)
+    assert proof.proved and proof.widened == ()
+    (lo, hi), = proof.intervals
+    assert 0.2 < lo < 0.25 and 1.3 < hi < 1.32
+    monkeypatch.setattr(abstraction, "WIDEN_SCHEDULE", (64,))
+    early = fl.prove_by_abstraction(SLOW, CONSTANT_0, **SAT_RF)
+    assert not early.proved and early.widened == (0,) and early.counterexample is None
