@@ -5,7 +5,9 @@ states are its (h, c) pairs.  Under saturated activations with rounded
 feedback (and often under exact activations with rounded feedback) only
 finitely many pairs are reachable from (h0, c0); ``extract_automaton`` finds
 them all by breadth-first search with the compiled step and returns a
-``MooreMachine`` whose output in a state is the rounded h of that state.
+``MooreMachine`` whose output in a state is the rounded h of that state
+(for a vector cell, ``LSTMCell``, the rounded h vector, or with a readout
+its label).
 ``learn_automaton`` learns the minimal machine of the *output* language
 when the (h, c) states are infinite (L*, proved by ``prove_by_abstraction``
 when an interval abstraction of c closes); ``find_counter`` extracts the
@@ -36,9 +38,11 @@ Conventions (they matter for bit-identity, so they are fixed here):
 
 Modules, each importing only those above it in this list (and the core):
 ``alphabet`` (symbols), ``minimize`` and ``regex`` (plain arrays),
-``machine`` (``MooreMachine``), ``hypotheses`` (builds and checks machines),
-``describe`` (the text of ``MooreMachine.describe``: the table, the
-hypotheses that hold, the regexes), ``extract`` (``extract_automaton``,
+``pictures`` (``to_dot``, ``to_latex``), ``machine`` (``MooreMachine``),
+``hypotheses`` (builds and checks machines), ``describe`` (the text of
+``MooreMachine.describe``: the table, the hypotheses that hold, the
+regexes), ``vector_cells`` (the symbols, steps
+and outputs of an ``LSTMCell``), ``extract`` (``extract_automaton``,
 ``expand_states``), ``verify``, ``abstraction`` (``prove_by_abstraction``),
 ``learn`` (``learn_automaton``, L*), ``counters`` (``find_counter``).
 ``describe`` sits above the class it

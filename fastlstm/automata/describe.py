@@ -30,7 +30,9 @@ def describe(machine) -> str:
     lines = [_headline(machine, minimal)]
     if machine.semantics is not None:
         lines.append(f"Semantics: {machine.semantics.describe()}.")
-        lines.append("Output of a state: the rounded h_t after reading x_0 .. x_t "
+        lines.append("Output of a state: the readout's label of h_t after reading x_0 .. x_t "
+                     "(the start state carries the label of h0)." if machine.readout is not None
+                     else "Output of a state: the rounded h_t after reading x_0 .. x_t "
                      "(the start state carries round(h0)).")
     if not machine.exact:
         lines.append(f"APPROXIMATION: h and c were rounded to {machine.quantize} decimals after "
@@ -92,7 +94,7 @@ def _regex_lines(minimal):
     if minimal.n_states > REGEX_STATES:
         return [f"(Regexes not printed for {minimal.n_states} states; call .regex(value).)"]
     lines = ["Inputs after which the output is v (re.fullmatch, one character per symbol):"]
-    lines.extend(f"  v = {v}: {minimal.regex(v)}" for v in _output_order(minimal))
+    lines.extend(f"  v = {symbol_str(v)}: {minimal.regex(v)}" for v in _output_order(minimal))
     return lines
 
 
@@ -100,11 +102,12 @@ def _table_lines(machine):
     """The transition table (with h and c when the machine has them), one line per row."""
     heads = ["state", "output"] + [f"x={symbol_str(s)}" for s in machine.alphabet]
     rows = []
+    outputs = machine.output_keys()
     for s in machine.states:
-        row = [f"q{s}", str(machine.outputs[s])]
+        row = [f"q{s}", symbol_str(outputs[s])]
         row += [f"q{q}" for q in machine.transitions[s].tolist()]
         if machine.h is not None:
-            row += [repr(float(machine.h[s])), repr(float(machine.c[s]))]
+            row += [_values_str(machine.h[s]), _values_str(machine.c[s])]
         rows.append(row)
     if machine.h is not None:
         heads += ["h", "c"]
@@ -118,6 +121,12 @@ def _table_lines(machine):
     return [fmt(heads)] + [fmt(r) for r in rows]
 
 
+def _values_str(v):
+    """A state's h or c: ``-0.0``, or ``(1.0, -0.0)`` for a vector."""
+    values = [repr(x) for x in v.reshape(-1).tolist()]
+    return values[0] if v.ndim == 0 else "(" + ", ".join(values) + ")"
+
+
 def _states(n):
     return f"{n} state" if n == 1 else f"{n} states"
 
@@ -125,7 +134,10 @@ def _states(n):
 def _output_order(m):
     """Output values reached by non-empty inputs: positive (descending), 0, negative."""
     reached = set()
+    outputs = m.output_keys()
     for s in reachable_order(m.transitions, m.start).tolist():
         for q in m.transitions[s].tolist():
-            reached.add(int(m.outputs[q]))
+            reached.add(outputs[q])
+    if m.outputs.ndim == 2:   # vectors: in reverse lexicographic order
+        return sorted(reached, reverse=True)
     return sorted(reached, key=lambda v: (v <= 0, v < 0, -abs(v)))

@@ -3,9 +3,11 @@
 Breadth-first search over the (h, c) pairs reachable from (h0, c0), a whole
 level at a time with the very kernels ``run`` and ``run_batch`` use
 (``expand_states``, shared with ``verify``), so every state is bit for bit
-what a run computes.  The conventions (exact states, outputs = rounded h,
-``quantize`` as the only, explicit, approximation) are in the package
-docstring, ``fastlstm.automata``.
+what a run computes; a vector cell (``LSTMCell``) is stepped by
+``run_batch_vector`` (``vector_cells``), its states are (h, c) vectors.
+The conventions (exact states, outputs = rounded h, ``quantize`` as the
+only, explicit, approximation) are in the package docstring,
+``fastlstm.automata``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
 from .._validate import initial_state, integer, preactivation_range, rounds_to_int64
+from ..cell import LSTMCell
 from ..params import as_cell
-from ..semantics import Semantics, round_half_to_zero
-from .alphabet import check_alphabet
+from ..semantics import Semantics
+from .alphabet import scalar_alphabet
 from .machine import MooreMachine
+from .vector_cells import VectorStepper, cell_alphabet, check_readout, state_outputs
 
 __all__ = ["expand_states", "extract_automaton"]
 
@@ -49,9 +53,9 @@ def expand_states(kernels, p, theta, h, c, values):
     return h_out.reshape(-1), c_out.reshape(-1)
 
 
-def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="exact",
-                      threshold=1.0, inclusive=True, round_feedback=False, h0=0.0, c0=0.0,
-                      quantize=None) -> MooreMachine:
+def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
+                      activation="exact", threshold=1.0, inclusive=True, round_feedback=False,
+                      h0=0.0, c0=0.0, quantize=None) -> MooreMachine:
     """The Moore machine a cell implements on a finite alphabet.
 
     Breadth-first search over the (h, c) states reachable from (h0, c0),
@@ -61,17 +65,28 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
     the notes of ``fastlstm.automata``).  The output of a state is its
     rounded h.
 
+    A vector cell (``LSTMCell``, n units, m inputs) is stepped by
+    ``run_batch_vector``; its states are (h, c) vectors (compared bit for
+    bit, unit by unit), and the output of a state is its rounded h as a
+    vector (``outputs`` of shape (S, n), ``output_keys()`` gives tuples;
+    an int when n = 1, so a cell with n = m = 1 gives exactly the machine of
+    ``cell.to_scalar()``), or with ``readout`` the readout's label of h.
+
     Parameters
     ----------
-    cell : ScalarLSTM, mapping or 12 numbers
-    alphabet : sequence of real numbers
-        The input symbols, distinct and finite.
+    cell : ScalarLSTM, LSTMCell, mapping or 12 numbers
+    alphabet : sequence of real numbers, or of vectors (tuples) of length m
+        The input symbols, distinct and finite; vectors (tuples) for a vector
+        cell with m >= 2 inputs.
     max_states : int
         Stop with a ValueError when more states than this are reachable
         (an integer >= 1).
+    readout : Readout, optional
+        A readout of h (``fastlstm.Readout``, input_size = the cell's hidden
+        size): the output of a state is then its label of h (an int).
     activation, threshold, inclusive, round_feedback
-        The semantics; see ``Semantics``.
-    h0, c0 : float
+        The semantics; see ``Semantics`` (applied to each unit).
+    h0, c0 : float, or array_like of shape (n,) for a vector cell
         The start state; ``|h0| < 2**63``, so that its output round(h0) is an
         int64.
     quantize : int, optional
@@ -115,6 +130,19 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
     >>> len(exact), len(exact.minimize())
     (6, 3)
 
+    Two independent copies of the parity cell (n = m = 2, block-diagonal
+    weights), each reading its own component of the input: the product of
+    two parity machines, whose output is the pair of answers.
+
+    >>> import numpy as np
+    >>> one = fl.LSTMCell.from_scalar(fl.presets.parity())
+    >>> two = fl.LSTMCell(np.kron(one.W_ih, np.eye(2)), np.kron(one.W_hh, np.eye(2)),
+    ...                   np.repeat(one.b_ih, 2))
+    >>> pairs = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    >>> m2 = fl.extract_automaton(two, pairs, activation="saturated", round_feedback=True)
+    >>> len(m2.minimize()), m2.run([(1, 1), (0, 1), (1, 1)]).tolist()
+    (9, [[1, 1], [0, -1], [1, 1]])
+
     A cell whose memory counts (f = i = g = 1) never comes back to a state:
 
     >>> counter = fl.ScalarLSTM(b_f=100, b_i=100, b_c=100)
@@ -125,56 +153,92 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, activation="e
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    cell = as_cell(cell)
-    symbols, values = check_alphabet(alphabet)
     max_states = integer(max_states, "max_states", 1)
     if quantize is not None:
         quantize = integer(quantize, "quantize", 0, 15)
-    h_start = initial_state(h0, "h0", 1)
-    c_start = initial_state(c0, "c0", 1)
-    rounds_to_int64(h_start[0], "h0")
-    preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
+    if isinstance(cell, LSTMCell):
+        readout = check_readout(readout, cell.hidden_size)
+        symbols, inputs = cell_alphabet(alphabet, cell.input_size)
+        stepper = VectorStepper(cell, inputs, sem, readout)
+        h_start, c_start = stepper.start(h0, c0)
+        expand, outputs = stepper.expand, stepper.outputs
+    else:
+        cell = as_cell(cell)
+        readout = check_readout(readout, 1)
+        symbols, values = scalar_alphabet(alphabet)
+        h_start = initial_state(h0, "h0", 1)
+        c_start = initial_state(c0, "c0", 1)
+        rounds_to_int64(h_start[0], "h0")
+        preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
+        kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
+        p = cell.to_array()
+
+        def expand(h, c):
+            h_out, c_out = expand_states(kernels, p, sem.threshold, h[:, 0], c[:, 0], values)
+            return h_out[:, None], c_out[:, None]
+
+        def outputs(h):
+            return state_outputs(h, readout)
     if quantize is not None:
         h_start, c_start = np.round(h_start, quantize), np.round(c_start, quantize)
+        expand = _quantized(expand, quantize)
+    rows, hs, cs = _breadth_first(expand, h_start, c_start, len(symbols), max_states,
+                                  lambda depth: _too_many(max_states, depth, h_start, c_start,
+                                                          sem, quantize))
+    if hs.shape[1] == 1:   # one unit: h and c are numbers, as for a ScalarLSTM
+        hs, cs = hs[:, 0], cs[:, 0]
+    return MooreMachine(np.array(rows, dtype=np.int32), outputs(hs.reshape(len(rows), -1)),
+                        symbols, 0, h=hs, c=cs, semantics=sem, quantize=quantize,
+                        readout=readout)
 
-    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
-    p = cell.to_array()
-    A = len(symbols)
-    hs, cs = [float(h_start[0])], [float(c_start[0])]
-    index = {(h_start.view(np.int64)[0].item(), c_start.view(np.int64)[0].item()): 0}
+
+def _quantized(expand, decimals):
+    """``expand`` followed by rounding h and c to ``decimals`` decimals."""
+    def rounded(h, c):
+        h_out, c_out = expand(h, c)
+        return np.round(h_out, decimals), np.round(c_out, decimals)
+    return rounded
+
+
+def _breadth_first(expand, h_start, c_start, A, max_states, refusal):
+    """``(rows, h, c)``: the transition table and the states, (S, n) arrays, in BFS order.
+
+    ``expand(h, c)`` steps states (N, n) on all A symbols, giving (N * A, n)
+    arrays (row j * A + a: state j, symbol a).  A state is the bytes of its
+    h and c together, so values are compared bit for bit (-0.0 != 0.0).
+    ``refusal(depth)`` is the message when more than ``max_states`` are found.
+    """
+    h_start = np.asarray(h_start, dtype=np.float64).reshape(1, -1)
+    c_start = np.asarray(c_start, dtype=np.float64).reshape(1, -1)
+    hs, cs = [h_start], [c_start]     # the states, a level (the frontier) at a time
+    index = {_state_keys(h_start, c_start)[0]: 0}
     rows = []
-    frontier = [0]
-    depth = 0
-    while frontier:
-        n = len(frontier)
-        h_out, c_out = expand_states(kernels, p, sem.threshold, [hs[s] for s in frontier],
-                                     [cs[s] for s in frontier], values)
-        if quantize is not None:
-            h_out, c_out = np.round(h_out, quantize), np.round(c_out, quantize)
-        h_new, c_new = h_out.reshape(-1), c_out.reshape(-1)
+    depth = count = 1
+    while hs[-1].shape[0]:
+        h_new, c_new = expand(hs[-1], cs[-1])
         targets, fresh = [], []
-        keys = zip(h_new.view(np.int64).tolist(), c_new.view(np.int64).tolist())
-        for key, h, c in zip(keys, h_new.tolist(), c_new.tolist()):
+        for k, key in enumerate(_state_keys(h_new, c_new)):
             state = index.get(key)
             if state is None:
-                state = index[key] = len(hs)
+                state = index[key] = count
                 if state >= max_states:
-                    raise ValueError(_too_many(max_states, depth + 1, h_start[0], c_start[0],
-                                               sem, quantize))
-                hs.append(h)
-                cs.append(c)
-                fresh.append(state)
+                    raise ValueError(refusal(depth))
+                count += 1
+                fresh.append(k)
             targets.append(state)
-        rows.extend(targets[k:k + A] for k in range(0, n * A, A))
-        frontier = fresh
+        rows.extend(targets[k:k + A] for k in range(0, len(targets), A))
+        hs.append(h_new[fresh])
+        cs.append(c_new[fresh])
         depth += 1
     # BFS discovers states in order, and rows were appended level by level in
     # frontier order, which is state order.
-    table = np.array(rows, dtype=np.int32)
-    h_arr, c_arr = np.array(hs), np.array(cs)
-    outputs = round_half_to_zero(h_arr).astype(np.int64)
-    return MooreMachine(table, outputs, symbols, 0, h=h_arr, c=c_arr, semantics=sem,
-                        quantize=quantize)
+    return rows, np.concatenate(hs), np.concatenate(cs)
+
+
+def _state_keys(h, c):
+    """One hashable key per row of (h, c): the bytes of its float64 values."""
+    both = np.ascontiguousarray(np.concatenate([h, c], axis=1))
+    return both.view(np.dtype((np.void, both.shape[1] * 8))).ravel().tolist()
 
 
 def _too_many(max_states, depth, h0, c0, sem, quantize):
@@ -188,6 +252,7 @@ def _too_many(max_states, depth, h0, c0, sem, quantize):
                      "(an approximation: the machine then describes a rounded system, "
                      "not the cell)")
     advice = "; ".join(hints)
-    return (f"the (h, c) states reachable from (h0, c0) = ({float(h0)!r}, {float(c0)!r}) are not "
+    h0, c0 = (float(v[0]) if v.size == 1 else tuple(v.tolist()) for v in (h0, c0))
+    return (f"the (h, c) states reachable from (h0, c0) = ({h0!r}, {c0!r}) are not "
             f"finite within max_states={max_states}: breadth-first search was still finding new "
             f"states at input length {depth}. {advice[0].upper()}{advice[1:]}.")

@@ -136,20 +136,21 @@ class Hypothesis:
         hyp, labels = self.machine(machine.alphabet)
         A = len(machine.alphabet)
         mt, ht = machine.transitions.tolist(), hyp.transitions.tolist()
+        outputs = machine.output_keys()
         queue = deque(((mt[machine.start][a], ht[hyp.start][a]), (machine.alphabet[a],))
                       for a in range(A))
         seen = {pair for pair, _ in queue}
         witness = {}
         while queue:
             (m, q), word = queue.popleft()
-            key = (labels[hyp.outputs[q]], int(machine.outputs[m]))
+            key = (labels[hyp.outputs[q]], outputs[m])
             witness.setdefault(key, word)
             for a in range(A):
                 pair = (mt[m][a], ht[q][a])
                 if pair not in seen:
                     seen.add(pair)
                     queue.append((pair, word + (machine.alphabet[a],)))
-        return Verdict(self, witness)
+        return Verdict(self, witness, machine.output_name)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -171,10 +172,13 @@ class Verdict:
     counterexample : tuple or None
         When it does not hold: two shortest inputs with the same label and
         different outputs.
+    output_name : str
+        What the machine's output is (``MooreMachine.output_name``), for ``words``.
     """
 
     hypothesis: Hypothesis
     witnesses: dict
+    output_name: str = "rounded h_t"
 
     @property
     def values(self):
@@ -218,15 +222,16 @@ class Verdict:
                     f"{word(b)} it is {hyp.phrase(hyp(a))!r} but the outputs differ")
         if hyp.name == "constant":
             (value,) = self.values.values()
-            return f"rounded h_t = {value} for every input"
+            return f"{self.output_name} = {symbol_str(value)} for every input"
         by_output = {}
         for label, out in self.values.items():
             by_output.setdefault(out, []).append(hyp.phrase(label))
-        head = ("rounded h_t carries exactly " if self.exact else "rounded h_t is a function of ")
+        head = self.output_name + (" carries exactly " if self.exact else " is a function of ")
         lines = [head + hyp.topic + ":"]
         for out in sorted(by_output, reverse=True):
             phrases = by_output[out]
-            lines.append(f"  rounded h_t = {out} when " + ", or when ".join(phrases))
+            lines.append(f"  {self.output_name} = {symbol_str(out)} when "
+                         + ", or when ".join(phrases))
         return "\n".join(lines)
 
 

@@ -20,6 +20,8 @@ from .._kernels import machine as _machine_kernels
 from .._validate import integer
 from ..run import Trajectory
 from ..semantics import Semantics
+from ..vector import VectorTrajectory
+from . import pictures
 from .alphabet import check_alphabet, input_array, is_real, symbol_str
 from .minimize import minimal_form
 from .regex import language_regex, regex_chars
@@ -56,13 +58,14 @@ class MooreMachine:
     ----------
     transitions : array_like of int, shape (n, len(alphabet))
         Next state for each state and symbol.
-    outputs : array_like of int, shape (n,)
-        Output of each state.
-    alphabet : sequence of real numbers
+    outputs : array_like of int, shape (n,) or (n, k)
+        Output of each state: an int, or a vector of k ints (the rounded h
+        of a vector cell).
+    alphabet : sequence of real numbers, or of vectors (tuples)
         The input symbols, distinct and finite.
     start : int
         The start state.
-    h, c : array_like of float, shape (n,), optional
+    h, c : array_like of float, shape (n,) or (n, units), optional
         The (h, c) pair of each state (extracted machines); needed by
         ``trajectory``.
     semantics : Semantics, optional
@@ -72,6 +75,9 @@ class MooreMachine:
         to k decimals, so the machine approximates the cell.
     reduced_from : int, optional
         Set by ``minimize``: the number of states minimised from.
+    readout : object, optional
+        Set by ``extract_automaton(..., readout=...)``: the outputs are the
+        readout's labels of h, not rounded h.
     provenance : object, optional
         Set by ``learn_automaton``: how the machine was obtained and what is
         proved about it (``fastlstm.automata.learn.Provenance``; printed by
@@ -83,7 +89,7 @@ class MooreMachine:
         ``(0, 1, ..., n-1)``.
     start : int
     transitions : numpy.ndarray of int32, shape (n, A), read-only
-    outputs : numpy.ndarray of int64, shape (n,), read-only
+    outputs : numpy.ndarray of int64, shape (n,) or (n, k), read-only
     h, c : numpy.ndarray of float64 or None
     exact : bool
         False for a quantised machine (an approximation of the cell).
@@ -103,9 +109,13 @@ class MooreMachine:
     """
 
     def __init__(self, transitions, outputs, alphabet=(0, 1), start=0, *, h=None, c=None,
-                 semantics=None, quantize=None, reduced_from=None, provenance=None):
+                 semantics=None, quantize=None, reduced_from=None, readout=None, provenance=None):
         self.alphabet, self._alphabet_values = check_alphabet(alphabet)
-        self._alphabet_tuple = tuple(self._alphabet_values.tolist())
+        # The compiled walk reads symbols as floats: vector symbols are
+        # looked up first (``_symbol_codes``) and walked as their indices.
+        self._alphabet_tuple = (tuple(float(a) for a in range(len(self.alphabet)))
+                                if self._alphabet_values.ndim == 2
+                                else tuple(self._alphabet_values.tolist()))
         table = np.asarray(transitions)
         if table.dtype.kind not in "iu" or table.ndim != 2 or table.shape[0] == 0 \
                 or table.shape[1] != len(self.alphabet):
@@ -117,8 +127,9 @@ class MooreMachine:
             raise ValueError(f"transitions must hold state numbers in [0, {n}), "
                              f"got values in [{table.min()}, {table.max()}]")
         outputs = np.asarray(outputs)
-        if outputs.dtype.kind not in "iu" or outputs.shape != (n,):
-            raise ValueError(f"outputs must be an integer array of shape ({n},), "
+        if outputs.dtype.kind not in "iu" or outputs.shape[:1] != (n,) or outputs.ndim > 2 \
+                or 0 in outputs.shape:
+            raise ValueError(f"outputs must be an integer array of shape ({n},) or ({n}, k), "
                              f"got {outputs.dtype} array of shape {outputs.shape}")
         start = integer(start, "start", 0, n - 1)
         if (h is None) != (c is None):
@@ -126,8 +137,9 @@ class MooreMachine:
         if h is not None:
             h = np.array(h, dtype=np.float64)
             c = np.array(c, dtype=np.float64)
-            if h.shape != (n,) or c.shape != (n,):
-                raise ValueError(f"h and c must have shape ({n},), got {h.shape} and {c.shape}")
+            if h.shape[:1] != (n,) or h.ndim > 2 or 0 in h.shape or c.shape != h.shape:
+                raise ValueError(f"h and c must have shape ({n},) or ({n}, units), "
+                                 f"got {h.shape} and {c.shape}")
             if not (np.isfinite(h).all() and np.isfinite(c).all()):
                 raise ValueError("h and c must be finite")
             h.setflags(write=False)
@@ -139,6 +151,15 @@ class MooreMachine:
         self.outputs = np.array(outputs, dtype=np.int64)
         self.transitions.setflags(write=False)
         self.outputs.setflags(write=False)
+        # Minimisation and regexes see one integer per state: the output
+        # itself, or for vector outputs its index among the distinct vectors.
+        if self.outputs.ndim == 1:
+            self._output_vectors, self._codes = None, self.outputs
+        else:
+            self._output_vectors, self._codes = np.unique(self.outputs, axis=0,
+                                                          return_inverse=True)
+            self._codes = self._codes.reshape(-1).astype(np.int64)
+        self.readout = readout
         self.start = start
         self.h, self.c = h, c
         self.semantics = semantics
@@ -161,6 +182,24 @@ class MooreMachine:
     def __len__(self):
         return self.n_states
 
+    @property
+    def output_name(self) -> str:
+        """What an output is, in words: ``"rounded h_t"`` or ``"label(h_t)"`` (a readout's)."""
+        return "rounded h_t" if self.readout is None else "label(h_t)"
+
+    def output_keys(self) -> list:
+        """Each state's output as a hashable Python value: an int, or a tuple of ints.
+
+        Examples
+        --------
+        >>> import fastlstm as fl
+        >>> fl.MooreMachine([[1], [0]], [[0, 1], [-1, 0]], alphabet=(1,)).output_keys()
+        [(0, 1), (-1, 0)]
+        """
+        if self.outputs.ndim == 1:
+            return self.outputs.tolist()
+        return [tuple(row) for row in self.outputs.tolist()]
+
     def __repr__(self):
         alphabet = ", ".join(symbol_str(s) for s in self.alphabet)
         kind = "minimal, " if self.reduced_from is not None else ""
@@ -173,8 +212,10 @@ class MooreMachine:
         return int(self.transitions[state, self._index(symbol, "symbol")])
 
     def _index(self, symbol, name):
+        table = self._alphabet_values.reshape(len(self.alphabet), -1)
         try:
-            hits = np.flatnonzero(self._alphabet_values == float(symbol))
+            v = np.asarray(symbol, dtype=np.float64).reshape(-1)
+            hits = np.flatnonzero((table == v).all(axis=1)) if v.size == table.shape[1] else ()
         except (TypeError, ValueError):
             hits = ()
         if len(hits) == 0:
@@ -184,13 +225,52 @@ class MooreMachine:
     def _block_runner(self, kind):
         """``(runners, jump, *paths)`` for ``kind`` "values" (h, c) or "outputs", built once."""
         if kind not in self._blocks:
-            values = (self.h, self.c) if kind == "values" else (self.outputs,)
+            values = {"values": (self.h, self.c), "outputs": (self.outputs,),
+                      "states": (np.arange(self.n_states, dtype=np.int64),)}[kind]
             k = _machine_kernels.block_length(self.n_states, len(self.alphabet),
                                               8 * len(values))
             runners = _machine_kernels.make_runners(k)
             self._blocks[kind] = (runners,) + _machine_kernels.block_tables(
                 self.transitions, k, *values)
         return self._blocks[kind]
+
+    def _states(self, x, name, ndims):
+        """The state after each symbol of x, int64 of x's shape (less the vector axis)."""
+        if self._alphabet_values.ndim == 2:
+            m = self._alphabet_values.shape[1]
+            x = input_array(x, name, tuple(range(33)))
+            if x.ndim - 1 not in ndims or x.shape[-1] != m:
+                shapes = " or ".join(f"({'B, ' * (d - 1)}T, {m})" for d in ndims)
+                raise ValueError(f"{name} must have shape {shapes} (one vector symbol per "
+                                 f"step), got shape {x.shape}")
+            x = self._symbol_codes(x, name)
+        else:
+            x = input_array(x, name, ndims)
+        states = np.empty(x.shape, dtype=np.int64)
+        runners, jump, path = self._block_runner("states")
+        args = (jump, path, path, self.start, self._alphabet_tuple, x, states, states)
+        if x.ndim == 1:
+            misses = runners[0](*args)
+        else:
+            counts = np.zeros(x.shape[0], dtype=np.int64)
+            runners[1](*args, counts)
+            misses = counts.any()
+        if misses:
+            self._raise_miss(x, name)
+        return states
+
+    def _symbol_codes(self, x, name):
+        """Each vector symbol of x (..., m) as its alphabet index: float64, shape (...)."""
+        values = self._alphabet_values
+        flat = x.reshape(-1, values.shape[1])
+        match = (flat[:, None, :] == values[None, :, :]).all(axis=2)
+        found = match.any(axis=1)
+        if not found.all():
+            k = int(np.argmin(found))
+            where = ", ".join(str(i) for i in np.unravel_index(k, x.shape[:-1]))
+            raise ValueError(f"{name}[{where}] = {tuple(flat[k].tolist())} is not in the "
+                             f"alphabet {self.alphabet}")
+        return match.argmax(axis=1).astype(np.float64).reshape(x.shape[:-1])
 
     def _raise_miss(self, x, name):
         rows = x if x.ndim == 2 else x[None]
@@ -211,12 +291,12 @@ class MooreMachine:
 
         Parameters
         ----------
-        x : array_like, shape (T,)
+        x : array_like, shape (T,), or (T, m) for vector symbols
             Input symbols, each in ``alphabet``.
 
         Returns
         -------
-        numpy.ndarray of int64, shape (T,)
+        numpy.ndarray of int64, shape (T,), or (T, k) for vector outputs
 
         Examples
         --------
@@ -230,6 +310,8 @@ class MooreMachine:
         ...
         ValueError: x[1] = 2.0 is not in the alphabet (0, 1)
         """
+        if self.outputs.ndim == 2 or self._alphabet_values.ndim == 2:
+            return self.outputs[self._states(x, "x", (1,))]
         x = input_array(x, "x", (1,))
         out = np.empty(x.shape, dtype=np.int64)
         runners, jump, out_path = self._block_runner("outputs")
@@ -248,12 +330,14 @@ class MooreMachine:
         ----------
         x : array_like, shape (T,) or (B, T)
             Input symbols, each in ``alphabet``; a 2-D array runs every row
-            (in parallel), like ``run_batch``.
+            (in parallel), like ``run_batch``.  Vector symbols add an axis:
+            (T, m) or (B, T, m).
 
         Returns
         -------
-        Trajectory
-            ``h`` and ``c`` as ``run`` (or ``run_batch``) would report them.
+        Trajectory or VectorTrajectory
+            ``h`` and ``c`` as ``run`` (or ``run_batch``) would report them
+            (a ``VectorTrajectory`` for a cell of several units).
 
         Examples
         --------
@@ -273,6 +357,10 @@ class MooreMachine:
             raise ValueError(f"this machine was extracted with quantize={self.quantize}, an "
                              "approximation of the cell; its trajectory would not be the cell's "
                              "(use fastlstm.run)")
+        if self.h.ndim == 2 or self._alphabet_values.ndim == 2:
+            states = self._states(x, "x", (1, 2))
+            kind = VectorTrajectory if self.h.ndim == 2 else Trajectory
+            return kind(self.h[states], self.c[states], self.semantics)
         x = input_array(x, "x", (1, 2))
         h, c = np.empty(x.shape), np.empty(x.shape)
         runners, jump, h_path, c_path = self._block_runner("values")
@@ -305,10 +393,11 @@ class MooreMachine:
         >>> len(m), len(m.minimize())
         (5, 3)
         """
-        table, outputs, _ = minimal_form(self.transitions, self.outputs, self.start)
+        table, codes, _ = minimal_form(self.transitions, self._codes, self.start)
+        outputs = codes if self._output_vectors is None else self._output_vectors[codes]
         return MooreMachine(table, outputs, self.alphabet, 0, semantics=self.semantics,
                             quantize=self.quantize, reduced_from=self.reduced_from or self.n_states,
-                            provenance=self.provenance)
+                            readout=self.readout, provenance=self.provenance)
 
     def regex(self, value, chars=None) -> str:
         """A Python ``re`` pattern for the input strings after which the output is ``value``.
@@ -324,8 +413,8 @@ class MooreMachine:
 
         Parameters
         ----------
-        value : int
-            An output value (a rounded h).
+        value : int or tuple of ints
+            An output value (a rounded h, a vector of them, or a label).
         chars : str, optional
             One character per alphabet symbol.  Defaults to the symbols
             themselves when each prints as one character (0-9).
@@ -343,94 +432,28 @@ class MooreMachine:
         >>> bool(re.fullmatch(m.regex(1), "0110111"))
         True
         """
-        if not is_real(value):
-            raise TypeError(f"value must be a number (an output), got {type(value).__name__}")
+        if self._output_vectors is None:
+            if not is_real(value):
+                raise TypeError(f"value must be a number (an output), got {type(value).__name__}")
+            code = value
+        else:
+            k = self.outputs.shape[1]
+            if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or np.size(value) != k:
+                raise TypeError(f"value must be a vector of {k} ints (an output), got {value!r}")
+            rows = np.flatnonzero((self._output_vectors == np.asarray(value)).all(axis=1))
+            code = int(rows[0]) if rows.size else -1    # -1: no state has this output
         chars = regex_chars(self.alphabet, chars)
-        return language_regex(self.transitions, self.outputs, self.start, value, chars)
+        return language_regex(self.transitions, self._codes, self.start, code, chars)
 
     # -- pictures ----------------------------------------------------------- #
 
-    def _edges(self):
-        """``{(p, q): [symbol names]}`` in state and alphabet order."""
-        edges = {}
-        for p in range(self.n_states):
-            for a, q in enumerate(self.transitions[p].tolist()):
-                edges.setdefault((p, q), []).append(symbol_str(self.alphabet[a]))
-        return edges
-
     def to_dot(self, name="moore") -> str:
-        """The machine as a Graphviz digraph (states labelled ``q/output``).
-
-        Examples
-        --------
-        >>> import fastlstm as fl
-        >>> print(fl.MooreMachine([[0, 1], [0, 1]], [0, 1]).to_dot())
-        digraph moore {
-          rankdir=LR;
-          node [shape=circle];
-          start [shape=point];
-          start -> q0;
-          q0 [label="q0/0"];
-          q1 [label="q1/1"];
-          q0 -> q0 [label="0"];
-          q0 -> q1 [label="1"];
-          q1 -> q0 [label="0"];
-          q1 -> q1 [label="1"];
-        }
-        """
-        lines = [f"digraph {name} {{", "  rankdir=LR;", "  node [shape=circle];",
-                 "  start [shape=point];", f"  start -> q{self.start};"]
-        for s in self.states:
-            lines.append(f'  q{s} [label="q{s}/{self.outputs[s]}"];')
-        for (p, q), labels in self._edges().items():
-            lines.append(f'  q{p} -> q{q} [label="{",".join(labels)}"];')
-        lines.append("}")
-        return "\n".join(lines)
+        """The machine as a Graphviz digraph (states labelled ``q/output``); see ``pictures``."""
+        return pictures.to_dot(self, name)
 
     def to_latex(self, radius=2.0) -> str:
-        """The machine as a TikZ automaton (``\\usetikzlibrary{automata, arrows.meta}``).
-
-        States sit on a circle of ``radius`` cm, the start state on the left;
-        each is labelled ``q_i/output``.
-
-        Examples
-        --------
-        >>> import fastlstm as fl
-        >>> print(fl.MooreMachine([[0, 1], [0, 1]], [0, -1]).to_latex())
-        \\begin{tikzpicture}[->, >={Stealth[round]}, auto, semithick]
-          \\node[state, initial] (q0) at (180:2cm) {$q_{0}/0$};
-          \\node[state] (q1) at (0:2cm) {$q_{1}/{-1}$};
-          \\path (q0) edge [out=200, in=160, loop] node {$0$} (q0);
-          \\path (q0) edge [bend left=20] node {$1$} (q1);
-          \\path (q1) edge [bend left=20] node {$0$} (q0);
-          \\path (q1) edge [out=20, in=-20, loop] node {$1$} (q1);
-        \\end{tikzpicture}
-        """
-        n = self.n_states
-        # Start state on the left, the others clockwise in state order.
-        order = [self.start] + [s for s in self.states if s != self.start]
-        angle = {s: 180.0 - 360.0 * k / n for k, s in enumerate(order)}
-        lines = [r"\begin{tikzpicture}[->, >={Stealth[round]}, auto, semithick]"]
-        for s in self.states:
-            out = int(self.outputs[s])
-            out_tex = f"{{{out}}}" if out < 0 else f"{out}"
-            where = f"({angle[s]:g}:{radius:g}cm)" if n > 1 else "(0, 0)"
-            style = "state, initial" if s == self.start else "state"
-            lines.append(f"  \\node[{style}] (q{s}) at {where} {{$q_{{{s}}}/{out_tex}$}};")
-        edges = self._edges()
-        for (p, q), labels in edges.items():
-            label = ",".join(labels)
-            if p == q:
-                a = angle[p] if n > 1 else 90.0
-                style = f"out={a + 20:g}, in={a - 20:g}, loop"
-            elif (q, p) in edges:
-                style = "bend left=20"
-            else:
-                style = ""
-            style = f" [{style}]" if style else ""
-            lines.append(f"  \\path (q{p}) edge{style} node {{${label}$}} (q{q});")
-        lines.append(r"\end{tikzpicture}")
-        return "\n".join(lines)
+        """The machine as a TikZ automaton (states on a circle); see ``pictures``."""
+        return pictures.to_latex(self, radius)
 
     # -- words -------------------------------------------------------------- #
 

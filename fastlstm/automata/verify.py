@@ -3,7 +3,8 @@
 Strings are explored level by level: the (h, c) states after every string
 of length L are kept, and each is extended by every symbol with the compiled
 kernels of ``run_batch`` (sequences of length 1 started from those states;
-``extract.expand_states``).  So each string costs one step, not L, and the whole
+``extract.expand_states``; ``run_batch_vector`` for a vector cell,
+``vector_cells.VectorStepper``).  So each string costs one step, not L, and the whole
 check of all strings up to ``max_len`` costs about ``A / (A - 1)`` times the
 number of strings of the last level.  Within a level strings are checked in
 lexicographic (alphabet) order, so the first failure is a shortest
@@ -16,20 +17,22 @@ import dataclasses
 import itertools
 import math
 
-import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
 from .._validate import initial_state, integer, preactivation_range
+from ..cell import LSTMCell
 from ..params import as_cell
-from ..semantics import Semantics, round_half_to_zero
-from .alphabet import check_alphabet
+from ..semantics import Semantics
+from .alphabet import scalar_alphabet
 from .extract import expand_states
+from .vector_cells import VectorStepper, cell_alphabet, check_readout, state_outputs
 
 __all__ = ["VerifyResult", "verify"]
 
 #: Largest number of strings of one length that verify accepts: the
 #: level-by-level search holds the (h, c) states of a whole level and their
-#: successors, about 50 bytes a string (some 200 MB at this bound).
+#: successors, about 50 bytes a string (some 200 MB at this bound); for a
+#: vector cell of n units, about 50 n bytes, so the bound is MAX_LEVEL // n.
 MAX_LEVEL = 2 ** 22
 #: Largest ``max_len`` verify accepts: every string of length L is a tuple of L
 #: symbols handed to the predicate, so a one-symbol alphabet costs about
@@ -46,13 +49,14 @@ class VerifyResult:
     Attributes
     ----------
     holds : bool
-        ``predicate(prefix) == rounded h`` on every string checked.
+        ``predicate(prefix) == output`` on every string checked.
     counterexample : tuple or None
         A shortest failing input (the first in alphabet order), or None.
     expected : object
         ``predicate(counterexample)`` (None when it holds).
-    actual : int or None
-        The rounded h after the counterexample (None when it holds).
+    actual : int, tuple of ints or None
+        The output after the counterexample (None when it holds): the
+        rounded h, a tuple for a vector cell of n >= 2 units, or a label.
     checked : int
         Number of strings checked (up to and including the counterexample).
     max_len : int
@@ -70,9 +74,13 @@ class VerifyResult:
         return self.holds
 
 
-def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", threshold=1.0,
-           inclusive=True, round_feedback=False, h0=0.0, c0=0.0) -> VerifyResult:
-    """Check ``predicate(prefix) == rounded h after prefix`` for every input up to ``max_len``.
+def verify(cell, predicate, max_len, alphabet=(0, 1), *, readout=None, activation="exact",
+           threshold=1.0, inclusive=True, round_feedback=False, h0=0.0, c0=0.0) -> VerifyResult:
+    """Check ``predicate(prefix) == output after prefix`` for every input up to ``max_len``.
+
+    The output is the rounded h, as in ``extract_automaton``: for a vector
+    cell (``LSTMCell``) of n >= 2 units a tuple of n ints, or with
+    ``readout`` the readout's label of h.
 
     This is a bounded check on the cell's arithmetic (it needs no machine,
     so it also works when the cell is not finite-state).  For a finite-state
@@ -81,19 +89,22 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
 
     Parameters
     ----------
-    cell : ScalarLSTM, mapping or 12 numbers
+    cell : ScalarLSTM, LSTMCell, mapping or 12 numbers
     predicate : callable
         ``predicate(prefix)`` with ``prefix`` a tuple of symbols (length >= 1)
-        returns the expected rounded h_t (compared with ``==``, so True/False
-        stand for 1/0).
+        returns the expected output (compared with ``==``, so True/False
+        stand for 1/0; a tuple of ints for the rounded h of a vector cell).
     max_len : int
         Check every string of length 1 .. max_len (an integer >= 1).  Refused
         up front, before any work, when the last length has more than
         ``MAX_LEVEL`` = 2**22 strings (``len(alphabet)**max_len``; 22 for
-        0/1 strings) or when ``max_len`` exceeds ``MAX_LEN`` = 2**14.
-    alphabet : sequence of real numbers
+        0/1 strings) or when ``max_len`` exceeds ``MAX_LEN`` = 2**14
+        (``MAX_LEVEL // n`` strings for a vector cell of n units).
+    alphabet : sequence of real numbers, or of vectors (tuples) of length m
+    readout : Readout, optional
+        The output is the readout's label of h (as in ``extract_automaton``).
     activation, threshold, inclusive, round_feedback, h0, c0
-        The semantics and the start state, as in ``run``.
+        The semantics and the start state, as in ``run`` (``run_vector``).
 
     Returns
     -------
@@ -135,26 +146,43 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    cell = as_cell(cell)
+    vector = isinstance(cell, LSTMCell)
+    cell = cell if vector else as_cell(cell)
     if not callable(predicate):
         raise TypeError(f"predicate must be callable, got {type(predicate).__name__}")
     max_len = integer(max_len, "max_len", 1)
-    symbols, values = check_alphabet(alphabet)
-    _check_size(len(symbols), max_len)
-    h = initial_state(h0, "h0", 1)
-    c = initial_state(c0, "c0", 1)
-    preactivation_range(cell.to_array(), h, values, x_name="alphabet")
-    kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
-    p = cell.to_array()
+    n = cell.hidden_size if vector else 1
+    readout = check_readout(readout, n)
+    if vector:
+        symbols, inputs = cell_alphabet(alphabet, cell.input_size)
+        _check_size(len(symbols), max_len, MAX_LEVEL // n)
+        stepper = VectorStepper(cell, inputs, sem, readout)
+        h, c = stepper.start(h0, c0)
+        h, c, expand = h[None], c[None], stepper.expand
+    else:
+        symbols, values = scalar_alphabet(alphabet)
+        _check_size(len(symbols), max_len)
+        h = initial_state(h0, "h0", 1)
+        c = initial_state(c0, "c0", 1)
+        preactivation_range(cell.to_array(), h, values, x_name="alphabet")
+        kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
+        p = cell.to_array()
+        h, c = h[:, None], c[:, None]
+
+        def expand(h, c):
+            h_out, c_out = expand_states(kernels, p, sem.threshold, h[:, 0], c[:, 0], values)
+            return h_out[:, None], c_out[:, None]
     checked = 0
     for length in range(1, max_len + 1):
-        h, c = expand_states(kernels, p, sem.threshold, h, c, values)
-        rounded = round_half_to_zero(h).astype(np.int64)
+        h, c = expand(h, c)
+        outputs = state_outputs(h, readout)
         # itertools.product varies the last symbol fastest: string k of this
         # level is string k // A of the last level followed by symbol k % A.
         words = itertools.product(symbols, repeat=length)
-        for first in range(0, rounded.size, _CHUNK):
-            chunk = rounded[first:first + _CHUNK].tolist()
+        for first in range(0, outputs.shape[0], _CHUNK):
+            chunk = outputs[first:first + _CHUNK].tolist()
+            if outputs.ndim == 2:
+                chunk = [tuple(v) for v in chunk]
             for prefix, actual in zip(itertools.islice(words, len(chunk)), chunk):
                 checked += 1
                 expected = predicate(prefix)
@@ -163,12 +191,12 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, activation="exact", thr
     return VerifyResult(True, None, None, None, checked, max_len)
 
 
-def _check_size(A, max_len):
-    """Refuse, before any work, more than MAX_LEVEL strings of one length or MAX_LEN lengths."""
+def _check_size(A, max_len, max_level=MAX_LEVEL):
+    """Refuse, before any work, more than max_level strings of one length or MAX_LEN lengths."""
     largest = MAX_LEN  # the longest max_len allowed for this alphabet
     if A > 1:
         largest, level = 0, A
-        while level <= MAX_LEVEL:
+        while level <= max_level:
             largest, level = largest + 1, level * A
     if max_len <= largest:
         return
@@ -182,8 +210,8 @@ def _check_size(A, max_len):
             else f"{max_len} lengths")
     raise ValueError(
         f"max_len={max_len} is too large: it means {size}, and verify checks at most "
-        f"{MAX_LEVEL} strings of one length (len(alphabet)**max_len) and lengths up to "
+        f"{max_level} strings of one length (len(alphabet)**max_len) and lengths up to "
         f"{MAX_LEN}. " + (f"Use max_len <= {largest} for this alphabet" if largest else
-                          f"Use an alphabet of at most {MAX_LEVEL} symbols")
+                          f"Use an alphabet of at most {max_level} symbols")
         + ", or prove the property for every length with fl.extract_automaton and a "
         "hypothesis (fastlstm.automata.hypotheses)")
