@@ -32,6 +32,7 @@ from .automata import (IntervalProof, OneCounterMachine, Provenance, find_counte
 
 # --- the dynamics wing ---
 from .dynamics import Boundary, FixedPoint, FixedPoints, fixed_point_boundaries, fixed_points
+from .dynamics import OrbitDiagram, lyapunov, orbit_diagram
 
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "prove_by_abstraction",
     # dynamics
     "Boundary", "FixedPoint", "FixedPoints", "fixed_point_boundaries", "fixed_points",
+    "OrbitDiagram", "lyapunov", "orbit_diagram",
 ]
 
 from ._config import VERSION as __version__  # noqa: E402  (read once, from package metadata)

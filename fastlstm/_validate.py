@@ -239,3 +239,20 @@ def preactivation_range_table(values, h0, x, *, name="params", h_name="h0", x_na
             preactivation_range(values[row], h0, x, h_name=h_name, x_name=x_name)
         except ValueError as exc:
             raise ValueError(f"{name} row {row}: {exc}") from None
+
+
+def periodic_input(value, name="x"):
+    """A constant input or one period of a periodic one, as a non-empty finite float64 (P,) array.
+
+    Step t of a run driven by it reads ``x[t % P]`` (a constant is P = 1).
+
+    Examples
+    --------
+    >>> periodic_input(1).tolist(), periodic_input([0, 1]).tolist()
+    ([1.0], [0.0, 1.0])
+    """
+    arr = real_array(value, name, (0, 1))
+    if arr.size == 0:
+        raise ValueError(f"{name} must be a number or a non-empty sequence (one period), "
+                         f"got an empty sequence")
+    return arr.reshape(-1)

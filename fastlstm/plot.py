@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["regime_map"]
+__all__ = ["chaos_map", "regime_map"]
 
 
 def _pyplot():
@@ -84,4 +84,58 @@ def regime_map(result, value="accuracy", *, x=None, y=None, ax=None, title=None,
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, label=value)
+    return ax
+
+
+def chaos_map(result, *, x=None, y=None, ax=None, title=None, cmap="RdBu_r", vmin=None,
+              colorbar=True, **mesh_kw):
+    """Chaos map: the largest Lyapunov exponent of a ``record="lyapunov"`` sweep over a two-axis grid.
+
+    Diverging colours centred on 0: red where nearby states part
+    exponentially (exponent > 0, chaos, or an unstable orbit the run sits
+    on), white at 0, blue where they converge (a stable fixed point or
+    cycle); black where the exponent is -inf (the map is locally constant:
+    every activation saturated) or below ``vmin``.
+
+    Parameters
+    ----------
+    result : SweepResult
+        ``record="lyapunov"``, over a table made by ``fastlstm.grid`` with two axes.
+    x, y, ax, title, colorbar, **mesh_kw
+        As for ``regime_map``.
+    cmap : str
+        A diverging colormap.
+    vmin : float, optional
+        The lowest exponent coloured (default: the lowest finite one).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import fastlstm as fl
+    >>> table = fl.grid(base=fl.presets.parity(), W_ch=[-100.0, -50.0, 0.0], b_f=[-100.0, 0.0])
+    >>> ax = fl.sweep(table, 0, record="lyapunov", steps=200).plot()
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('b_f', 'W_ch')
+    """
+    import matplotlib
+    from matplotlib.colors import TwoSlopeNorm
+
+    lam = np.asarray(result.to_grid("lyapunov"), dtype=np.float64)
+    finite = lam[np.isfinite(lam)]
+    low = (float(finite.min()) if finite.size else -1.0) if vmin is None else float(vmin)
+    high = float(finite.max()) if finite.size else 1.0
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=min(low, -1e-9), vmax=max(high, 1e-9))
+    colours = matplotlib.colormaps[cmap].with_extremes(under="black")
+    ax = regime_map(result, "lyapunov", x=x, y=y, ax=ax, title=title, cmap=colours,
+                    colorbar=False, norm=norm, **mesh_kw)
+    if colorbar:
+        below = bool((lam < norm.vmin).any())
+        ax.figure.colorbar(ax.collections[-1], ax=ax, extend="min" if below else "neither",
+                           label="largest Lyapunov exponent (-inf: black)" if below else
+                           "largest Lyapunov exponent")
     return ax

@@ -105,14 +105,23 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     >>> float(lam[1])
     -inf
 
-    The saturated parity cell reading ones: every activation saturated,
-    the map is locally constant, both exponents -inf; its exact twin has
-    slopes of about e**-100:
+    The parity cell reading zeros from h = c = 0 stays at that fixed point,
+    where J = [[-50, f/2], [-100, f]] (f = sigmoid(-100); the output gate is
+    half open, the candidate's slope is -100): rank 1, eigenvalues -50 + f
+    and 0.  So the exponents are log 50 and -inf; the first step, from the
+    start direction, adds log(sqrt(5) cos 1) to the sum:
+
+    >>> lam = fl.lyapunov(fl.presets.parity(), 0)
+    >>> abs(float(lam[0]) - (math.log(50) + math.log(math.sqrt(5) * math.cos(1)) / 1000)) < 1e-12
+    True
+    >>> float(lam[1])
+    -inf
+
+    The saturated parity cell reading ones: every activation saturated, the
+    map is locally constant, both exponents are -inf:
 
     >>> fl.lyapunov(fl.presets.parity(), 1, activation="saturated").tolist()
     [-inf, -inf]
-    >>> fl.lyapunov(fl.presets.parity(), 1).round(1).tolist()
-    [-97.7, -97.7]
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from .._kernels import lyapunov as _lyapunov_kernels
 from .._kernels import sweep as _sweep_kernels
 from .plan import Plan
 
@@ -32,7 +33,10 @@ CHUNK_STEPS = 2**24
 
 def kernel_outputs(N, B, T, record, dtype):
     """The kernel's output arrays for N cells: (h, c, traj, rounded, correct);
-    outputs not recorded are empty (0, 0) arrays."""
+    outputs not recorded are empty (0, 0) arrays.  ``record="lyapunov"``:
+    the Lyapunov kernel's (lam1, lam2), float64 (N,) each."""
+    if record == "lyapunov":
+        return np.empty(N), np.empty(N)
     none = np.empty((0, 0), dtype)
     h = np.empty((N, B), dtype) if record == "final" else none
     c = np.empty((N, B), dtype) if record == "final" else none
@@ -42,9 +46,13 @@ def kernel_outputs(N, B, T, record, dtype):
 
 
 def run_chunk(key, p, scalars, plan, outputs):
-    """Run the sweep kernel ``key`` (saturated, float32) on the cells ``p``,
-    with ``scalars`` (threshold, inclusive, round_feedback), writing ``outputs``."""
-    kernel = _sweep_kernels.make_sweep_kernel(*key)
+    """Run the sweep kernel ``key`` (saturated, float32), or the Lyapunov
+    kernel for ``key`` ("lyapunov", saturated), on the cells ``p``, with
+    ``scalars`` (threshold, inclusive, round_feedback), writing ``outputs``."""
+    if key[0] == "lyapunov":
+        kernel = _lyapunov_kernels.make_lyapunov_kernel(*key[1:])
+    else:
+        kernel = _sweep_kernels.make_sweep_kernel(*key)
     kernel(p, *scalars, *plan.args(), *outputs)
 
 
@@ -54,8 +62,9 @@ class Kernel:
 
     Attributes
     ----------
-    key : tuple of bool
-        ``(saturated, float32)``: the kernel of ``make_sweep_kernel``.
+    key : tuple
+        ``(saturated, float32)``: the kernel of ``make_sweep_kernel``;
+        ``("lyapunov", saturated)`` that of ``make_lyapunov_kernel``.
     scalars : tuple
         ``(threshold, inclusive, round_feedback)``, the threshold in the
         kernel's dtype.
@@ -73,7 +82,8 @@ class Kernel:
     @classmethod
     def of(cls, semantics, record, dtype) -> Kernel:
         """The kernel for a ``Semantics``, a record and a dtype name."""
-        return cls(key=(semantics.saturated, dtype == "float32"),
+        return cls(key=("lyapunov", semantics.saturated) if record == "lyapunov" else
+                   (semantics.saturated, dtype == "float32"),
                    scalars=(np.dtype(dtype).type(semantics.threshold), semantics.inclusive,
                             semantics.round_feedback),
                    record=record, dtype=dtype)
@@ -100,7 +110,7 @@ class Work:
     kernel : Kernel
     values : numpy.ndarray
         The (N, 12) parameter table.
-    plan : Plan
+    plan : Plan or lyapunov.Drive
         The inputs, shared by every row.
     outputs : tuple of numpy.ndarray
         The kernel's outputs for all N rows, filled chunk by chunk.

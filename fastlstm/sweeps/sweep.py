@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validate import initial_state, integer, preactivation_range_table
 from ..semantics import Semantics
-from . import by_sequence, dask_backend
+from . import by_sequence, dask_backend, lyapunov
 from .checks import convert_inputs, fits_float32, peek_inputs, refuse
 from .chunks import Kernel, Work
 from .memory import memory_limit
@@ -31,7 +31,7 @@ from .tables import ParamTable, as_table, table_rows
 __all__ = ["sweep", "SweepResult", "SweepInterrupted", "SweepFailed", "RECORDS", "BACKENDS"]
 
 #: What a sweep can record (see ``sweep``); None: only the score.
-RECORDS = ("final", "trajectory", "rounded", None)
+RECORDS = ("final", "trajectory", "rounded", "lyapunov", None)
 BACKENDS = ("numba", "dask")
 DTYPES = ("float64", "float32")
 
@@ -49,6 +49,9 @@ class SweepResult:
     rounded : numpy.ndarray of int8 or None
         ``record="rounded"``: ``round_half_to_zero(h)`` for every step,
         (N, T) or (N, B, T).  All None for ``record=None``.
+    lyapunov : numpy.ndarray of float64 or None
+        ``record="lyapunov"``: the largest Lyapunov exponent, shape (N,)
+        (-inf where the map is locally constant; see ``fastlstm.lyapunov``).
     accuracy : numpy.ndarray of float64 or None
         With a ``target``: fraction of steps (over all sequences) whose
         rounded h equals the target, shape (N,).
@@ -70,13 +73,14 @@ class SweepResult:
     record: str | None
     dtype: str
     semantics: Semantics
+    lyapunov: np.ndarray | None = None
 
     def __len__(self):
         return self.params.shape[0]
 
     def __repr__(self):
         parts = [f"N={len(self)}", f"record={self.record!r}", f"dtype={self.dtype!r}"]
-        for name in ("h", "c", "rounded", "accuracy"):
+        for name in ("h", "c", "rounded", "lyapunov", "accuracy"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name}: shape {value.shape}")
@@ -100,7 +104,8 @@ class SweepResult:
         >>> fl.sweep(t, X, target=fl.parity_target(X)).to_grid().shape
         (2, 3)
         """
-        value = getattr(self, name, None) if name in ("h", "c", "rounded", "accuracy") else None
+        value = (getattr(self, name, None)
+                 if name in ("h", "c", "rounded", "lyapunov", "accuracy") else None)
         if value is None:
             raise ValueError(f"this sweep has no {name!r} (record={self.record!r}"
                              f"{', no target' if name == 'accuracy' else ''})")
@@ -108,10 +113,15 @@ class SweepResult:
             raise ValueError("to_grid needs a sweep over a grid made by fastlstm.grid")
         return self.table.reshape(value)
 
-    def plot(self, value="accuracy", **kwargs):
-        """Heat map of ``value`` over a two-axis grid (needs matplotlib); see ``fastlstm.plot.regime_map``."""
-        from ..plot import regime_map
-        return regime_map(self, value=value, **kwargs)
+    def plot(self, value=None, **kwargs):
+        """Heat map of ``value`` over a two-axis grid (needs matplotlib): the
+        exponents of a ``record="lyapunov"`` sweep by default
+        (``fastlstm.plot.chaos_map``), else the accuracy
+        (``fastlstm.plot.regime_map``)."""
+        from ..plot import chaos_map, regime_map
+        if value is None and self.record == "lyapunov" or value == "lyapunov":
+            return chaos_map(self, **kwargs)
+        return regime_map(self, value="accuracy" if value is None else value, **kwargs)
 
 
 class _KeepsFinishedRows:
@@ -236,7 +246,7 @@ _BACKENDS = {"numba": _numba_backend, "dask": dask_backend.run}
 def sweep(params, x, *, record="final", target=None, backend="numba", client=None,
           progress=False, dtype="float64", activation="exact", threshold=1.0,
           inclusive=True, round_feedback=False, h0=0.0, c0=0.0, chunk_size=None,
-          max_bytes=None, share_prefixes=True) -> SweepResult:
+          max_bytes=None, share_prefixes=True, transient=100, steps=1000) -> SweepResult:
     """Run every parameter set over the inputs; record or score what it does.
 
     Parameters
@@ -248,11 +258,16 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         range.
     x : array_like, shape (T,) or (B, T)
         The input sequence(s), shared by all parameter sets.
-    record : {"final", "trajectory", "rounded", None}
+    record : {"final", "trajectory", "rounded", "lyapunov", None}
         ``"final"``: ``.h``, ``.c`` of shape (N,) or (N, B).
         ``"trajectory"``: ``.h`` for every step, (N, T) or (N, B, T).
         ``"rounded"``: ``.rounded``, ``round_half_to_zero(h)`` as int8, for
-        every step.  None: nothing but the score (needs a ``target``).
+        every step.  ``"lyapunov"``: ``.lyapunov`` (N,), the largest
+        Lyapunov exponent of each parameter set along the trajectory driven
+        by ``x``, a constant or one period (T,) of a periodic input, from
+        one state (h0, c0), after ``transient`` steps, over ``steps`` steps:
+        ``fastlstm.lyapunov(params[n], x, ...)[0]``, bit for bit (float64
+        only, no target).  None: nothing but the score (needs a ``target``).
         A record that would not fit in ``max_bytes`` is refused (ValueError
         saying how big it would be and what to ask for instead).
     target : array_like, shape of x, optional
@@ -283,6 +298,9 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     share_prefixes : bool
         Compute steps that sequences share (same prefix, same initial state)
         once.  Never changes a number; False only to measure the kernel.
+    transient, steps : int
+        ``record="lyapunov"`` only: steps run before measuring, and steps
+        measured (see ``fastlstm.lyapunov``).
 
     Returns
     -------
@@ -346,6 +364,16 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     Traceback (most recent call last):
     ...
     ValueError: record='trajectory' needs 1.5 TiB for (N, B, T) = (100000, 2000, 1000), ...
+
+    The largest Lyapunov exponent of each cell (a chaos map over a grid):
+    reading zeros from h = c = 0, the parity cell sits on a fixed point with
+    exponents log 50 and -inf (see ``fastlstm.lyapunov``); without its weight
+    on h the state stays there, and only the memory's decay, log f = -100, is left:
+
+    >>> chaos = fl.sweep(fl.grid(base=fl.presets.parity(), W_ch=[-100.0, 0.0]), 0,
+    ...                  record="lyapunov")
+    >>> chaos.lyapunov.round(4)
+    array([   3.9122, -100.0001])
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
@@ -364,6 +392,9 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     if chunk_size is not None:
         chunk_size = integer(chunk_size, "chunk_size", 1)
+    if record == "lyapunov":  # a drive, not sequences: see lyapunov.py
+        return _sweep_lyapunov(params, x, target, dtype, h0, c0, transient, steps, sem,
+                               backend, client, progress, chunk_size)
     # Shapes and sizes first: nothing is converted before the memory check.
     N, table_copy = table_rows(params)
     x_in, tgt_in, copies = peek_inputs(x, target)
@@ -395,12 +426,32 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         work = Work.create(kernel, values, plan, chunk_size)
         outputs = work.outputs
         backend_run = _BACKENDS[backend](work, client)
-    completed = np.zeros(N, bool)
-    bar = _progress(progress, N)
+    return _collect(backend_run, N, progress,
+                    lambda: _result(outputs, values, table, tgt, X, ndim, record, dtype, sem))
+
+
+def _sweep_lyapunov(params, x, target, dtype, h0, c0, transient, steps, sem, backend, client,
+                    progress, chunk_size):
+    if target is not None:
+        raise ValueError("record='lyapunov' scores nothing: leave target=None")
+    if dtype != "float64":
+        raise ValueError(f"record='lyapunov' runs in float64 only, got dtype={dtype!r}")
+    values, table = as_table(params)
+    drive = lyapunov.make_drive(values, x, h0, c0, transient, steps)
+    work = Work.create(Kernel.of(sem, "lyapunov", dtype), values, drive, chunk_size)
 
     def partial():
-        return _result(outputs, values, table, tgt, X, ndim, record, dtype, sem)
+        return SweepResult(h=None, c=None, rounded=None, accuracy=None, params=values,
+                           table=table, record="lyapunov", dtype=dtype, semantics=sem,
+                           lyapunov=lyapunov.largest(*work.outputs))
 
+    return _collect(_BACKENDS[backend](work, client), len(work), progress, partial)
+
+
+def _collect(backend_run, N, progress, partial):
+    """Run a backend to its end, counting finished rows; ``partial()`` makes the result."""
+    completed = np.zeros(N, bool)
+    bar = _progress(progress, N)
     try:
         with contextlib.closing(backend_run) as spans:
             while True:

@@ -1,0 +1,225 @@
+"""fl.lyapunov and fl.sweep(record="lyapunov"): hand derivations, a brute-force
+estimate from nearby trajectories in mpmath, the symbolic Jacobian, bad input."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import fastlstm as fl
+import symbolic as sym
+from symbolic.symbols import c_prev, h_prev
+from tests.naive import run as naive_run
+from tests.naive import sigmoid
+
+PARITY = fl.presets.parity()
+#: A cell with no weight on h: every gate is constant under a constant input.
+NO_FEEDBACK = fl.ScalarLSTM(W_fx=0.5, b_f=1.0, W_ix=1.0, b_i=0.3, W_ox=0.2, b_o=0.1,
+                            W_cx=1.0, b_c=0.5)
+Q0 = (math.cos(1.0), math.sin(1.0))  # the documented start of the tangent direction
+
+
+# --- hand derivations ----------------------------------------------------------
+
+def test_cell_without_feedback_by_hand():
+    # With W_kh = 0 the map is c -> f c + i g (f, i, g constant), h = o tanh(c), so
+    # J_t = [[0, a_t f], [0, f]] with a_t = o tanh'(c_t).  The product telescopes:
+    # J_n ... J_1 = f**n [[0, a_n], [0, 1]], and QR's r11 multiply up to
+    # |J_n ... J_1 q0| = f**n |sin 1| sqrt(1 + a_n**2).  det J_t = 0: the second is -inf.
+    n, transient, x = 500, 50, 0.7
+    lam = fl.lyapunov(NO_FEEDBACK, x, transient=transient, steps=n)
+    f = sigmoid(0.5 * x + 1.0)
+    o = sigmoid(0.2 * x + 0.1)
+    c_n = naive_run(NO_FEEDBACK, [x] * (transient + n))["c"][-1]
+    a_n = o * (1.0 - math.tanh(c_n) ** 2)
+    expected = math.log(f) + (math.log(Q0[1]) + 0.5 * math.log1p(a_n * a_n)) / n
+    assert abs(lam[0] - expected) < 1e-12
+    assert lam[1] == -np.inf
+
+
+def test_parity_fixed_point_reading_zeros_by_hand():
+    # x = 0 from (0, 0): z_g = -100 h = 0, so c = h = 0 for good.  There
+    # J = [[-50 i, f/2], [-100 i, f]] (o = 1/2, tanh'(0) = 1, i = sigmoid(100)): both
+    # columns are multiples of (1/2, 1), the eigenvector of f - 50 i; the other
+    # eigenvalue is 0.  The first step maps q0 to (1/2, 1)(-100 i cos 1 + f sin 1);
+    # every later step multiplies by |f - 50 i|.
+    n = 300
+    i, f = sigmoid(100.0), sigmoid(-100.0)
+    lam = fl.lyapunov(PARITY, 0, steps=n)
+    first = math.sqrt(1.25) * abs(-100 * i * Q0[0] + f * Q0[1])
+    expected = (math.log(first) + (n - 1) * math.log(abs(f - 50 * i))) / n
+    assert lam[0] == pytest.approx(expected, rel=1e-14)
+    assert lam[1] == -np.inf
+
+
+def test_rounded_feedback_by_hand():
+    # Same fixed point with round_feedback: the h row of J is 0 (rounding is flat), so
+    # J = [[0, 0], [-100 i, f]], J_n ... J_1 = [[0, 0], [f**(n-1) (-100 i), f**n]], and
+    # |J_n ... J_1 q0| = f**(n-1) |-100 i cos 1 + f sin 1|.
+    n = 200
+    i, f = sigmoid(100.0), sigmoid(-100.0)
+    lam = fl.lyapunov(PARITY, 0, round_feedback=True, steps=n)
+    expected = ((n - 1) * math.log(f) + math.log(abs(-100 * i * Q0[0] + f * Q0[1]))) / n
+    assert lam[0] == pytest.approx(expected, rel=1e-13)
+    assert lam[1] == -np.inf
+
+
+def test_saturated_parity_is_locally_constant():
+    # Reading ones, h alternates +-1 and every pre-activation is saturated
+    # (z_f = -100, z_i = 200, z_o = 100, z_g = 50 -+ 100, c = +-1 on the closed
+    # boundary): J = 0, both exponents -inf.
+    assert fl.lyapunov(PARITY, 1, activation="saturated").tolist() == [-np.inf, -np.inf]
+    assert fl.lyapunov(PARITY, [1, 1, 0], activation="saturated").tolist() == [-np.inf, -np.inf]
+
+
+def test_exact_slopes_do_not_underflow_early():
+    # The exact parity cell reading ones: the gates sit at z = +-100 and more, where
+    # s (1 - s) would round to 0; the slopes e/(1+e)**2 keep them (about e**-100),
+    # so the exponents are finite (the second is -inf: W_oh = 0 makes det J = 0).
+    lam = fl.lyapunov(PARITY, 1)
+    assert -300 < lam[0] < -50 and lam[1] == -np.inf
+
+
+# --- brute force: two nearby trajectories in mpmath -------------------------------
+
+def _mp_step(p, h, c, x):
+    sig = lambda z: 1 / (1 + mpmath.exp(-z))  # noqa: E731
+    z = {k: p[f"W_{k}h"] * h + (p[f"W_{k}x"] * x + p[f"b_{k}"]) for k in "fioc"}
+    c_new = sig(z["f"]) * c + sig(z["i"]) * mpmath.tanh(z["c"])
+    return sig(z["o"]) * mpmath.tanh(c_new), c_new
+
+
+def _brute_force(cell, x, transient, steps, delta=mpmath.mpf("1e-30")):
+    """Both exponents from three trajectories (one and two perturbed by delta along an
+    orthonormal frame), re-orthonormalised each step (Benettin's method), at 60 digits."""
+    with mpmath.workdps(60):
+        p = {k: mpmath.mpf(v) for k, v in cell.to_dict().items()}
+        xs = [mpmath.mpf(float(v)) for v in np.resize(np.asarray(x, float), transient + steps)]
+        h = c = mpmath.mpf(0)
+        for t in range(transient):
+            h, c = _mp_step(p, h, c, xs[t])
+        u = [mpmath.cos(1), mpmath.sin(1)]
+        sums = [mpmath.mpf(0), mpmath.mpf(0)]
+        for t in range(transient, transient + steps):
+            base = _mp_step(p, h, c, xs[t])
+            frame = [u, [-u[1], u[0]]]
+            moved = []
+            for v in frame:
+                hh, cc = _mp_step(p, h + delta * v[0], c + delta * v[1], xs[t])
+                moved.append([(hh - base[0]) / delta, (cc - base[1]) / delta])
+            r11 = mpmath.sqrt(moved[0][0] ** 2 + moved[0][1] ** 2)
+            u = [moved[0][0] / r11, moved[0][1] / r11]
+            r22 = abs(u[0] * moved[1][1] - u[1] * moved[1][0])
+            sums[0] += mpmath.log(r11)
+            sums[1] += mpmath.log(r22)
+            h, c = base
+        return sorted((float(s / steps) for s in sums), reverse=True)
+
+
+@pytest.mark.parametrize("seed, x", [(1, 0.5), (2, [0.0, 1.0]), (3, [1.0, -0.5, 0.25])])
+def test_against_nearby_trajectories_in_mpmath(seed, x):
+    rng = np.random.default_rng(seed)
+    cell = fl.ScalarLSTM.from_array(rng.normal(scale=3.0, size=12))
+    transient, steps = 10, 40
+    lam = fl.lyapunov(cell, x, transient=transient, steps=steps)
+    # The float64 trajectory and the 60-digit one part by rounding errors carried by
+    # the map (at most e**(40 * max(lam, 0)) ulp); the exponents are means of smooth
+    # functions of the state, so they agree far below 1e-9 on these contracting cells.
+    assert lam[0] < 0
+    assert lam.tolist() == pytest.approx(_brute_force(cell, x, transient, steps), abs=1e-9)
+
+
+# --- the symbolic Jacobian at points of a trajectory ------------------------------
+
+@pytest.mark.parametrize("semantics", [
+    dict(),
+    dict(activation="saturated", threshold=2.0),
+    dict(activation="saturated", threshold=2.0, inclusive=False, round_feedback=True),
+])
+def test_against_symbolic_jacobian(semantics):
+    # Evaluate symbolic.jacobian (the step map differentiated by SymPy) at the states
+    # of the float64 trajectory and run the same QR in plain floats.
+    cell = fl.ScalarLSTM(W_fh=0.8, W_fx=0.3, b_f=0.5, W_ih=-0.7, W_ix=1.0, b_i=0.2,
+                         W_oh=1.1, W_ox=-0.4, b_o=0.6, W_ch=-2.5, W_cx=1.5, b_c=0.1)
+    x = [1.0, 0.0]
+    transient, steps = 4, 12
+    tr = fl.run(cell, np.resize(x, transient + steps), **semantics)
+    jac = {v: sym.jacobian(cell.to_dict(), v, **semantics) for v in x}
+    u = Q0
+    sums = [0.0, 0.0]
+    for t in range(transient, transient + steps):
+        point = {h_prev: tr.h[t - 1], c_prev: tr.c[t - 1]}
+        J = np.array(jac[x[t % 2]].subs(point).evalf(30).tolist(), dtype=float)
+        v = J @ u
+        r11 = math.hypot(*v)
+        sums[0] += math.log(r11)
+        sums[1] += math.log(abs(np.linalg.det(J))) - math.log(r11) if np.linalg.det(J) else -math.inf
+        u = v / r11
+    expected = sorted((s / steps for s in sums), reverse=True)
+    lam = fl.lyapunov(cell, x, transient=transient, steps=steps, **semantics)
+    assert lam.tolist() == pytest.approx(expected, rel=1e-10, abs=1e-12)
+
+
+# --- the sweep record -------------------------------------------------------------
+
+@pytest.mark.parametrize("semantics", [dict(), dict(activation="saturated", round_feedback=True)])
+def test_sweep_rows_are_lyapunov_bit_for_bit(semantics):
+    # 70 cells: a full block of 64 lanes and a short one; chunks of 64 rows.
+    table = fl.random_params(70, -2.0, 2.0, seed=5)
+    res = fl.sweep(table, [0.0, 1.0], record="lyapunov", transient=20, steps=60,
+                   chunk_size=64, **semantics)
+    one = [fl.lyapunov(p, [0.0, 1.0], transient=20, steps=60, **semantics)[0]
+           for p in res.params]
+    assert res.lyapunov.shape == (70,)
+    bad = np.nonzero(res.lyapunov != one)[0]
+    assert np.array_equal(res.lyapunov, one), (bad, res.lyapunov[bad], np.array(one)[bad])
+    assert res.h is None and res.accuracy is None and res.record == "lyapunov"
+
+
+def test_sweep_grid_and_progress():
+    calls = []
+    grid = fl.grid(base=PARITY, W_ch=[-100.0, 0.0], b_f=[-100.0, 0.0, 1.0])
+    res = fl.sweep(grid, 0, record="lyapunov", steps=50,
+                   progress=lambda done, total: calls.append((done, total)))
+    assert res.to_grid("lyapunov").shape == (2, 3)
+    assert calls[-1] == (6, 6)
+    # W_ch = -100, b_f = -100: the parity cell's fixed point (see the hand derivation)
+    assert res.to_grid("lyapunov")[0, 0] == fl.lyapunov(PARITY, 0, steps=50)[0]
+
+
+# --- bad input --------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(x=[]), ValueError, "non-empty"),
+    (dict(x=[[0.0, 1.0]]), ValueError, "x must have shape"),
+    (dict(x=[0.0, np.nan]), ValueError, "x must be finite"),
+    (dict(x="1"), TypeError, "x must hold real numbers"),
+    (dict(steps=0), ValueError, "steps must be an integer >= 1"),
+    (dict(steps=10.0), TypeError, "steps must be an integer"),
+    (dict(transient=-1), ValueError, "transient must be an integer >= 0"),
+    (dict(h0=np.inf), ValueError, "h0 must be finite"),
+    (dict(activation="linear"), ValueError, "activation"),
+])
+def test_lyapunov_refuses_bad_input(kwargs, error, match):
+    args = dict(x=1.0) | kwargs
+    with pytest.raises(error, match=match):
+        fl.lyapunov(PARITY, args.pop("x"), **args)
+
+
+def test_lyapunov_refuses_a_bad_cell():
+    with pytest.raises(TypeError, match="cell"):
+        fl.lyapunov("parity", 1)
+    with pytest.raises(ValueError, match="overflow"):
+        fl.lyapunov(fl.ScalarLSTM(W_fh=1e308, W_fx=1e308, b_f=5), -1e308, h0=1e308)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(target=[1]), "scores nothing"),
+    (dict(dtype="float32"), "float64 only"),
+    (dict(h0=[0.0, 0.0]), "h0 must be a number"),
+    (dict(steps=0), "steps must be an integer >= 1"),
+])
+def test_sweep_lyapunov_refuses_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fl.sweep(fl.random_params(3, seed=0), [1.0], record="lyapunov", **kwargs)
