@@ -65,6 +65,10 @@ def cmd_run(args) -> int:
     from ..compare import compare
     from ..run import run
 
+    if args.weights:
+        from .network import run_weights
+
+        return run_weights(args)
     cell, words, preset = _cell(args)
     x = parse_inputs(args.inputs)
     extra = {"cell": {"preset": preset, "params": cell.to_dict()}}
@@ -321,11 +325,20 @@ def cmd_explain(args) -> int:
 
     from ..automata import extract_automaton
 
-    cell, words, preset = _cell(args)
-    alphabet = parse_alphabet(args.alphabet)
+    readout = None
+    if args.weights:
+        from .network import parse_symbols, weights_network
+
+        cell, readout, words, info = weights_network(args)
+        alphabet = parse_symbols(args.alphabet, cell.input_size)
+    else:
+        cell, words, preset = _cell(args)
+        info = {"preset": preset, "params": cell.to_dict()}
+        alphabet = parse_alphabet(args.alphabet)
     try:
         machine = extract_automaton(cell, alphabet, args.max_states, **_semantics_kwargs(args),
-                                    h0=args.h0, c0=args.c0, quantize=args.quantize)
+                                    h0=args.h0, c0=args.c0, quantize=args.quantize,
+                                    readout=readout)
     except ValueError as exc:
         if "max_states" not in str(exc):
             raise
@@ -342,11 +355,11 @@ def cmd_explain(args) -> int:
         proved = [v for v in (h.check(minimal) for h in hypotheses.library(minimal.alphabet))
                   if v.holds]
         try:
-            regexes = {str(v): minimal.regex(v) for v in sorted(set(minimal.outputs.tolist()))}
+            regexes = {str(v): minimal.regex(v) for v in sorted(set(minimal.output_keys()))}
         except ValueError:  # symbols that are not single characters
             regexes = None
         _print(json.dumps({
-            "cell": {"preset": preset, "params": cell.to_dict()},
+            "cell": info,
             "semantics": _semantics_kwargs(args),
             "alphabet": list(minimal.alphabet), "start": minimal.start,
             "states": minimal.n_states, "extracted_states": machine.n_states,

@@ -26,6 +26,15 @@ def _add_cell_options(p):
                         "W_cx,b_c")
 
 
+def _add_weights_option(p):
+    p.add_argument_group("a trained network (docs/vector.md)").add_argument(
+        "--weights", metavar="FILE",
+        help="the cell (and readout) of a trained network instead of --preset/--params: a torch "
+             "state_dict .pt or an .npz with its keys (nn.LSTM/nn.LSTMCell, optionally under a "
+             "prefix such as lstm., and an nn.Linear readout such as readout.weight/bias); "
+             "with input size m >= 2 write each step as m numbers separated by commas")
+
+
 def _add_semantics_options(p, activation=True, round_feedback=True, group=None):
     g = group or p.add_argument_group("semantics (docs/semantics.md)")
     if activation:
@@ -117,6 +126,7 @@ examples:
   fastlstm run --params W_ch=-100,W_cx=50,b_i=100,W_ix=100,b_f=-100,W_ox=100 0,1,1
   fastlstm run --format csv 0.5 -1 0.25 > run.csv
 """, cmd_run)
+    _add_weights_option(p)
     _add_semantics_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--compare", action="store_true",
@@ -203,6 +213,7 @@ examples:
   fastlstm explain --preset parity --activation saturated --round-feedback
   fastlstm explain --params W_ch=-100,W_cx=50,b_i=100,W_ix=100,b_f=-100,W_ox=100
 """, cmd_explain)
+    _add_weights_option(p)
     _add_semantics_options(p)
     p.add_argument("--alphabet", default="0,1", metavar="A,B,...",
                    help="the input symbols (default: 0,1)")
