@@ -3,10 +3,11 @@
 With rounded feedback the h a step reads is the previous output, so a
 state is (control, c) with a finite control (the fed-back h: h0 at the
 start, then a rounded value).  For a fixed control h and symbol x the four
-gates are constants.  When the forget gate is exactly 1 on every reachable
-(h, x), the step is c' = c + d(h, x) with d = i g, a fixed increment, computed
-in float64 exactly as the kernel does: c is a *counter*.  The next control,
-round(o tanh(c')), is then a nondecreasing step function of c (f = 1,
+gates are constants.  When the forget gate is exactly 1 or exactly 0 on
+every reachable (h, x), the step is c' = c + d(h, x) (a count) or c' = d(h, x)
+(a reset) with d = i g a fixed amount, computed in float64 exactly as the
+kernel does: c is a *counter* (with resets).  The next control,
+round(o tanh(c')), is then a nondecreasing step function of c (f >= 0,
 o >= 0), so it is a few *tests on the counter*: thresholds, found by
 bisection over the float64 values with the compiled step itself.  The
 result, a ``OneCounterMachine`` (controls, increments per control and
@@ -41,7 +42,8 @@ class OneCounterMachine:
 
     A configuration is (control q, counter c).  Reading ``alphabet[a]`` in
     control q with counter c moves to ``targets[q][a][k]`` with counter
-    ``c + increments[q, a]``, where k counts the ``bounds[q][a]`` that are
+    ``forget[q, a] * c + increments[q, a]`` (forget 1: a count, 0: a reset),
+    where k counts the ``bounds[q][a]`` that are
     <= c (the tests on the counter before the step).  The output of control
     q is ``outputs[q]``.  For a cell: controls are the fed-back h values
     (``controls``; the start is h0), c is the cell's c, outputs are rounded h.
@@ -53,6 +55,8 @@ class OneCounterMachine:
         The fed-back h of each control; control 0 is the start (h0).
     outputs : tuple of int
     increments : numpy.ndarray of float64, shape (n, A)
+    forget : numpy.ndarray of float64, shape (n, A)
+        1.0 (the counter moves by the increment) or 0.0 (it is reset to it).
     bounds, targets : tuple of tuples of tuples
         ``bounds[q][a]`` sorted counter values, ``targets[q][a]`` one
         control per piece (one more than bounds).
@@ -78,6 +82,7 @@ class OneCounterMachine:
     controls: tuple
     outputs: tuple
     increments: np.ndarray
+    forget: np.ndarray
     bounds: tuple
     targets: tuple
     c0: float
@@ -97,7 +102,9 @@ class OneCounterMachine:
         for t, symbol in enumerate(x):
             a = self._index(symbol)
             k = int(np.searchsorted(self.bounds[q][a], c, side="right"))
-            q, c = self.targets[q][a][k], c + float(self.increments[q, a])
+            # The kernel's own c' = f c + i g, with f exactly 1 or 0.
+            q, c = (self.targets[q][a][k],
+                    float(self.forget[q, a]) * c + float(self.increments[q, a]))
             out[t] = self.outputs[q]
         return out
 
@@ -117,20 +124,25 @@ class OneCounterMachine:
                  f"starting at {self.c0:g}.",
                  f"Semantics: {self.semantics.describe()}.",
                  "Control q = the fed-back h; output = rounded h. On symbol x the counter "
-                 "moves by a fixed amount, then a test on the moved c picks the next control:"]
+                 "moves by a fixed amount (or is reset), then a test on the new c picks the "
+                 "next control:"]
         for q, h in enumerate(self.controls):
             lines.append(f"  q{q} (h = {h:g}, output {self.outputs[q]}):")
             for a, symbol in enumerate(self.alphabet):
                 d = float(self.increments[q, a])
-                move = f"c += {d:g}" if d >= 0 else f"c -= {-d:g}"
-                # Shown on the moved counter: the cut on c plus the increment.
-                shown = [b + d for b in self.bounds[q][a]]
+                if self.forget[q, a] == 0.0:
+                    move, shown = f"c = {d:g} (reset)", []   # no test: c' is constant
+                else:
+                    move = f"c += {d:g}" if d >= 0 else f"c -= {-d:g}"
+                    # Shown on the new counter: the cut on c plus the increment.
+                    shown = [b + d for b in self.bounds[q][a]]
                 lines.append(f"    x={symbol_str(symbol)}: {move}; then "
                              f"{_tests(shown, self.targets[q][a])}")
         lines.append("PROVED for every input whose counter stays within +-2**53: the forget "
-                     "gate is exactly 1 on every reachable (h, x), so c moves by exactly the "
-                     "increment, and the tests are the compiled step's own thresholds "
-                     "(found by bisection; they rely on monotone compiled tanh and sigmoid).")
+                     "gate is exactly 1 or 0 on every reachable (h, x), so c moves by exactly "
+                     "the increment or is reset to it, and the tests are the compiled step's "
+                     "own thresholds (found by bisection; they rely on monotone compiled tanh "
+                     "and sigmoid).")
         if self.checked is not None:
             verdict = "agree" if self.checked.holds else "DISAGREE"
             lines.append(f"Checked: the outputs {verdict} with fastlstm.run on "
@@ -153,8 +165,10 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
     """The one-counter machine of a cell whose c moves by a fixed amount per symbol.
 
     See the module notes: the controls are the fed-back h values, the
-    forget gate must be exactly 1 on every reachable (h, x), the increments
-    are i g, and the tests are the compiled step's thresholds.
+    forget gate must be exactly 1 (count) or 0 (reset) on every reachable
+    (h, x), the increments are i g, and the tests are the compiled step's
+    thresholds.  The parity cell, say, is a counter that is always reset
+    (f = 0): a finite-state machine is a special case.
 
     Parameters
     ----------
@@ -188,10 +202,11 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
     ...                     round_feedback=True)
     >>> m.controls, m.increments.tolist()
     ((0.0, -1.0, 1.0), [[1.0, -1.0], [-1.0, -1.0], [1.0, -1.0]])
-    >>> fl.find_counter(fl.presets.parity(), activation="saturated", round_feedback=True)
+    >>> fl.find_counter(fl.ScalarLSTM(b_i=100, b_c=100), activation="saturated",
+    ...                 round_feedback=True)                       # f = sigmoid(0) = 1/2
     Traceback (most recent call last):
     ...
-    ValueError: not a counter: in control h = 0 on x = 0 the forget gate is 0.0, not 1, so c does not move by a fixed amount
+    ValueError: not a counter: in control h = 0 on x = 0 the forget gate is 0.5, neither 1 nor 0, so c neither moves by a fixed amount nor is reset
     """
     start = checked_start(cell, alphabet, activation=activation, threshold=threshold,
                           inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0,
@@ -210,17 +225,17 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
         return int(round_half_to_zero(out[0][0])), float(out[1][0]), float(gates[0, 0])
 
     controls = [start.h0 + 0.0]   # + 0.0: -0.0 and 0.0 are one control
-    rows_inc, rows_bounds, rows_targets = [], [], []
+    rows_inc, rows_forget, rows_bounds, rows_targets = [], [], [], []
     q = 0
     while q < len(controls):
         h = controls[q]
-        incs, bounds_q, targets_q = [], [], []
+        incs, forgets, bounds_q, targets_q = [], [], [], []
         for symbol, x in zip(symbols, values.tolist()):
             _, d, f = step(h, 0.0, x)
-            if f != 1.0:
+            if f not in (0.0, 1.0):
                 raise ValueError(f"not a counter: in control h = {h:g} on x = {symbol_str(symbol)}"
-                                 f" the forget gate is {f!r}, not 1, so c does not move by a "
-                                 "fixed amount")
+                                 f" the forget gate is {f!r}, neither 1 nor 0, so c neither "
+                                 "moves by a fixed amount nor is reset")
             cuts, outs = _thresholds(lambda c: step(h, c, x)[0])
             targets = []
             for v in outs:
@@ -228,15 +243,17 @@ def find_counter(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, in
                     controls.append(float(v))
                 targets.append(controls.index(float(v)))
             incs.append(d)
+            forgets.append(f)
             bounds_q.append(tuple(cuts))
             targets_q.append(tuple(targets))
         rows_inc.append(incs)
+        rows_forget.append(forgets)
         rows_bounds.append(tuple(bounds_q))
         rows_targets.append(tuple(targets_q))
         q += 1
     outputs = tuple(int(round_half_to_zero(h)) for h in controls)
     machine = OneCounterMachine(symbols, tuple(controls), outputs, np.array(rows_inc),
-                                tuple(rows_bounds), tuple(rows_targets), start.c0, sem)
+                                np.array(rows_forget), tuple(rows_bounds), tuple(rows_targets), start.c0, sem)
     if check_len:
         checked = verify(cell, machine.output, check_len, symbols, activation=activation,
                          threshold=threshold, inclusive=inclusive, round_feedback=True,

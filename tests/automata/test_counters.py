@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import fastlstm as fl
-from tests.automata.cells import SAT_RF, strings
+from tests.automata.cells import SAT_RF, parity_answer, strings
 
 BRACKETS = (1, -1)   # "(" and ")"
 
@@ -35,6 +35,7 @@ def test_counter_machine_of_dyck1():
     for h in (0.0, 1.0):
         assert m.increments[control[h]].tolist() == [1.0, -1.0]
     assert m.increments[control[-1.0]].tolist() == [-1.0, -1.0]
+    assert (m.forget == 1.0).all()
     assert [m.outputs[control[h]] for h in (0.0, 1.0, -1.0)] == [0, 1, -1]
     # The tests on the moved counter: round(tanh(c)) changes at |c| = atanh(1/2).
     assert m.bounds[control[0.0]][0][1] + 1 == pytest.approx(0.5493061443, abs=1e-9)
@@ -55,9 +56,19 @@ def test_long_input_is_still_counted():
     assert m.output(x) == 0 and m.output(x + [-1]) == -1
 
 
+def test_resets_count_too():
+    # The parity cell resets c every step (f = 0): a counter machine with no
+    # counting, whose outputs are the worked example's answers.
+    m = fl.find_counter(fl.presets.parity(), **SAT_RF)
+    assert (m.forget == 0.0).all() and "(reset)" in m.describe()
+    for w in strings(8, min_len=1):
+        assert m.output(w) == parity_answer(w)
+
+
 def test_not_a_counter_is_refused():
-    with pytest.raises(ValueError, match="not a counter: .* forget gate is 0.0"):
-        fl.find_counter(fl.presets.parity(), **SAT_RF)
+    # f = sigmoid(0) = 1/2: c halves, neither counted nor reset.
+    with pytest.raises(ValueError, match="not a counter: .* forget gate is 0.5, neither 1 nor 0"):
+        fl.find_counter(fl.ScalarLSTM(b_i=100.0, b_c=100.0), **SAT_RF)
     with pytest.raises(ValueError, match="round_feedback=True"):
         fl.find_counter(fl.presets.dyck1(), BRACKETS, round_feedback=False)
     with pytest.raises(ValueError, match="not in the alphabet"):
