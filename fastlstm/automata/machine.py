@@ -247,8 +247,15 @@ class MooreMachine:
         else:
             x = input_array(x, name, ndims)
         states = np.empty(x.shape, dtype=np.int64)
-        runners, jump, path = self._block_runner("states")
-        args = (jump, path, path, self.start, self._alphabet_tuple, x, states, states)
+        self._walk("states", x, name, states)
+        return states
+
+    def _walk(self, kind, x, name, *out):
+        """Walk x (T,) or (B, T) with the block tables of ``kind``, writing ``out``."""
+        runners, jump, *paths = self._block_runner(kind)
+        if len(paths) == 1:   # one output: the same table and array in both kernel slots
+            paths, out = paths * 2, out * 2
+        args = (jump, *paths, self.start, self._alphabet_tuple, x, *out)
         if x.ndim == 1:
             misses = runners[0](*args)
         else:
@@ -257,7 +264,6 @@ class MooreMachine:
             misses = counts.any()
         if misses:
             self._raise_miss(x, name)
-        return states
 
     def _symbol_codes(self, x, name):
         """Each vector symbol of x (..., m) as its alphabet index: float64, shape (...)."""
@@ -314,11 +320,7 @@ class MooreMachine:
             return self.outputs[self._states(x, "x", (1,))]
         x = input_array(x, "x", (1,))
         out = np.empty(x.shape, dtype=np.int64)
-        runners, jump, out_path = self._block_runner("outputs")
-        # One output: the same table and array in both of the kernel's slots.
-        misses = runners[0](jump, out_path, out_path, self.start, self._alphabet_tuple, x, out, out)
-        if misses:
-            self._raise_miss(x, "x")
+        self._walk("outputs", x, "x", out)
         return out
 
     def trajectory(self, x) -> Trajectory:
@@ -363,16 +365,7 @@ class MooreMachine:
             return kind(self.h[states], self.c[states], self.semantics)
         x = input_array(x, "x", (1, 2))
         h, c = np.empty(x.shape), np.empty(x.shape)
-        runners, jump, h_path, c_path = self._block_runner("values")
-        args = (jump, h_path, c_path, self.start, self._alphabet_tuple, x, h, c)
-        if x.ndim == 1:
-            misses = runners[0](*args)
-        else:
-            counts = np.zeros(x.shape[0], dtype=np.int64)
-            runners[1](*args, counts)
-            misses = counts.any()
-        if misses:
-            self._raise_miss(x, "x")
+        self._walk("values", x, "x", h, c)
         return Trajectory(h, c, self.semantics)
 
     # -- minimisation and languages ----------------------------------------- #
