@@ -43,8 +43,9 @@ Modules, each importing only those above it in this list (and the core):
 ``MooreMachine.describe``: the table, the hypotheses that hold, the
 regexes), ``vector_cells`` (the symbols, steps
 and outputs of an ``LSTMCell``), ``extract`` (``extract_automaton``,
-``expand_states``), ``verify``, ``abstraction`` (``prove_by_abstraction``),
-``learn`` (``learn_automaton``, L*), ``counters`` (``find_counter``).
+``expand_states``), ``verify``, ``start`` (the checked arguments of the
+next three), ``abstraction`` (``prove_by_abstraction``), ``learn``
+(``learn_automaton``, L*), ``counters`` (``find_counter``).
 ``describe`` sits above the class it
 describes, so the class gets its text as a function installed here.
 """
