@@ -22,6 +22,7 @@ import dataclasses
 import numpy as np
 
 from .._validate import initial_state, rounds_to_int64
+from ..readout import Readout
 from ..semantics import round_half_to_zero
 from ..vector import run_batch_vector
 from .alphabet import check_alphabet
@@ -58,12 +59,10 @@ def check_readout(readout, n):
     """``readout`` (None or a readout of n-vectors), else TypeError/ValueError naming it."""
     if readout is None:
         return None
-    if not callable(getattr(readout, "label", None)):
-        raise TypeError(f"readout must be a fastlstm.Readout (an object with a label(h) "
-                        f"method) or None, got {type(readout).__name__}")
-    size = getattr(readout, "input_size", n)
-    if size != n:
-        raise ValueError(f"readout reads vectors of length {size} but the cell has "
+    if not isinstance(readout, Readout):
+        raise TypeError(f"readout must be a fastlstm.Readout or None, got {type(readout).__name__}")
+    if readout.input_size != n:
+        raise ValueError(f"readout reads vectors of length {readout.input_size} but the cell has "
                          f"hidden_size {n}")
     return readout
 
@@ -123,10 +122,6 @@ def state_outputs(h, readout=None):
     ([[0, -1], [1, 0]], [0, 1])
     """
     if readout is not None:
-        labels = np.asarray(readout.label(h))
-        if labels.dtype.kind not in "iu" or labels.shape != h.shape[:1]:
-            raise TypeError(f"readout.label(h) must give one integer per state, got "
-                            f"{labels.dtype} array of shape {labels.shape}")
-        return labels.astype(np.int64)
+        return readout.label(h)
     rounded = round_half_to_zero(h).astype(np.int64)
     return rounded[:, 0] if h.shape[1] == 1 else rounded

@@ -115,6 +115,26 @@ def test_readout_argmax_labels():
     assert same_minimal(m, product_machine(lambda a, b: 5 if a >= b else 7))
 
 
+def test_readout_on_a_scalar_cell():
+    # y = -h: the parity machine with its outputs negated (0, -1, +1).
+    m = fl.extract_automaton(PARITY, readout=fl.Readout([[-1.0]]), **SAT_RF)
+    assert same_minimal(m, fl.MooreMachine(PARITY_TABLE, [-v for v in PARITY_OUTPUTS]))
+    with pytest.raises(ValueError, match="readout reads vectors of length 2 but the cell has "
+                                         "hidden_size 1"):
+        fl.extract_automaton(PARITY, readout=fl.Readout([[1.0, 1.0]]))
+
+
+def test_quantized_vector_machine_is_marked_approximate():
+    # Exact activations, raw feedback: rounding h and c to 6 decimals after every
+    # step is an approximation; here it keeps the two parity behaviours (as the
+    # comparison with the hand-built product shows), but the machine is marked
+    # approximate and no longer stands in for a run.
+    m = fl.extract_automaton(two_parities(), PAIRS, quantize=6)
+    assert not m.exact and same_minimal(m, product_machine(lambda a, b: (a, b)))
+    with pytest.raises(ValueError, match="quantize=6"):
+        m.trajectory([(0, 1)])
+
+
 def test_vector_outputs_in_regex_describe_and_pictures():
     m = fl.extract_automaton(two_parities(), PAIRS, **SAT_RF).minimize()
     # Output (1, -1): an odd run of ones ends the first component and an even
