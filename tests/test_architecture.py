@@ -141,7 +141,8 @@ def test_wings_do_not_import_each_other_or_the_cli(wing):
 
 def test_the_core_imports_no_wing():
     core = ("fastlstm.params", "fastlstm.presets", "fastlstm.semantics", "fastlstm.run",
-            "fastlstm.compare", "fastlstm.report", "fastlstm._validate", "fastlstm._config")
+            "fastlstm.compare", "fastlstm.report", "fastlstm._validate", "fastlstm._config",
+            "fastlstm.cell", "fastlstm.readout", "fastlstm.weights", "fastlstm.frameworks")
     for m in core:
         wings = [d for d in GRAPH[m]
                  if d.startswith(("fastlstm.sweeps", "fastlstm.automata", "fastlstm.dynamics",
