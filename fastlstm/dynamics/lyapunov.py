@@ -19,17 +19,12 @@ __all__ = ["lyapunov", "lyapunov_rows"]
 
 
 def lyapunov_rows(values, x, h0, c0, transient, steps, sem):
-    """Both exponents of every row of a validated table (n, 12), largest first: (n, 2).
-
-    The kernel's q1 exponent is the largest one for all but special starts
-    and long enough runs; the two estimates are sorted, so the first column
-    is the largest of the two in every case.
-    """
+    """Both exponents of every row of a validated table (n, 12), largest first: (n, 2)."""
     lam = np.empty((2, values.shape[0]))
     make_lyapunov_kernel(sem.saturated)(values, sem.threshold, sem.inclusive,
                                         sem.round_feedback, x, h0, c0, transient, steps,
                                         lam[0], lam[1])
-    return -np.sort(-lam.T, axis=1)
+    return lam.T
 
 
 def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
@@ -62,8 +57,12 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     Returns
     -------
     numpy.ndarray, shape (2,)
-        The two exponents, largest first (natural log per step).  Their sum
-        is the mean of log|det J_t|.
+        The two exponents, largest first (natural log per step): the first
+        is the growth rate of a tangent direction (started at (cos 1,
+        sin 1) in the (h, c) plane), which tends to the largest exponent;
+        the second is the mean of log|det J_t| minus the first.  Where the
+        two exponents are equal (complex eigenvalues: a focus or a
+        rotation) their estimates differ by O(1/steps) in either order.
 
     Notes
     -----

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._validate import finite_scalar, integer, periodic_input, preactivation_range_table
 
-__all__ = ["Drive", "KEY", "make_drive", "largest"]
+__all__ = ["Drive", "KEY", "make_drive"]
 
 #: ``Kernel.key`` of the Lyapunov kernel: ("lyapunov", saturated).
 KEY = "lyapunov"
@@ -65,7 +65,3 @@ def make_drive(values, x, h0, c0, transient, steps) -> Drive:
     preactivation_range_table(values, np.array([h0]), x)
     return Drive(x, h0, c0, transient, steps)
 
-
-def largest(lam1, lam2):
-    """The larger of the kernel's two exponents, per cell (as ``fastlstm.lyapunov`` sorts them)."""
-    return np.maximum(lam1, lam2)

@@ -443,7 +443,7 @@ def _sweep_lyapunov(params, x, target, dtype, h0, c0, transient, steps, sem, bac
     def partial():
         return SweepResult(h=None, c=None, rounded=None, accuracy=None, params=values,
                            table=table, record="lyapunov", dtype=dtype, semantics=sem,
-                           lyapunov=lyapunov.largest(*work.outputs))
+                           lyapunov=work.outputs[0])  # lam1; lam2 is not kept
 
     return _collect(_BACKENDS[backend](work, client), len(work), progress, partial)
 
