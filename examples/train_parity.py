@@ -47,15 +47,6 @@ BOUND_PENALTY = 1.0  # weight of the penalty on |c| > 1
 SEMANTICS = dict(activation="saturated", round_feedback=True)
 
 
-def task(x):
-    """The oracle: the label of every step of one 0/1 string (plain Python)."""
-    out, run = [], 0
-    for bit in x:
-        run = run + 1 if bit else 0
-        out.append(0 if run == 0 else (1 if run % 2 else -1))
-    return out
-
-
 def all_strings(length):
     """Every 0/1 string of exactly ``length`` symbols, as an (2**length, length) array."""
     return np.array(list(itertools.product((0, 1), repeat=length)), dtype=np.float64)
@@ -91,7 +82,7 @@ def train(seed=0, steps=1500, batch=64, length=24):
     for step in range(steps):
         beta = 1.0 + (BETA - 1.0) * min(1.0, step / (0.7 * steps))
         x = (rng.random((batch, length)) < 0.7).astype(np.float64)  # long runs of ones
-        target = torch.tensor([[LABELS.index(v) for v in task(row)] for row in x])
+        target = torch.from_numpy(fl.parity_target(x).astype(np.int64) + 1)  # class = label + 1
         logits, c = net(torch.from_numpy(x), beta)
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 3), target.reshape(-1))
         # a bounded memory: a saturated cell then has finitely many states (no counting)
@@ -121,7 +112,7 @@ def check(max_length=12):
         for length in range(1, max_length + 1):
             X = all_strings(length)
             got = readout.label(run_batch_vector(cell, X, **semantics).h)
-            want = np.array([task(row) for row in X.astype(int)])
+            want = fl.parity_target(X)
             right += int((got == want).sum())
             total += want.size
         scores[name] = right / total
