@@ -248,5 +248,4 @@ def test_run_and_run_batch_dispatch_on_a_vector_cell():
     scalar = fl.run(fl.presets.parity(), [1, 1, 0, 1, 1])
     assert tr.h.ravel().tobytes() == scalar.h.tobytes()
     assert fl.run_batch(cell, [[1, 1, 0, 1, 1]] * 3).h.shape == (3, 5, 1)
-    with pytest.raises(ValueError, match="trace"):
-        fl.run(cell, [1, 0], trace=True)
+    # (traces of vector cells: tests/test_vector_trace.py)

@@ -100,14 +100,12 @@ def run_weights(args) -> int:
     xs = [f"x{j}" for j in range(cell.input_size)] if cell.input_size > 1 else ["x"]
     header = (["t"] + xs + [f"h{j}" for j in range(n)] + [f"rounded{j}" for j in range(n)]
               + (["label"] if labels is not None else []))
-    rows = []
-    for t in range(len(x)):
-        exact = args.format == "csv"
-        fmt = repr if exact else (lambda v: f"{v:.{args.digits}g}")
-        row = ([str(t)] + [fmt(float(v)) for v in np.atleast_1d(x[t])]
-               + [fmt(float(v)) for v in tr.h[t]] + [str(int(v)) for v in tr.rounded[t]]
-               + ([str(labels[t])] if labels is not None else []))
-        rows.append(row)
+    # csv is exact (repr of each float); the table shows --digits significant digits
+    fmt = repr if args.format == "csv" else (lambda v: f"{v:.{args.digits}g}")
+    rows = [[str(t)] + [fmt(float(v)) for v in np.atleast_1d(x[t])]
+            + [fmt(float(v)) for v in tr.h[t]] + [str(int(v)) for v in tr.rounded[t]]
+            + ([str(labels[t])] if labels is not None else [])
+            for t in range(len(x))]
     if args.format == "csv":
         print("\n".join(",".join(r) for r in [header] + rows))
         return 0
