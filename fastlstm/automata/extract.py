@@ -15,15 +15,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer, preactivation_range, rounds_to_int64
+from .._validate import initial_state, integer, preactivation_range
 from ..cell import LSTMCell
 from ..params import as_cell
 from ..semantics import Semantics
 from .alphabet import scalar_alphabet
 from .machine import MooreMachine
-from .vector_cells import VectorStepper, cell_alphabet, check_readout, state_outputs
+from .vector_cells import (VectorStepper, cell_alphabet, check_readout, output_range,
+                           state_outputs)
 
-__all__ = ["expand_states", "extract_automaton"]
+__all__ = ["ScalarStepper", "expand_states", "extract_automaton", "stepper_for"]
 
 #: Below this many (state, symbol) pairs a level is stepped with the serial
 #: kernel, one call per pair: a parallel launch costs more than the work.
@@ -156,40 +157,61 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
     max_states = integer(max_states, "max_states", 1)
     if quantize is not None:
         quantize = integer(quantize, "quantize", 0, 15)
-    if isinstance(cell, LSTMCell):
-        readout = check_readout(readout, cell.hidden_size)
-        symbols, inputs = cell_alphabet(alphabet, cell.input_size)
-        stepper = VectorStepper(cell, inputs, sem, readout)
-        h_start, c_start = stepper.start(h0, c0)
-        expand, outputs = stepper.expand, stepper.outputs
-    else:
-        cell = as_cell(cell)
-        readout = check_readout(readout, 1)
-        symbols, values = scalar_alphabet(alphabet)
-        h_start = initial_state(h0, "h0", 1)
-        c_start = initial_state(c0, "c0", 1)
-        rounds_to_int64(h_start[0], "h0")
-        preactivation_range(cell.to_array(), h_start, values, x_name="alphabet")
-        kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
-        p = cell.to_array()
-
-        def expand(h, c):
-            h_out, c_out = expand_states(kernels, p, sem.threshold, h[:, 0], c[:, 0], values)
-            return h_out[:, None], c_out[:, None]
-
-        def outputs(h):
-            return state_outputs(h, readout)
+    symbols, stepper, readout = stepper_for(cell, alphabet, sem, readout)
+    h_start, c_start = stepper.start(h0, c0, output=True)
+    expand = stepper.expand
     if quantize is not None:
         h_start, c_start = np.round(h_start, quantize), np.round(c_start, quantize)
         expand = _quantized(expand, quantize)
     rows, hs, cs = _breadth_first(expand, h_start, c_start, len(symbols), max_states,
                                   lambda depth: _too_many(max_states, depth, h_start, c_start,
                                                           sem, quantize))
+    outputs = state_outputs(hs, readout)
     if hs.shape[1] == 1:   # one unit: h and c are numbers, as for a ScalarLSTM
         hs, cs = hs[:, 0], cs[:, 0]
-    return MooreMachine(np.array(rows, dtype=np.int32), outputs(hs.reshape(len(rows), -1)),
-                        symbols, 0, h=hs, c=cs, semantics=sem, quantize=quantize,
-                        readout=readout)
+    return MooreMachine(np.array(rows, dtype=np.int32), outputs, symbols, 0, h=hs, c=cs,
+                        semantics=sem, quantize=quantize, readout=readout)
+
+
+def stepper_for(cell, alphabet, semantics, readout=None):
+    """``(symbols, stepper, readout)``: a cell's alphabet, its stepper, its checked readout.
+
+    The stepper (``ScalarStepper`` for a ``ScalarLSTM``, else
+    ``vector_cells.VectorStepper``) has ``units`` (n), ``start(h0, c0,
+    output=False)`` (the validated start state, arrays (n,); ``output``: h0
+    must round to int64, as the start state's output) and ``expand(h, c)`` (one step
+    from every state, arrays (N, n), on every symbol: (N * A, n)).
+    """
+    if isinstance(cell, LSTMCell):
+        readout = check_readout(readout, cell.hidden_size)
+        symbols, inputs = cell_alphabet(alphabet, cell.input_size)
+        return symbols, VectorStepper(cell, inputs, semantics), readout
+    cell = as_cell(cell)
+    readout = check_readout(readout, 1)
+    symbols, values = scalar_alphabet(alphabet)
+    return symbols, ScalarStepper(cell, values, semantics), readout
+
+
+class ScalarStepper:
+    """The start state and the steps of a ``ScalarLSTM`` (one unit) with ``expand_states``."""
+
+    units = 1
+
+    def __init__(self, cell, values, semantics):
+        self.p, self.values, self.theta = cell.to_array(), values, semantics.threshold
+        self.kernels = _sequence_kernels.make_sequence_kernels(*semantics.kernel_key())
+
+    def start(self, h0, c0, output=False):
+        h, c = initial_state(h0, "h0", 1), initial_state(c0, "c0", 1)
+        if output:
+            output_range(h)
+        preactivation_range(self.p, h, self.values, x_name="alphabet")
+        return h, c
+
+    def expand(self, h, c):
+        h_out, c_out = expand_states(self.kernels, self.p, self.theta, h[:, 0], c[:, 0],
+                                     self.values)
+        return h_out[:, None], c_out[:, None]
 
 
 def _quantized(expand, decimals):

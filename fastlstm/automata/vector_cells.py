@@ -27,7 +27,7 @@ from ..semantics import round_half_to_zero
 from ..vector import run_batch_vector
 from .alphabet import check_alphabet
 
-__all__ = ["VectorStepper", "cell_alphabet", "check_readout", "state_outputs"]
+__all__ = ["VectorStepper", "cell_alphabet", "check_readout", "output_range", "state_outputs"]
 
 
 def cell_alphabet(alphabet, m):
@@ -68,7 +68,7 @@ def check_readout(readout, n):
 
 
 class VectorStepper:
-    """Steps and outputs of one vector cell under one semantics.
+    """The start state and the steps of one vector cell under one semantics.
 
     Parameters
     ----------
@@ -76,20 +76,20 @@ class VectorStepper:
     inputs : numpy.ndarray, shape (A, m)
         The symbols' input vectors (``cell_alphabet``).
     semantics : Semantics
-    readout : Readout or None
-        Checked by ``check_readout``.
     """
 
-    def __init__(self, cell, inputs, semantics, readout=None):
-        self.cell, self.inputs, self.readout = cell, inputs, readout
+    def __init__(self, cell, inputs, semantics):
+        self.cell, self.inputs, self.units = cell, inputs, cell.hidden_size
         self._run = dataclasses.asdict(semantics)
 
-    def start(self, h0, c0):
-        """The start state as two float64 arrays of shape (n,) (a scalar fills every unit)."""
-        n = self.cell.hidden_size
-        h, c = initial_state(h0, "h0", n), initial_state(c0, "c0", n)
-        for u, value in enumerate(h.tolist()):
-            rounds_to_int64(value, "h0" if n == 1 else f"h0[{u}]")
+    def start(self, h0, c0, output=False):
+        """The start state as two float64 arrays of shape (n,) (a scalar fills every unit).
+
+        With ``output``, h0 must round to int64 (``output_range``).
+        """
+        h, c = initial_state(h0, "h0", self.units), initial_state(c0, "c0", self.units)
+        if output:
+            output_range(h)
         return h, c
 
     def expand(self, h, c):
@@ -104,9 +104,11 @@ class VectorStepper:
                               c0=np.repeat(c, A, axis=0), **self._run)
         return tr.h[:, 0, :], tr.c[:, 0, :]
 
-    def outputs(self, h):
-        """``state_outputs(h, readout)``."""
-        return state_outputs(h, self.readout)
+
+def output_range(h0):
+    """Refuse a start state h0 (n,) whose rounding is not an int64 (its output)."""
+    for u, value in enumerate(h0.tolist()):
+        rounds_to_int64(value, "h0" if h0.size == 1 else f"h0[{u}]")
 
 
 def state_outputs(h, readout=None):

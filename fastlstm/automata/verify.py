@@ -3,8 +3,8 @@
 Strings are explored level by level: the (h, c) states after every string
 of length L are kept, and each is extended by every symbol with the compiled
 kernels of ``run_batch`` (sequences of length 1 started from those states;
-``extract.expand_states``; ``run_batch_vector`` for a vector cell,
-``vector_cells.VectorStepper``).  So each string costs one step, not L, and the whole
+``extract.stepper_for``: ``expand_states``, or ``run_batch_vector`` for a
+vector cell).  So each string costs one step, not L, and the whole
 check of all strings up to ``max_len`` costs about ``A / (A - 1)`` times the
 number of strings of the last level.  Within a level strings are checked in
 lexicographic (alphabet) order, so the first failure is a shortest
@@ -18,14 +18,10 @@ import itertools
 import math
 
 
-from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer, preactivation_range
-from ..cell import LSTMCell
-from ..params import as_cell
+from .._validate import integer
 from ..semantics import Semantics
-from .alphabet import scalar_alphabet
-from .extract import expand_states
-from .vector_cells import VectorStepper, cell_alphabet, check_readout, state_outputs
+from .extract import stepper_for
+from .vector_cells import state_outputs
 
 __all__ = ["VerifyResult", "verify"]
 
@@ -146,35 +142,16 @@ def verify(cell, predicate, max_len, alphabet=(0, 1), *, readout=None, activatio
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    vector = isinstance(cell, LSTMCell)
-    cell = cell if vector else as_cell(cell)
     if not callable(predicate):
         raise TypeError(f"predicate must be callable, got {type(predicate).__name__}")
     max_len = integer(max_len, "max_len", 1)
-    n = cell.hidden_size if vector else 1
-    readout = check_readout(readout, n)
-    if vector:
-        symbols, inputs = cell_alphabet(alphabet, cell.input_size)
-        _check_size(len(symbols), max_len, MAX_LEVEL // n)
-        stepper = VectorStepper(cell, inputs, sem, readout)
-        h, c = stepper.start(h0, c0)
-        h, c, expand = h[None], c[None], stepper.expand
-    else:
-        symbols, values = scalar_alphabet(alphabet)
-        _check_size(len(symbols), max_len)
-        h = initial_state(h0, "h0", 1)
-        c = initial_state(c0, "c0", 1)
-        preactivation_range(cell.to_array(), h, values, x_name="alphabet")
-        kernels = _sequence_kernels.make_sequence_kernels(*sem.kernel_key())
-        p = cell.to_array()
-        h, c = h[:, None], c[:, None]
-
-        def expand(h, c):
-            h_out, c_out = expand_states(kernels, p, sem.threshold, h[:, 0], c[:, 0], values)
-            return h_out[:, None], c_out[:, None]
+    symbols, stepper, readout = stepper_for(cell, alphabet, sem, readout)
+    _check_size(len(symbols), max_len, MAX_LEVEL // stepper.units)
+    h, c = stepper.start(h0, c0)
+    h, c = h[None], c[None]
     checked = 0
     for length in range(1, max_len + 1):
-        h, c = expand(h, c)
+        h, c = stepper.expand(h, c)
         outputs = state_outputs(h, readout)
         # itertools.product varies the last symbol fastest: string k of this
         # level is string k // A of the last level followed by symbol k % A.
