@@ -253,13 +253,3 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
             nunres += 1
     return nroots, nunres
 
-
-@numba.njit(**JIT)
-def isolate_many(params, x, reg, lo, hi, roots, counts, unresolved):
-    """``isolate`` for each row of ``params`` (n, 12), exact semantics, one x.
-
-    ``roots`` (n, K, 2), ``unresolved`` (n, K, 2), ``counts`` (n, 2).
-    """
-    for j in range(params.shape[0]):
-        counts[j, 0], counts[j, 1] = isolate(params[j], x, reg, lo, hi, roots[j],
-                                             unresolved[j])

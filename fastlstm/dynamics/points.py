@@ -29,8 +29,8 @@ class FixedPoint:
     certified : bool
         False for a candidate the search could not prove (a tangency, or a
         point on a regime boundary): its enclosure may hold one, several or no
-        fixed point, and ``note`` says why.  Every fixed point outside the
-        enclosures of ``points`` is ruled out either way.
+        fixed point, and ``note`` says why.  Outside the enclosures of
+        ``points`` (and the ``non_isolated`` sets) there is no fixed point.
     regimes : str
         The regimes of f, i, o, g and c at the point: ``-`` smooth, ``H``/``L``
         saturated high/low (``-----`` under exact semantics).
