@@ -37,3 +37,11 @@ def test_bad_input_exits_2_with_one_line(capsys):
     assert err.count("\n") == 1 and "--input" in err
     assert main(["dynamics"]) == 2  # --input is required
     assert main(["dynamics", "--input", "1", "--round-feedback"]) == 2
+
+
+def test_help_has_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["dynamics", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "fastlstm dynamics --preset parity --input 1" in out

@@ -226,3 +226,16 @@ def test_bad_input_is_refused_with_the_argument_named():
 def test_a_vector_cell_of_size_one_is_taken():
     fps = fl.fixed_points(fl.LSTMCell.from_scalar(PARITY), 1)
     assert fps[0].h == fl.fixed_points(PARITY, 1)[0].h
+
+
+def test_forget_gate_at_one_reports_non_isolated_fixed_points():
+    # saturated, b_f = 5: f = 1 everywhere, so c' = c + i g; with b_i = -5 also i = 0 and
+    # every c is kept: the fixed points are not isolated, and the result says so
+    cell = fl.ScalarLSTM(b_f=5.0, b_i=-5.0, b_o=5.0, W_ch=1.0)
+    fps = fl.fixed_points(cell, 0, activation="saturated")
+    assert not fps.complete and len(fps.non_isolated) == 1
+    assert fps.non_isolated[0].h_range == (-1.0, 1.0) and "i = 0" in fps.non_isolated[0].reason
+    assert "non-isolated fixed points" in fps.to_table()
+    # with i = 1 instead, i g = tanh(h) vanishes only at h = 0: a line of fixed points there
+    fps = fl.fixed_points(cell.replace(b_i=5.0), 0, activation="saturated")
+    assert [n.h_range for n in fps.non_isolated] == [(0.0, 0.0)]
