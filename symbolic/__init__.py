@@ -29,6 +29,7 @@ from .semantics import Semantics, semantics
 from .reference import PrecisionError, Reference, simulate
 from .stepmap import step_map
 from .symbols import PARAM_NAMES, PARAMS, c_prev, c_t, f_t, h_prev, h_t, i_t, o_t, x_t
+from .matrix import matrix_equations
 from .vector_cell import VectorCell, vector_cell
 from .vector_reference import VectorReference, simulate_vector
 from .vector_equations import substitute_cell, unit_equations, vector_step_map
@@ -42,7 +43,8 @@ __all__ = [
     "round_half_to_zero", "saturated", "saturated_activation", "semantics", "sigmoid",
     "simulate", "step_jacobians", "step_map", "substitute", "tanh", "x_t",
     # vector cells (hidden size n, PyTorch's layout)
-    "VectorCell", "VectorReference", "simulate_vector", "substitute_cell", "unit_equations",
+    "VectorCell", "VectorReference", "matrix_equations", "simulate_vector", "substitute_cell",
+    "unit_equations",
     "vector_amplification", "vector_cell", "vector_jacobian", "vector_step_jacobians",
     "vector_step_map",
 ]

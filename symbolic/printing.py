@@ -43,12 +43,26 @@ class _Printer(LatexPrinter):
 
     def _print_Mul(self, expr):
         factors = Mul.make_args(expr)
-        state = [f for f in factors if f in _STATE]
-        rest = Mul(*[f for f in factors if f not in _STATE])
+        state = [f for f in factors if _is_state(f)]
+        rest = Mul(*[f for f in factors if not _is_state(f)])
         simple = all(f.is_Atom or f.is_Function or f.is_Pow for f in Mul.make_args(rest))
         if not state or rest.is_Number or not simple:
             return super()._print_Mul(expr)
         return " ".join([super()._print(rest)] + [self._print(s) for s in state])
+
+
+    def _print_MatAdd(self, expr):
+        # the matrix form is built in reading order (W_ih x_t + b_ih + ...): keep it
+        return " + ".join(self._print(term) for term in expr.args)
+
+    def _print_HadamardProduct(self, expr):
+        return super()._print_HadamardProduct(expr).replace(r"\circ", r"\odot")
+
+
+def _is_state(factor):
+    """x_t, h_{t-1}, c_{t-1}, and their entries x_{t,j}, h_{t-1,u}, c_{t-1,u}."""
+    return factor in _STATE or (factor.is_Symbol and factor.name.startswith(
+        ("x_{t,", "h_{t-1,", "c_{t-1,")))
 
 
 def _bound_side(rel):

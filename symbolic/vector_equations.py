@@ -71,7 +71,6 @@ def preactivation(gate, u, n, m, x=None, h=None):
             + sum(weight("h", gate, u, j) * h[j] for j in range(n)) + bias("h", gate, u))
 
 
-@lru_cache(maxsize=None)
 def unit_equations(n, m):
     r"""The 5n update equations of a cell with n units and m inputs, unit by unit.
 
@@ -84,6 +83,11 @@ def unit_equations(n, m):
     for name, size in (("n", n), ("m", m)):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"{name} must be an int >= 1, got {size!r}")
+    return _unit_equations(int(n), int(m))
+
+
+@lru_cache(maxsize=None)
+def _unit_equations(n, m):
     eqs = []
     for u in range(n):
         z = {gate: preactivation(gate, u, n, m) for gate in UNIT_GATES}
