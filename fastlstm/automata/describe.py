@@ -22,6 +22,8 @@ __all__ = ["describe"]
 REGEX_STATES = 8
 #: The transition table is printed for machines up to this size.
 TABLE_STATES = 64
+#: Characters standing for symbols that do not print as one character.
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def describe(machine) -> str:
@@ -86,15 +88,23 @@ def _proved_lines(minimal):
 
 
 def _regex_lines(minimal):
+    symbols, legend = minimal.alphabet, ""
     try:
-        regex_chars(minimal.alphabet)
+        chars = "".join(regex_chars(symbols))
     except ValueError:
-        return ["(No regexes: the symbols are not single characters; "
-                "call .regex(value, chars=...).)"]
+        if len(symbols) > len(LETTERS):
+            return ["(No regexes: the symbols are not single characters; "
+                    "call .regex(value, chars=...).)"]
+        # Longer symbols (vectors, 0.5, -1) get a letter each, said in a legend.
+        chars = LETTERS[:len(symbols)]
+        legend = ": " + ", ".join(f"{ch} = {symbol_str(s)}" for ch, s in zip(chars, symbols))
     if minimal.n_states > REGEX_STATES:
-        return [f"(Regexes not printed for {minimal.n_states} states; call .regex(value).)"]
-    lines = ["Inputs after which the output is v (re.fullmatch, one character per symbol):"]
-    lines.extend(f"  v = {symbol_str(v)}: {minimal.regex(v)}" for v in _output_order(minimal))
+        call = ".regex(value, chars=...)" if legend else ".regex(value)"
+        return [f"(Regexes not printed for {minimal.n_states} states; call {call}.)"]
+    lines = [f"Inputs after which the output is v (re.fullmatch, one character per "
+             f"symbol{legend}):"]
+    lines.extend(f"  v = {symbol_str(v)}: {minimal.regex(v, chars)}"
+                 for v in _output_order(minimal))
     return lines
 
 

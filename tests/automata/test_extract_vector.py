@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -139,7 +140,6 @@ def test_vector_outputs_in_regex_describe_and_pictures():
     m = fl.extract_automaton(two_parities(), PAIRS, **SAT_RF).minimize()
     # Output (1, -1): an odd run of ones ends the first component and an even
     # run the second.  With chars a b c d for (0,0) (0,1) (1,0) (1,1):
-    import re
     pattern = m.regex((1, -1), chars="abcd")
     first = {"a": 0, "b": 0, "c": 1, "d": 1}
     second = {"a": 0, "b": 1, "c": 0, "d": 1}
@@ -152,8 +152,32 @@ def test_vector_outputs_in_regex_describe_and_pictures():
         m.regex(1, chars="abcd")
     text = m.describe()
     assert "x=(0, 1)" in text and "(1, -1)" in text
+    assert "(Regexes not printed for 9 states; call .regex(value, chars=...).)" in text
+    # Up to 8 states the regexes are printed, a letter per vector symbol.
+    summed = fl.extract_automaton(two_parities(), PAIRS, readout=fl.Readout([[1.0, 1.0]]),
+                                  **SAT_RF).minimize()
+    text = summed.describe()
+    assert "a = (0, 0), b = (0, 1), c = (1, 0), d = (1, 1)):" in text
+    assert f"  v = -1: {summed.regex(-1, chars='abcd')}" in text
     assert 'label="q0/(0, 0)"' in m.to_dot() and "(1, 1)" in m.to_dot()
     assert "{-1}" in m.to_latex()
+
+
+def test_describe_gives_longer_symbols_letters_with_a_legend():
+    # Symbols 0, 0.5, 1 read as a, b, c; each printed regex must match exactly the
+    # strings after which the plain oracle's rounded h is v.
+    alphabet = (0, 0.5, 1)
+    m = fl.extract_automaton(PARITY, alphabet, **SAT_RF)
+    lines = m.minimize().describe().splitlines()
+    assert "(re.fullmatch, one character per symbol: a = 0, b = 0.5, c = 1):" in lines[-4]
+    regexes = {int(line.split(":")[0].split("=")[1]): line.split(": ", 1)[1]
+               for line in lines[-3:]}
+    assert set(regexes) == {1, 0, -1}
+    for n in range(1, 6):
+        for word in itertools.product(range(3), repeat=n):
+            last = naive.run(PARITY, [alphabet[a] for a in word], **SAT_RF)["rounded"][-1]
+            s = "".join("abc"[a] for a in word)
+            assert {v for v, r in regexes.items() if re.fullmatch(r, s)} == {last}, s
 
 
 def naive_answer(bits_):
