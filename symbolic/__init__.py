@@ -3,6 +3,8 @@
 Derives the scalar LSTM's update equations, substitutes parameters, turns them
 into the thresholded-regime piecewise form, evaluates trajectories exactly / at
 high precision with proved regime decisions, and prints all of it as LaTeX.
+Vector cells (hidden size n, PyTorch's layout) have the matrix form, the
+per-unit equations, ``simulate_vector`` (n <= 4) and the 2n x 2n Jacobian.
 The semantics are those of docs/semantics.md; this package never imports
 ``fastlstm``.
 
