@@ -75,7 +75,7 @@ class MooreMachine:
         to k decimals, so the machine approximates the cell.
     reduced_from : int, optional
         Set by ``minimize``: the number of states minimised from.
-    readout : object, optional
+    readout : Readout, optional
         Set by ``extract_automaton(..., readout=...)``: the outputs are the
         readout's labels of h, not rounded h.
     provenance : object, optional
@@ -223,7 +223,7 @@ class MooreMachine:
         return int(hits[0])
 
     def _block_runner(self, kind):
-        """``(runners, jump, *paths)`` for ``kind`` "values" (h, c) or "outputs", built once."""
+        """``(runners, jump, *paths)`` for ``kind`` "values" (h, c), "outputs" or "states"."""
         if kind not in self._blocks:
             values = {"values": (self.h, self.c), "outputs": (self.outputs,),
                       "states": (np.arange(self.n_states, dtype=np.int64),)}[kind]
