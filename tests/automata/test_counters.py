@@ -73,3 +73,16 @@ def test_not_a_counter_is_refused():
         fl.find_counter(fl.presets.dyck1(), BRACKETS, round_feedback=False)
     with pytest.raises(ValueError, match="not in the alphabet"):
         fl.find_counter(fl.presets.dyck1(), BRACKETS, check_len=0, **SAT_RF).run([1, 0])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(check_len=-1), ValueError, "check_len"),
+    (dict(check_len=2.5), TypeError, "check_len"),
+    (dict(alphabet="()"), TypeError, "alphabet"),
+    (dict(threshold=0), ValueError, "threshold"),
+    (dict(c0=float("nan")), ValueError, "c0"),
+])
+def test_bad_arguments_are_named(kwargs, error, match):
+    args = dict(dict(alphabet=BRACKETS, **SAT_RF), **kwargs)
+    with pytest.raises(error, match=match):
+        fl.find_counter(fl.presets.dyck1(), **args)
