@@ -232,7 +232,8 @@ examples:
         "Hold the input at a constant x and treat the step as a map of (h, c): print "
         "every fixed point (h*, c*), the eigenvalues of the step's Jacobian there and "
         "its stability class. The list is complete: each point lies in an interval "
-        "proved to hold exactly one, and the rest of |h| <= 1 is proved free of them "
+        "proved to hold exactly one, and the rest of |h| <= 1 is proved free of them. "
+        "Then the Lyapunov exponents along the trajectory from h = c = 0 "
         "(docs/dynamics.md).",
         """examples:
   fastlstm dynamics --preset parity --input 1

@@ -21,6 +21,13 @@ def test_json_gives_the_hand_derived_parity_points(capsys):
     assert p["h"] == pytest.approx(0.5 - u / 100, abs=1e-13)
     assert p["h_enclosure"][0] <= p["h"] <= p["h_enclosure"][1]
     assert p["stability"] == "saddle" and p["certified"] and x1["complete"]
+    # from h = c = 0 the x = 0 run stays on the fixed point h = 0 (g(0) = 0, so c = 0 and
+    # h = o tanh(0) = 0): its exponents are log |f - 50 i| = log 50 and log |det J| = log 0
+    # (det J = o' tanh(c) f = 0, since W_oh = 0).  A 1000-step estimate of a non-normal J
+    # (J = [[-50, 0], [-100, 0]]) carries the start frame's stretch, up to
+    # log(|J| / 50) / 1000 = log(sqrt(5)) / 1000 < 1e-3
+    lam = x0["lyapunov"]
+    assert lam[0] == pytest.approx(math.log(50.0), abs=1e-3) and lam[1] == "-inf"
 
 
 def test_text_table_and_semantics(capsys):
