@@ -60,7 +60,30 @@ class PrecisionError(ArithmeticError):
 
 
 @dataclass(frozen=True)
-class Reference:
+class Steps:
+    """What every reference trajectory holds: its inputs, semantics, precision and the
+    per-step fields (their entries are described by :class:`Reference` and
+    :class:`symbolic.VectorReference`)."""
+
+    xs: tuple
+    semantics: Semantics
+    digits: int
+    precision: int
+    h: tuple = field(repr=False)
+    c: tuple = field(repr=False)
+    h_raw: tuple = field(repr=False)
+    rounded: tuple = field(repr=False)
+    gates: tuple = field(repr=False)
+    preactivations: tuple = field(repr=False)
+    regimes: tuple = field(repr=False)
+    boundary_hits: tuple = field(repr=False)
+
+    def __len__(self):
+        return len(self.xs)
+
+
+@dataclass(frozen=True)
+class Reference(Steps):
     """A reference trajectory; one entry per step in every per-step field.
 
     Numbers are SymPy Rationals where the value is rational and SymPy Floats
@@ -85,21 +108,6 @@ class Reference:
     """
 
     params: MappingProxyType
-    xs: tuple
-    semantics: Semantics
-    digits: int
-    precision: int
-    h: tuple = field(repr=False)
-    c: tuple = field(repr=False)
-    h_raw: tuple = field(repr=False)
-    rounded: tuple = field(repr=False)
-    gates: tuple = field(repr=False)
-    preactivations: tuple = field(repr=False)
-    regimes: tuple = field(repr=False)
-    boundary_hits: tuple = field(repr=False)
-
-    def __len__(self):
-        return len(self.xs)
 
     def as_arrays(self):
         """The per-step fields as NumPy arrays, shaped like a compiled trace.

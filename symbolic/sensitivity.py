@@ -114,15 +114,21 @@ def amplification(params, xs=None, **semantics):
     >>> [round(a) for a in amplification(parity, [1, 1, 0, 1, 1])]
     [1, 1, 1, 1, 1]
     """
-    if isinstance(params, Reference):
-        if xs is not None or semantics:
-            raise TypeError("amplification(reference) takes no xs or semantics")
-        reference = params
-    else:
-        if xs is None:
-            raise TypeError("amplification(params, xs, ...) needs xs")
-        reference = simulate(params, xs, digits=20, **semantics)
+    reference = given_or_simulated(params, xs, semantics, Reference, simulate, "amplification")
     return suffix_norm_sums(step_jacobians(reference))
+
+
+def given_or_simulated(obj, xs, semantics, kind, simulate, name):
+    """``obj`` if it is a reference of type ``kind`` (with no xs or semantics), else
+    ``simulate(obj, xs, digits=20, **semantics)``: the first argument of the
+    amplification functions."""
+    if isinstance(obj, kind):
+        if xs is not None or semantics:
+            raise TypeError(f"{name}(reference) takes no xs or semantics")
+        return obj
+    if xs is None:
+        raise TypeError(f"{name} needs xs, unless given a reference")
+    return simulate(obj, xs, digits=20, **semantics)
 
 
 def suffix_norm_sums(jacobians):

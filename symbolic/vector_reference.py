@@ -20,8 +20,8 @@ from functools import lru_cache
 import numpy as np
 
 from .certified import Num, Undecided
-from .reference import check_digits, check_size, unit_step, with_doubling
-from .semantics import Semantics, semantics as make_semantics
+from .reference import Steps, check_digits, check_size, unit_step, with_doubling
+from .semantics import semantics as make_semantics
 from .vector_cell import as_vector_cell, exact_vector, exact_vector_inputs
 
 #: Largest hidden size :func:`simulate_vector` accepts.
@@ -29,7 +29,7 @@ MAX_HIDDEN = 4
 
 
 @dataclass(frozen=True)
-class VectorReference:
+class VectorReference(Steps):
     """A reference trajectory of a vector cell; one entry per step in every per-step field.
 
     Each step holds one entry per unit; numbers are SymPy Rationals where the
@@ -48,24 +48,10 @@ class VectorReference:
     boundary_hits : tuple of n-tuples of 5-tuples of bool
     precision : int
         Working precision in bits that settled every decision.
+    cell : VectorCell
     """
 
     cell: object = field(repr=False)
-    xs: tuple
-    semantics: Semantics
-    digits: int
-    precision: int
-    h: tuple = field(repr=False)
-    c: tuple = field(repr=False)
-    h_raw: tuple = field(repr=False)
-    rounded: tuple = field(repr=False)
-    gates: tuple = field(repr=False)
-    preactivations: tuple = field(repr=False)
-    regimes: tuple = field(repr=False)
-    boundary_hits: tuple = field(repr=False)
-
-    def __len__(self):
-        return len(self.xs)
 
     @property
     def hidden_size(self):

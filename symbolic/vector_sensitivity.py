@@ -18,7 +18,7 @@ import math
 import numpy as np
 from sympy import Matrix, S
 
-from .sensitivity import suffix_norm_sums
+from .sensitivity import given_or_simulated, suffix_norm_sums
 from .vector_cell import exact_vector
 from .vector_equations import c_prev_, h_prev_, step_arguments, step_expressions
 from .vector_reference import VectorReference, simulate_vector
@@ -132,12 +132,6 @@ def vector_amplification(cell, xs=None, **semantics):
     tuple of float
         One ``A_t`` per step (``inf`` beyond float range).
     """
-    if isinstance(cell, VectorReference):
-        if xs is not None or semantics:
-            raise TypeError("vector_amplification(reference) takes no xs or semantics")
-        reference = cell
-    else:
-        if xs is None:
-            raise TypeError("vector_amplification(cell, xs, ...) needs xs")
-        reference = simulate_vector(cell, xs, digits=20, **semantics)
+    reference = given_or_simulated(cell, xs, semantics, VectorReference, simulate_vector,
+                                   "vector_amplification")
     return suffix_norm_sums(vector_step_jacobians(reference))

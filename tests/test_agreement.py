@@ -49,14 +49,19 @@ STATS = collections.Counter()
 @pytest.fixture(scope="module", autouse=True)
 def report(request):
     yield
+    print_counts(request, "agreement with symbolic", STATS)
+
+
+def print_counts(request, title, stats):
+    """Write ``stats`` to the terminal at the end of a module's run."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not STATS:
+    if reporter is None or capture is None or not stats:
         return
     with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
-        reporter.write_line("\nagreement with symbolic (counts over all examples):")
-        for key in sorted(STATS):
-            reporter.write_line(f"  {key}: {STATS[key]}")
+        reporter.write_line(f"\n{title} (counts over all examples):")
+        for key in sorted(stats):
+            reporter.write_line(f"  {key}: {stats[key]}")
 
 
 # --- the engines, as dicts of arrays with the reference's names -------------------
@@ -143,9 +148,12 @@ def assert_close(name, expected, actual, exact, t, tol):
     assert abs(float(expected) - actual) <= bound, (name, t, expected, actual, bound)
 
 
-def check(ref, got, stats):
-    """Assert agreement step by step; count and stop at decisions float64 may flip."""
-    stopped = compare_steps(ref, got, stats)
+def check(ref, got, stats, compare=None):
+    """Assert agreement step by step; count and stop at decisions float64 may flip.
+
+    ``compare`` (default ``compare_steps``) walks the steps and says where it stopped.
+    """
+    stopped = (compare or compare_steps)(ref, got, stats)
     if stopped is not None:
         t, reason = stopped
         stats[f"cut: {reason}"] += 1

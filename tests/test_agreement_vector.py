@@ -31,7 +31,8 @@ import fastlstm as fl
 import symbolic as sym
 
 from .test_agreement import (EPS, SEMANTICS, SEMANTICS_IDS, UNIT, assert_close, exact_sum,
-                             half_integers, near, product, representable)
+                             half_integers, near, print_counts, product, representable)
+from .test_agreement import check as scalar_check
 
 STATS = collections.Counter()
 
@@ -39,14 +40,7 @@ STATS = collections.Counter()
 @pytest.fixture(scope="module", autouse=True)
 def report(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not STATS:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("\nvector agreement with symbolic (counts over all examples):")
-        for key in sorted(STATS):
-            reporter.write_line(f"  {key}: {STATS[key]}")
+    print_counts(request, "vector agreement with symbolic", STATS)
 
 
 def compiled(cell, xs, **semantics):
@@ -121,11 +115,7 @@ class Step:
 
 
 def check(ref, got, stats):
-    stopped = compare_steps(ref, got, stats)
-    if stopped is not None:
-        t, reason = stopped
-        stats[f"cut: {reason}"] += 1
-        stats["steps left uncompared after a cut"] += len(ref) - 1 - t
+    scalar_check(ref, got, stats, compare_steps)
 
 
 def compare_steps(ref, got, stats):
