@@ -153,6 +153,9 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
     """
     if not isinstance(machine, MooreMachine):
         raise TypeError(f"machine must be a MooreMachine, got {type(machine).__name__}")
+    if machine.outputs.ndim != 1 or getattr(machine, "readout", None) is not None:
+        raise ValueError("machine must output rounded h of a scalar cell (one integer per "
+                         "state), not vectors or a readout's labels")
     start = checked_start(cell, machine.alphabet, activation=activation, threshold=threshold,
                           inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0,
                           caller="prove_by_abstraction", needs_round_feedback=True,

@@ -74,6 +74,9 @@ def test_bad_arguments():
         fl.prove_by_abstraction(LAST, LAST_MACHINE, round_feedback=False)
     with pytest.raises(TypeError, match="machine must be a MooreMachine"):
         fl.prove_by_abstraction(LAST, [[0, 1], [0, 1]])
+    vector_outputs = fl.MooreMachine([[0, 1], [0, 1]], [[0, 0], [1, 1]])
+    with pytest.raises(ValueError, match="machine must output rounded h of a scalar cell"):
+        fl.prove_by_abstraction(LAST, vector_outputs)
 
 
 # A random saturated cell (weights uniform in +-5, rounded to 3 decimals) whose
