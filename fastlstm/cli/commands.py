@@ -264,6 +264,8 @@ def cmd_sweep(args) -> int:
             raise CommandError("--plot needs matplotlib: pip install 'fastlstm[plot]'") from None
         matplotlib.use("Agg")
     table = grid(base=cell, **axes)
+    if args.record == "lyapunov":
+        return _sweep_lyapunov(args, cell, words, axes, table)
     _check_memory(len(table), args.length)
     X = binary_strings(args.length)
     target = parity_target(X)
@@ -315,6 +317,50 @@ def cmd_sweep(args) -> int:
         _write_atomically("--plot", args.plot,
                           lambda f: fig.savefig(f, format="png", dpi=150, bbox_inches="tight"))
         lines.append(f"saved {args.plot}: the regime map")
+    _print("\n".join(lines))
+    return 0
+
+
+def _sweep_lyapunov(args, cell, words, axes, table) -> int:
+    """``fastlstm sweep --record lyapunov``: the largest exponent per cell, a chaos map."""
+    import numpy as np
+
+    from ..sweeps import sweep
+
+    x = parse_inputs([args.input])
+    result = sweep(table, x, record="lyapunov", transient=args.transient, steps=args.steps,
+                   backend=args.backend, progress=args.progress, **_semantics_kwargs(args))
+    lam = result.to_grid("lyapunov")
+    finite = lam[np.isfinite(lam)]
+    shape = " x ".join(f"{n}: {len(v)} values in [{v.min():g}, {v.max():g}]"
+                       for n, v in axes.items())
+    drive = f"x = {args.input}" + (" repeated" if x.size > 1 else "")
+    lines = [f"sweep: {lam.size} cells ({shape}), other parameters from {words}",
+             f"semantics: {result.semantics.describe()}",
+             f"largest Lyapunov exponent, input {drive}, {args.steps} steps after "
+             f"{args.transient} from h = c = 0:",
+             f"  {_summary_stats(finite) if finite.size else 'no finite exponent'}; "
+             f"{int((lam > 0).sum())} cells > 0 (nearby states part), "
+             f"{int((lam == -np.inf).sum())} cells -inf (locally constant map)"]
+    if len(axes) == 1 and lam.size <= 60:
+        (name, values), = axes.items()
+        lines.append(f"{name:>10}  exponent")
+        lines += [f"{v:>10g}  {e:.6g}" for v, e in zip(values, lam)]
+    if args.out:
+        fields = dict(lyapunov=lam, axes=np.array(list(axes)), **axes, base=cell.to_array(),
+                      param_names=np.array(list(cell.to_dict())), input=x,
+                      transient=np.array(args.transient), steps=np.array(args.steps))
+        _write_atomically("--out", args.out, lambda f: np.savez(f, **fields))
+        lines.append(f"saved {args.out}: lyapunov {lam.shape} and the axes {', '.join(axes)}")
+    if args.plot:
+        from ..plot import chaos_map
+
+        ax = chaos_map(result, title=f"largest Lyapunov exponent, input {drive}\n"
+                                     f"semantics: {result.semantics.describe()}")
+        fig = ax.figure
+        _write_atomically("--plot", args.plot,
+                          lambda f: fig.savefig(f, format="png", dpi=150, bbox_inches="tight"))
+        lines.append(f"saved {args.plot}: the chaos map")
     _print("\n".join(lines))
     return 0
 

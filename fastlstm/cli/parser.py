@@ -182,6 +182,13 @@ examples:
   fastlstm sweep --axis W_ch=-150:-50:21 --target parity --length 6
   fastlstm sweep --axis W_ch=-150:-50:41 --axis W_cx=0:100:41 --target parity \\
                  --out sweep.npz --plot regime_map.png
+
+chaos maps:
+  --record lyapunov records, instead of the accuracy, the largest Lyapunov exponent of each
+  cell driven by --input (a constant, or one period X1,X2,... repeated) from h = c = 0, over
+  --steps steps after --transient (docs/dynamics.md); --plot draws the chaos map.
+  fastlstm sweep --axis W_ch=-12:0:61 --axis b_c=0:8:61 --record lyapunov --input 0 \\
+                 --params W_fh=9,b_f=-7,W_ih=-8,b_i=6,W_oh=8,b_o=-2 --plot chaos_map.png
 """, cmd_sweep)
     _add_semantics_options(p)
     p.add_argument("--axis", metavar="NAME=LO:HI:N", action="append", required=True,
@@ -196,7 +203,17 @@ examples:
                         f"steps, and memory must hold them; default: 6)")
     p.add_argument("--out", metavar="FILE.npz", help="save accuracy and the axes")
     p.add_argument("--plot", metavar="FILE.png",
-                   help="save the regime map: needs two --axis (and matplotlib)")
+                   help="save the regime map (or chaos map): needs two --axis (and matplotlib)")
+    p.add_argument("--record", choices=("accuracy", "lyapunov"), default="accuracy",
+                   help="what each cell records: its accuracy against --target (the default), "
+                        "or its largest Lyapunov exponent under --input")
+    p.add_argument("--input", metavar="X[,X...]", default="0",
+                   help="--record lyapunov: the constant input, or one period of a periodic "
+                        "one (default: 0)")
+    p.add_argument("--transient", type=int, default=100, metavar="N",
+                   help="--record lyapunov: steps run before measuring (default: 100)")
+    p.add_argument("--steps", type=positive_int, default=1000, metavar="N",
+                   help="--record lyapunov: steps measured (default: 1000)")
     p.add_argument("--backend", choices=("numba", "dask"), default="numba",
                    help="where the sweep runs (default: numba)")
     p.add_argument("--no-progress", dest="progress", action="store_false",

@@ -222,3 +222,31 @@ def test_lyapunov_refuses_a_bad_cell():
 def test_sweep_lyapunov_refuses_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fl.sweep(fl.random_params(3, seed=0), [1.0], record="lyapunov", **kwargs)
+
+
+# --- the command line -------------------------------------------------------------
+
+def test_cli_sweep_records_exponents_and_draws_the_chaos_map(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+    from fastlstm.cli import main
+
+    out, png = tmp_path / "chaos.npz", tmp_path / "chaos.png"
+    main(["sweep", "--axis", "W_ch=-100:0:3", "--axis", "b_f=-100,0", "--record", "lyapunov",
+          "--input", "0", "--steps", "50", "--no-progress", "--out", str(out), "--plot", str(png)])
+    text = capsys.readouterr().out
+    saved = np.load(out)
+    expected = fl.sweep(fl.grid(base=PARITY, W_ch=[-100.0, -50.0, 0.0], b_f=[-100.0, 0.0]), 0,
+                        record="lyapunov", steps=50).to_grid("lyapunov")
+    assert np.array_equal(saved["lyapunov"], expected)
+    assert saved["lyapunov"][0, 0] == fl.lyapunov(PARITY, 0, steps=50)[0]
+    assert png.stat().st_size > 0 and "saved" in text and "chaos map" in text
+
+
+def test_cli_sweep_lyapunov_bad_input(capsys):
+    from fastlstm.cli import main
+
+    assert main(["sweep", "--axis", "W_ch=-100:0:3", "--record", "lyapunov", "--input", "x",
+                 "--no-progress"]) == 2
+    assert main(["sweep", "--axis", "W_ch=-100:0:3", "--record", "lyapunov",
+                 "--transient", "-1", "--no-progress"]) == 2
+    assert "transient must be an integer >= 0" in capsys.readouterr().err
