@@ -33,6 +33,7 @@ otherwise *learned and tested*, with the lengths and counts tested.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -49,6 +50,8 @@ __all__ = ["Provenance", "learn_automaton"]
 EXACT_STATES = 500
 #: Largest number of strings of the last exhaustively tested length.
 MAX_TEST_LEVEL = 2 ** 20
+#: Test strings up to this many steps in all run through the serial kernel.
+_SERIAL_STEPS = 2 ** 18
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,20 +141,15 @@ class _Tests:
     """The cell's outputs on the test strings, computed once; hypotheses are walked on them."""
 
     def __init__(self, kernels, p, theta, h0, c0, values, depth, n_random, length, seed):
-        self.levels = []   # rounded h of every string of length 1 .. depth, product order
-        h, c = np.array([h0]), np.array([c0])
-        for _ in range(depth):
-            h, c = expand_states(kernels, p, theta, h, c, values)
-            self.levels.append(round_half_to_zero(h).astype(np.int64))
         A = values.size
+        run = functools.partial(_rounded_rows, kernels, p, theta, h0, c0)
+        # Every string of length `depth` in product order (last symbol fastest); the
+        # strings of length L are the prefixes of every A**(depth - L)-th of them.
+        full = run(values[np.indices((A,) * depth).reshape(depth, -1).T]) if depth else None
+        self.levels = [full[::A ** (depth - L), L - 1] for L in range(1, depth + 1)]
         rng = np.random.default_rng(seed)
         self.words = rng.integers(0, A, size=(n_random, length))
-        self.outputs = np.empty((n_random, length), dtype=np.int64)
-        if n_random and length:
-            H, C = np.empty((n_random, length)), np.empty((n_random, length))
-            kernels[2](p, values[self.words], np.full(n_random, h0), np.full(n_random, c0),
-                       theta, H, C)
-            self.outputs = round_half_to_zero(H).astype(np.int64)
+        self.outputs = run(values[self.words])
         self.exhaustive = sum(level.size for level in self.levels)
 
     def counterexample(self, table, outputs, start):
@@ -178,6 +176,22 @@ class _Tests:
             return None
         b, t = first
         return tuple(self.words[b, :t + 1].tolist())
+
+
+def _rounded_rows(kernels, p, theta, h0, c0, X):
+    """Rounded h of every row of X (each from (h0, c0)) with the run kernels.
+
+    A few thousand short rows go through the serial kernel one by one: a
+    parallel launch costs more than that work (and much more on a busy host).
+    """
+    H, C = np.empty(X.shape), np.empty(X.shape)
+    if X.shape[0] * X.shape[1] <= _SERIAL_STEPS:
+        for b in range(X.shape[0]):
+            kernels[0](p, X[b], h0, c0, theta, H[b], C[b])
+    elif X.size:
+        B = X.shape[0]
+        kernels[2](p, X, np.full(B, h0), np.full(B, c0), theta, H, C)
+    return round_half_to_zero(H).astype(np.int64)
 
 
 def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, inclusive=True,
