@@ -50,7 +50,6 @@ class _Printer(LatexPrinter):
             return super()._print_Mul(expr)
         return " ".join([super()._print(rest)] + [self._print(s) for s in state])
 
-
     def _print_MatAdd(self, expr):
         # the matrix form is built in reading order (W_ih x_t + b_ih + ...): keep it
         return " + ".join(self._print(term) for term in expr.args)

@@ -22,7 +22,7 @@ import numpy as np
 from .certified import Num, Undecided
 from .reference import Steps, check_digits, check_size, unit_step, with_doubling
 from .semantics import semantics as make_semantics
-from .vector_cell import as_vector_cell, exact_vector, exact_vector_inputs
+from .vector_cell import UNIT_GATES, as_vector_cell, exact_vector, exact_vector_inputs
 
 #: Largest hidden size :func:`simulate_vector` accepts.
 MAX_HIDDEN = 4
@@ -172,7 +172,7 @@ def _run(cell, xs, sem, digits, bits):
         units = []
         for u in range(n):
             try:
-                units.append(unit_step([z[cell.row(gate, u)] for gate in "fiog"], c[u], sem))
+                units.append(unit_step([z[cell.row(gate, u)] for gate in UNIT_GATES], c[u], sem))
             except Undecided as exc:
                 raise Undecided(f"step {t}, unit {u}: {exc}") from None
         h = [unit[0] for unit in units]
