@@ -99,6 +99,22 @@ def test_two_parities_machine_runs_like_the_oracle_on_each_component():
     assert bits(batch.h[1]).tolist() == bits(fl.run(two_parities(), x[::-1], **SAT_RF).h).tolist()
 
 
+def test_one_unit_reading_two_inputs_has_number_outputs_and_vector_symbols():
+    # The parity cell reading only x[0] of a pair (W_ih's second column is zero):
+    # the parity machine of the first component, outputs and h numbers.
+    one = fl.LSTMCell.from_scalar(PARITY)
+    cell = fl.LSTMCell(np.hstack([one.W_ih, np.zeros((4, 1))]), one.W_hh, one.b_ih)
+    m = fl.extract_automaton(cell, PAIRS, **SAT_RF)
+    first = [[PARITY_TABLE[s][a] for a, _ in PAIRS] for s in range(3)]
+    assert same_minimal(m, fl.MooreMachine(first, PARITY_OUTPUTS, PAIRS))
+    assert m.outputs.ndim == 1 and m.h.ndim == 1
+    x = np.random.default_rng(2).integers(0, 2, (50, 2))
+    assert m.run(x).tolist() == naive.run(PARITY, x[:, 0].tolist(), **SAT_RF)["rounded"]
+    tr, ref = m.trajectory(x), fl.run(cell, x, **SAT_RF)
+    assert bits(tr.h).tolist() == bits(ref.h[:, 0]).tolist()
+    assert bits(tr.c).tolist() == bits(ref.c[:, 0]).tolist()
+
+
 def test_readout_label_of_the_sum_is_the_product_machine_with_summed_output():
     # y = h_0 + h_1, label = sign(y): the sum of the two answers' signs.
     readout = fl.Readout([[1.0, 1.0]])
