@@ -176,3 +176,27 @@ def test_initial_state_per_unit_or_shared():
 def test_bad_input_is_refused_with_a_named_error(cell, xs, kw, error, match):
     with pytest.raises(error, match=match):
         sym.simulate_vector(cell, xs, **kw)
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_a_disguised_rational_across_units_is_decided_exactly(inclusive):
+    # t=0 (x=1): i = f = 1, c = c0 + g = (2, -2) saturate, so h_0 = sigmoid(1/2) and
+    # h_1 = -sigmoid(-1/2), both irrational; t=1 (x=0): unit 0's candidate reads
+    # h_0 - h_1 = sigmoid(1/2) + sigmoid(-1/2), exactly 1 = theta: no enclosure decides it,
+    # the exact test must
+    half = Rational(1, 2)
+    cell = sym.vector_cell(W_ih=[[0]] * 4 + [[10], [-10]] + [[0]] * 2,
+                           W_hh=[[0, 0]] * 4 + [[1, -1], [0, 0]] + [[0, 0]] * 2,
+                           b_ih=[10, 10, 10, 10, 0, 0, half, -half])
+    ref = sym.simulate_vector(cell, [1, 0], activation="saturated", inclusive=inclusive,
+                              c0=[1, -1])
+    assert ref.c[0] == (2, -2)
+    assert [float(v) for v in ref.h[0]] == pytest.approx([1 / (1 + np.exp(-0.5)),
+                                                          -1 / (1 + np.exp(0.5))], rel=1e-15)
+    z = ref.preactivations[1][0][3]
+    assert z.is_Rational and z == 1 and ref.boundary_hits[1][0][3]
+    if inclusive:
+        assert ref.regimes[1][0][3] == 1 and ref.gates[1][0][3] == 1
+    else:
+        assert ref.regimes[1][0][3] == 0
+        assert float(ref.gates[1][0][3]) == pytest.approx(np.tanh(1.0), rel=1e-15)
