@@ -8,6 +8,8 @@ assume clean input and write into the arrays they are given.
 * ``sequence``: one step for every semantics; single and batched sequences.
 * ``sweep``: many cells at once, SIMD lanes across cells, over a prefix plan.
 * ``machine``: a Moore machine's jump tables run over long inputs.
+* ``lyapunov``: the step's Jacobian and the tangent map (Lyapunov exponents),
+  SIMD lanes across cells.
 
 Numba options come from ``fastlstm._config``; nothing here imports the rest
 of the package.

@@ -143,6 +143,19 @@ def _summary_stats(acc):
 _SHADES = " .:-=+*#%@"
 
 
+def _axes_words(axes):
+    return " x ".join(f"{n}: {len(v)} values in [{v.min():g}, {v.max():g}]"
+                      for n, v in axes.items())
+
+
+def _column(axes, values, label, fmt):
+    """A sweep over one axis of at most 60 values: a column per value (else nothing)."""
+    if len(axes) != 1 or values.size > 60:
+        return []
+    (name, xs), = axes.items()
+    return [f"{name:>10}  {label}"] + [f"{v:>10g}  {e:{fmt}}" for v, e in zip(xs, values)]
+
+
 def _ascii_map(acc, axes):
     """A character map of a 2-D accuracy grid: rows the first axis, columns the second."""
     import numpy as np
@@ -274,8 +287,7 @@ def cmd_sweep(args) -> int:
                    **_semantics_kwargs(args))
     acc = result.to_grid("accuracy")
     sem = result.semantics
-    shape = " x ".join(f"{n}: {len(v)} values in [{v.min():g}, {v.max():g}]"
-                       for n, v in axes.items())
+    shape = _axes_words(axes)
     best = np.unravel_index(np.argmax(acc), acc.shape)
     at = ", ".join(f"{n}={v[i]:g}" for (n, v), i in zip(axes.items(), best))
     perfect = int((acc == 1).sum())
@@ -285,10 +297,8 @@ def cmd_sweep(args) -> int:
              f"{args.length} ({X.size} steps per cell)",
              f"accuracy: {_summary_stats(acc)}; best at {at}; "
              f"{perfect} cells ({100 * perfect / acc.size:.1f}%) score 1"]
-    if len(axes) == 1 and acc.size <= 60:
-        (name, values), = axes.items()
-        lines.append(f"{name:>10}  accuracy")
-        lines += [f"{v:>10g}  {a:.4f}" for v, a in zip(values, acc)]
+    if len(axes) == 1:
+        lines += _column(axes, acc, "accuracy", ".4f")
     elif len(axes) == 2 and acc.shape[0] <= 60 and acc.shape[1] <= 100:
         lines += _ascii_map(acc, axes)
     if args.out:
@@ -332,8 +342,7 @@ def _sweep_lyapunov(args, cell, words, axes, table) -> int:
                    backend=args.backend, progress=args.progress, **_semantics_kwargs(args))
     lam = result.to_grid("lyapunov")
     finite = lam[np.isfinite(lam)]
-    shape = " x ".join(f"{n}: {len(v)} values in [{v.min():g}, {v.max():g}]"
-                       for n, v in axes.items())
+    shape = _axes_words(axes)
     drive = f"x = {args.input}" + (" repeated" if x.size > 1 else "")
     lines = [f"sweep: {lam.size} cells ({shape}), other parameters from {words}",
              f"semantics: {result.semantics.describe()}",
@@ -342,10 +351,7 @@ def _sweep_lyapunov(args, cell, words, axes, table) -> int:
              f"  {_summary_stats(finite) if finite.size else 'no finite exponent'}; "
              f"{int((lam > 0).sum())} cells > 0 (nearby states part), "
              f"{int((lam == -np.inf).sum())} cells -inf (locally constant map)"]
-    if len(axes) == 1 and lam.size <= 60:
-        (name, values), = axes.items()
-        lines.append(f"{name:>10}  exponent")
-        lines += [f"{v:>10g}  {e:.6g}" for v, e in zip(values, lam)]
+    lines += _column(axes, lam, "exponent", ".6g")
     if args.out:
         fields = dict(lyapunov=lam, axes=np.array(list(axes)), **axes, base=cell.to_array(),
                       param_names=np.array(list(cell.to_dict())), input=x,

@@ -12,14 +12,17 @@
   ``Kernel``, ``kernel_outputs``, ``run_chunk``).
 * ``dask_backend``: ``backend="dask"``, chunks on Dask workers; it imports
   ``chunks`` only, never ``sweep``.
+* ``lyapunov``: ``record="lyapunov"``: its drive (``Drive``) stands in for the
+  plan, so ``chunks.Work`` chunks it for every backend.
 * ``memory``: the byte budgets every refusal checks (``memory_limit``,
   ``format_bytes``).
 
 Imports point one way: ``sweep`` -> {``dask_backend``, ``checks``, ``chunks``,
-``plan``, ``tables``, ``memory``}; ``dask_backend`` -> ``chunks`` -> ``plan``;
-``checks`` -> {``memory``, ``plan``}; ``tables`` -> ``memory``; outside the
-wing, only the core (``params``, ``semantics``, ``_validate``), the compiled
-kernels (``_kernels.sweep``) and, when a plot is asked for, ``fastlstm.plot``.
+``plan``, ``tables``, ``memory``, ``lyapunov``}; ``dask_backend`` -> ``chunks``
+-> ``plan``; ``checks`` -> {``memory``, ``plan``}; ``tables`` -> ``memory``;
+outside the wing, only the core (``params``, ``semantics``, ``_validate``), the
+compiled kernels (``_kernels.sweep``, ``_kernels.lyapunov``) and, when a plot
+is asked for, ``fastlstm.plot``.
 """
 
 from .sweep import SweepFailed, SweepInterrupted, SweepResult, sweep
