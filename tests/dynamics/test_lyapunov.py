@@ -187,6 +187,16 @@ def test_sweep_grid_and_progress():
     assert res.to_grid("lyapunov")[0, 0] == fl.lyapunov(PARITY, 0, steps=50)[0]
 
 
+def test_sweep_on_dask_workers_gives_the_same_bits():
+    distributed = pytest.importorskip("distributed", reason="Dask is not installed")
+    table = fl.random_params(130, -2.0, 2.0, seed=7)
+    kw = dict(record="lyapunov", transient=10, steps=40, chunk_size=64)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        on_dask = fl.sweep(table, [1.0, 0.0], backend="dask", client=client, **kw)
+    assert np.array_equal(on_dask.lyapunov, fl.sweep(table, [1.0, 0.0], **kw).lyapunov)
+
+
 # --- bad input --------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, error, match", [
