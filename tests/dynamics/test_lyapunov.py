@@ -73,12 +73,30 @@ def test_saturated_parity_is_locally_constant():
     assert fl.lyapunov(PARITY, [1, 1, 0], activation="saturated").tolist() == [-np.inf, -np.inf]
 
 
-def test_exact_slopes_do_not_underflow_early():
-    # The exact parity cell reading ones: the gates sit at z = +-100 and more, where
-    # s (1 - s) would round to 0; the slopes e/(1+e)**2 keep them (about e**-100),
-    # so the exponents are finite (the second is -inf: W_oh = 0 makes det J = 0).
-    lam = fl.lyapunov(PARITY, 1)
-    assert -300 < lam[0] < -50 and lam[1] == -np.inf
+def test_exact_parity_reading_ones_by_hand():
+    # W_fh = W_ih = W_oh = 0: only the candidate depends on h, so J_t = u_t v_t^T with
+    # u_t = (o ds_t, 1) (ds_t = tanh'(c_t)) and v_t = (dc_dh_t, f), dc_dh_t = i tanh'(z_g) W_ch:
+    # rank 1, det 0.  The product telescopes, J_n ... J_1 q0 = u_n (v_n . u_{n-1}) ...
+    # (v_2 . u_1)(v_1 . q0).  On the cycle h = +-tanh 1 the slopes are about e**-52 and
+    # e**-252, where s (1 - s) or 1 - tanh**2 would round to 0: they must not.
+    transient, n = 20, 200
+    lam = fl.lyapunov(PARITY, 1, transient=transient, steps=n)
+    tr = naive_run(PARITY, [1.0] * (transient + n))
+    f, i, o = sigmoid(-100.0), sigmoid(200.0), sigmoid(100.0)
+
+    def tanh_slope(z):  # 4 e / (1 + e)**2, e = exp(-2|z|): no cancellation
+        e = math.exp(-2 * abs(z))
+        return 4 * e / (1 + e) ** 2
+
+    total, u_prev = 0.0, Q0
+    for t in range(transient, transient + n):
+        dc_dh = i * tanh_slope(50.0 - 100.0 * tr["h"][t - 1]) * -100.0
+        u = (o * tanh_slope(tr["c"][t]), 1.0)
+        total += math.log(abs(dc_dh * u_prev[0] + f * u_prev[1]))
+        u_prev = u
+    total += math.log(math.hypot(*u_prev))
+    assert lam[0] == pytest.approx(total / n, rel=1e-12)
+    assert -80 < lam[0] < -70 and lam[1] == -np.inf
 
 
 # --- brute force: two nearby trajectories in mpmath -------------------------------
