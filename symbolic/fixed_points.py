@@ -30,18 +30,23 @@ from .semantics import semantics as make_semantics
 
 _GATES = ("f", "i", "o", "g")
 DIGITS = 40
+#: Sub-intervals one root search examines at most (then it reports what is left).
+MAX_STEPS = 4000
 
 
 class FixedPoint(NamedTuple):
     """A fixed point: ``h``, ``c`` (Rational when exact, else a 40-digit Float),
     ``regimes`` of f, i, o, g, c (``-`` smooth, ``H``/``L`` saturated), ``exact``,
-    and ``certified`` (False: a numeric root whose uniqueness was not proved)."""
+    ``certified`` (False: a candidate whose existence and uniqueness were not
+    proved) and, for a numeric one, ``enclosure``: the interval of h searched
+    (for an uncertified one, where any fixed points there would lie)."""
 
     h: object
     c: object
     regimes: str
     exact: bool
     certified: bool = True
+    enclosure: tuple = None
 
 
 def fixed_points(params, x, activation="saturated", threshold=1, inclusive=True):
@@ -76,7 +81,7 @@ def fixed_points(params, x, activation="saturated", threshold=1, inclusive=True)
 
     >>> const = dict(parity, W_ch=0, W_ix=0, W_ox=0, b_f=-2, b_i=3, b_o=5, b_c=-7)
     >>> fixed_points(const, 0)
-    [FixedPoint(h=-1, c=-1, regimes='LHHLL', exact=True, certified=True)]
+    [FixedPoint(h=-1, c=-1, regimes='LHHLL', exact=True, certified=True, enclosure=None)]
     """
     sem = make_semantics(activation=activation, threshold=threshold, inclusive=inclusive)
     p = exact_params(params)
@@ -131,13 +136,14 @@ def _solve_piece(lines, regs, rc, lo, hi, sem):
     saved = mpmath.mp.dps, iv.dps
     mpmath.mp.dps = iv.dps = DIGITS + 20
     try:
-        for h, certified in _roots(lines, regs, rc, lo, hi, point):
+        for h, certified, (a, b) in _roots(lines, regs, rc, lo, hi, point):
             c = _c_of(lines, regs, h)
             regime = rc if c_constant or not sem.saturating else _c_regime(c, theta)
             if regime is not None and regime != rc or not _inside(h, lo, hi, point):
                 continue
             roots.append(FixedPoint(Float(h, DIGITS), Float(c, DIGITS), _codes(regs, rc),
-                                    False, certified and regime is not None))
+                                    False, certified and regime is not None,
+                                    (Float(a, DIGITS), Float(b, DIGITS))))
     finally:
         mpmath.mp.dps, iv.dps = saved
     return roots
@@ -209,15 +215,28 @@ def _G(lines, regs, rc, h, ctx):
 
 
 def _roots(lines, regs, rc, lo, hi, point):
-    """Roots of G on [lo, hi] (rationals): (mpf, certified) pairs."""
+    """Roots of G on [lo, hi] (rationals): (mpf, certified, (a, b)) with a <= root <= b.
+
+    Sub-intervals where G excludes 0 are dropped; where G' excludes 0 and G
+    changes sign at the ends there is exactly one root (refined by mpmath's
+    findroot).  Pieces narrower than 1e-30 that stay undecided, or all that
+    is left after MAX_STEPS sub-intervals (near a root of high multiplicity
+    the undecided pieces multiply), are merged into clusters (gaps under
+    1e-12 closed), each reported by its middle as an uncertified root.
+    """
     if point:
         g, _ = _G(lines, regs, rc, _num(lo, iv), iv)
-        return [(_num(lo, mpmath.mp), False)] if g.a <= 0 <= g.b else []
+        h = _num(lo, mpmath.mp)
+        return [(h, False, (h, h))] if g.a <= 0 <= g.b else []
     stack = [(mpmath.mpf(_num(lo, iv).a), mpmath.mpf(_num(hi, iv).b))]
-    width = mpmath.mpf(10) ** -(DIGITS - 5)
-    out = []
+    width = mpmath.mpf(10) ** -30
+    out, small, steps = [], [], 0
     while stack:
         a, b = stack.pop()
+        steps += 1
+        if steps > MAX_STEPS or b - a < width:
+            small.append((a, b))
+            continue
         X = iv.mpf([a, b])
         g, dg = _G(lines, regs, rc, X, iv)
         if g.a > 0 or g.b < 0:
@@ -227,13 +246,16 @@ def _roots(lines, regs, rc, lo, hi, point):
             gb, _ = _G(lines, regs, rc, iv.mpf(b), iv)
             if (ga.a > 0 and gb.b < 0) or (ga.b < 0 and gb.a > 0):
                 f = lambda t: _G(lines, regs, rc, t, mpmath.mp)[0]  # noqa: E731
-                out.append((mpmath.findroot(f, (a, b), solver="anderson"), True))
+                out.append((mpmath.findroot(f, (a, b), solver="anderson"), True, (a, b)))
                 continue
             if (ga.a > 0 and gb.a > 0) or (ga.b < 0 and gb.b < 0):
                 continue
-        if b - a < width:
-            out.append(((a + b) / 2, False))
-            continue
         m = a + (b - a) * mpmath.mpf(0.4921875)
         stack += [(a, m), (m, b)]
-    return out
+    clusters = []  # pieces closer than 1e-12 are one cluster
+    for a, b in sorted(small):
+        if clusters and a <= clusters[-1][1] + mpmath.mpf(10) ** -12:
+            clusters[-1][1] = max(clusters[-1][1], b)
+        else:
+            clusters.append([a, b])
+    return out + [((a + b) / 2, False, (a, b)) for a, b in clusters]

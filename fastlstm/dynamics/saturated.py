@@ -88,12 +88,16 @@ def saturated_points(params, x, sem):
                 regime = _side(p.c_enclosure, *_c_range(rc, theta, inclusive))
                 if where < 0 or regime < 0:
                     return None
-                if where == 0 or regime == 0:
+                if p.certified and (where == 0 or regime == 0):
                     return dataclasses.replace(p, certified=False,
                                                note="on a regime boundary")
                 return p
             points += search_piece(params, x, regs + [rc], lo, hi, accept)
-    points += _at_cuts(params, x, cuts, offsets, theta, inclusive)
+    # a cut already inside an uncertified enclosure is not reported a second time
+    flagged = [p.h_enclosure for p in points if not p.certified]
+    cuts_left = [hc for hc in cuts if not any(lo - _CUT_MARGIN <= hc <= hi + _CUT_MARGIN
+                                             for lo, hi in flagged)]
+    points += _at_cuts(params, x, cuts_left, offsets, theta, inclusive)
     return points, non_isolated
 
 

@@ -239,3 +239,16 @@ def test_forget_gate_at_one_reports_non_isolated_fixed_points():
     # with i = 1 instead, i g = tanh(h) vanishes only at h = 0: a line of fixed points there
     fps = fl.fixed_points(cell.replace(b_i=5.0), 0, activation="saturated")
     assert [n.h_range for n in fps.non_isolated] == [(0.0, 0.0)]
+
+
+def test_fixed_points_on_cuts_and_a_pitchfork_are_each_reported_once():
+    # saturated, f = 0, i = 1, o = sigmoid(0) = 1/2, g = tanh(2 h) in the band |h| < 1/2.
+    # h = 1/2 is a cut (z_g = 1): closed boundary, g = 1, c = 1 saturates high, h = o = 1/2:
+    # a fixed point exactly on the cut (likewise -1/2).  In the band h' = tanh(tanh(2 h)) / 2
+    # has slope 1 at h = 0: a pitchfork, F'(0) = 0.  None can be certified in float64.
+    cell = fl.ScalarLSTM(W_ch=2.0, b_f=-5.0, b_i=5.0)
+    fps = fl.fixed_points(cell, 0, activation="saturated")
+    assert [p.h for p in fps] == [-0.5, 0.0, 0.5] and not fps.complete
+    assert [p.note for p in fps] == ["on a regime boundary", "tangency or F' = 0",
+                                     "on a regime boundary"]
+    assert fps[1].stability == "non-hyperbolic"
