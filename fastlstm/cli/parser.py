@@ -203,7 +203,8 @@ chaos maps:
                         f"steps, and memory must hold them; default: 6)")
     p.add_argument("--out", metavar="FILE.npz", help="save accuracy and the axes")
     p.add_argument("--plot", metavar="FILE.png",
-                   help="save the regime map (or chaos map): needs two --axis (and matplotlib)")
+                   help="save the regime map: needs two --axis (and matplotlib); the chaos map "
+                        "with --record lyapunov")
     p.add_argument("--record", choices=("accuracy", "lyapunov"), default="accuracy",
                    help="what each cell records: its accuracy against --target (the default), "
                         "or its largest Lyapunov exponent under --input")
