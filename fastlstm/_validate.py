@@ -256,3 +256,38 @@ def periodic_input(value, name="x"):
         raise ValueError(f"{name} must be a number or a non-empty sequence (one period), "
                          f"got an empty sequence")
     return arr.reshape(-1)
+
+
+#: The largest bound on the tangent map's entries that ``tangent_map_range`` accepts: far
+#: enough below 1e154 that the squared norm of a tangent vector stays finite.
+TANGENT_LIMIT = 1e150
+
+
+def tangent_map_range(values, c0, steps, *, name="params"):
+    """Refuse cells (rows of an (N, 12) table) whose Jacobian could overflow in ``steps`` steps.
+
+    With S = |W_fh| + |W_ih| + |W_oh| + |W_ch| (the weights on h), every
+    entry of a step's Jacobian is at most S (|c0| + steps + 1) in magnitude:
+    the gates' slopes are at most 1/4 (sigmoid) and 1 (tanh), |c_t| <=
+    |c0| + t + 1, and the other factors are at most 1.  That bound must stay
+    below ``TANGENT_LIMIT`` (1e150), so that the norm of a tangent vector
+    never overflows.
+
+    Examples
+    --------
+    >>> tangent_map_range(np.full((1, 12), 1e149), 0.0, 1000)
+    Traceback (most recent call last):
+    ...
+    ValueError: params: the weights on h are too large for the tangent map: (|W_fh| + |W_ih| + |W_oh| + |W_ch|) * (|c0| + steps + 1) = 4.00e+152 exceeds 1e150
+    """
+    values = np.asarray(values, dtype=np.float64)
+    scale = abs(float(c0)) + steps + 1.0
+    with np.errstate(over="ignore"):
+        bound = np.abs(values[:, 0::3]).sum(axis=1) * scale
+    bad = np.flatnonzero(~(bound <= TANGENT_LIMIT))
+    if bad.size:
+        row = int(bad[0])
+        where = f"{name} row {row}" if values.shape[0] > 1 else name
+        raise ValueError(f"{where}: the weights on h are too large for the tangent map: "
+                         f"(|W_fh| + |W_ih| + |W_oh| + |W_ch|) * (|c0| + steps + 1) = "
+                         f"{bound[row]:.2e} exceeds 1e150")

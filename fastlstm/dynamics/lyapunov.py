@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.lyapunov import make_lyapunov_kernel
-from .._validate import finite_scalar, integer, periodic_input, preactivation_range
+from .._validate import (finite_scalar, integer, periodic_input, preactivation_range,
+                         tangent_map_range)
 from ..params import as_cell
 from ..semantics import Semantics
 
@@ -63,6 +64,16 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
         the second is the mean of log|det J_t| minus the first.  Where the
         two exponents are equal (complex eigenvalues: a focus or a
         rotation) their estimates differ by O(1/steps) in either order.
+
+    Raises
+    ------
+    ValueError
+        For a bad value, naming the argument; also when a pre-activation
+        could overflow (as ``fastlstm.run`` refuses) or when the Jacobian's
+        entries could: (|W_fh| + |W_ih| + |W_oh| + |W_ch|) (|c0| +
+        transient + steps + 1) must stay below 1e150.
+    TypeError
+        For an argument of the wrong type.
 
     Notes
     -----
@@ -131,4 +142,5 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     transient = integer(transient, "transient", 0)
     steps = integer(steps, "steps", 1)
     preactivation_range(values[0], np.array([h0]), x)
+    tangent_map_range(values, c0, transient + steps, name="cell")
     return lyapunov_rows(values, x, h0, c0, transient, steps, sem)[0]

@@ -16,7 +16,8 @@ import dataclasses
 
 import numpy as np
 
-from .._validate import finite_scalar, integer, periodic_input, preactivation_range_table
+from .._validate import (finite_scalar, integer, periodic_input, preactivation_range_table,
+                         tangent_map_range)
 
 __all__ = ["Drive", "KEY", "make_drive"]
 
@@ -63,5 +64,6 @@ def make_drive(values, x, h0, c0, transient, steps) -> Drive:
     transient = integer(transient, "transient", 0)
     steps = integer(steps, "steps", 1)
     preactivation_range_table(values, np.array([h0]), x)
+    tangent_map_range(values, c0, transient + steps)
     return Drive(x, h0, c0, transient, steps)
 

@@ -239,6 +239,11 @@ def test_lyapunov_refuses_a_bad_cell():
         fl.lyapunov("parity", 1)
     with pytest.raises(ValueError, match="overflow"):
         fl.lyapunov(fl.ScalarLSTM(W_fh=1e308, W_fx=1e308, b_f=5), -1e308, h0=1e308)
+    # weights on h of 1e148: pre-activations are fine, but the Jacobian's entries can reach
+    # 1e148 * (steps + transient + 1) and the squared norm of a tangent vector would overflow
+    with pytest.raises(ValueError, match="too large for the tangent map"):
+        fl.lyapunov(fl.ScalarLSTM(W_ch=1e148), 1)
+    assert np.isfinite(fl.lyapunov(fl.ScalarLSTM(W_ch=1e145), 1, steps=10)[0])
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -246,10 +251,12 @@ def test_lyapunov_refuses_a_bad_cell():
     (dict(dtype="float32"), "float64 only"),
     (dict(h0=[0.0, 0.0]), "h0 must be a number"),
     (dict(steps=0), "steps must be an integer >= 1"),
+    (dict(params=np.diag(np.full(12, 1e149))), "params row 0: the weights on h are too large"),
 ])
 def test_sweep_lyapunov_refuses_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        fl.sweep(fl.random_params(3, seed=0), [1.0], record="lyapunov", **kwargs)
+        args = dict(params=fl.random_params(3, seed=0)) | kwargs
+        fl.sweep(args.pop("params"), [1.0], record="lyapunov", **args)
 
 
 # --- the command line -------------------------------------------------------------
