@@ -183,10 +183,9 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     ValueError: W_fh * h + (W_fx * x + b_f) can overflow float64: ...
     """
     if isinstance(cell, LSTMCell):  # a vector cell: h and c of shape (T, n)
-        if trace is not False:
-            raise ValueError("trace=True is not available for vector cells (LSTMCell) yet")
         return run_vector(cell, x, activation=activation, threshold=threshold,
-                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0)
+                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0,
+                          trace=trace)
     sem = _semantics(activation, threshold, inclusive, round_feedback)
     cell = as_cell(cell)
     x = real_array(x, "x", 1)
@@ -232,10 +231,9 @@ def run_batch(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
            [ 1, -1,  0,  1, -1,  1]])
     """
     if isinstance(cell, LSTMCell):  # a vector cell: h and c of shape (B, T, n)
-        if trace is not False:
-            raise ValueError("trace=True is not available for vector cells (LSTMCell) yet")
         return run_batch_vector(cell, X, activation=activation, threshold=threshold,
-                          inclusive=inclusive, round_feedback=round_feedback, h0=h0, c0=c0)
+                                inclusive=inclusive, round_feedback=round_feedback, h0=h0,
+                                c0=c0, trace=trace)
     sem = _semantics(activation, threshold, inclusive, round_feedback)
     cell = as_cell(cell)
     X = real_array(X, "X", 2)

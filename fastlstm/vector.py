@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
 from ._kernels import vector as _vector_kernels
-from ._validate import finite_scalar, real_array
+from ._validate import PREACTIVATION_LIMIT, _largest, finite_scalar, real_array
 from .cell import LSTMCell
 from .semantics import Semantics, round_half_to_zero
 
@@ -24,7 +26,7 @@ _ANY_NDIM = tuple(range(33))
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class VectorTrajectory:
-    """What a run of a vector cell produced.
+    """What a run of a vector cell produced: ``Trajectory``'s fields, one more axis (units).
 
     Attributes
     ----------
@@ -34,15 +36,45 @@ class VectorTrajectory:
         ``round_half_to_zero(h)`` as integers.
     semantics : Semantics
         The semantics the run used.
+    h_raw : numpy.ndarray or None
+        With ``trace=True``: o_t * tanh(c_t) per unit, before any rounding.
+    gates : numpy.ndarray or None
+        With ``trace=True``: shape (..., T, n, 4), columns ``GATE_NAMES``
+        (f, i, o and the candidate g) of each unit.
+    preactivations : numpy.ndarray or None
+        With ``trace=True``: shape (..., T, n, 5), columns
+        ``PREACTIVATION_NAMES`` (the four gates' arguments and c_t) of each unit.
+    regimes : numpy.ndarray of int8 or None
+        With ``trace=True``: -1 saturated low, 0 in the band, +1 saturated
+        high, for each pre-activation of each unit.
+    boundary_hits : numpy.ndarray of bool or None
+        With ``trace=True``: where ``|pre-activation| == threshold`` exactly.
     """
 
     h: np.ndarray
     c: np.ndarray
     semantics: Semantics
+    h_raw: np.ndarray | None = None
+    gates: np.ndarray | None = None
+    preactivations: np.ndarray | None = None
+    regimes: np.ndarray | None = None
+    boundary_hits: np.ndarray | None = None
 
     @functools.cached_property
     def rounded(self) -> np.ndarray:
         return round_half_to_zero(self.h).astype(np.int64)
+
+    @property
+    def band_steps(self) -> np.ndarray:
+        """Steps where some unit's pre-activation is inside the band or on its edge.
+
+        Indices t of one sequence, or (b, t) rows for a batch; needs ``trace=True``.
+        """
+        if self.regimes is None:
+            raise ValueError("band_steps needs a trajectory computed with trace=True")
+        axes = (-2, -1)  # units and pre-activations
+        flagged = (self.regimes == 0).any(axis=axes) | self.boundary_hits.any(axis=axes)
+        return np.flatnonzero(flagged) if flagged.ndim == 1 else np.argwhere(flagged)
 
     def __len__(self):
         return self.h.shape[-2]
@@ -96,24 +128,84 @@ def _writable(arr):
     return arr if arr.flags.writeable else arr.copy()
 
 
-def _launch(cell, x, h0, c0, sem, batch):
+def _screen(n, m):
+    """Below this float64 estimate a row's bound is certainly within the limit
+    (the estimate has at most n + m + 2 roundings, each 2**-53 relative)."""
+    return float(PREACTIVATION_LIMIT) * (1 - (n + m + 4) * 2.0 ** -52)
+
+
+def preactivation_range_vector(cell, h0, x, *, h_name="h0", x_name="x"):
+    """Refuse a vector cell and inputs whose pre-activations could overflow float64.
+
+    Row k of ``z = W_hh h + (W_ih x + b)`` (every h after the first step lies
+    in [-1, 1]) is bounded, with every product and partial sum, by
+
+        sum_j |W_hh[k, j]| * max(max|h0|, 1) + sum_j |W_ih[k, j]| * max|x| + |b[k]|
+
+    (b = b_ih + b_hh); this must not exceed 2**1023 for any k.  A float64
+    estimate settles every row clearly below the limit; a row near or above
+    it is decided exactly in rationals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastlstm.cell import LSTMCell
+    >>> cell = LSTMCell(np.full((8, 1), 8e307), np.full((8, 2), 1.0))
+    >>> preactivation_range_vector(cell, np.zeros(2), np.array([1.0]))   # 8e307 + 2: fine
+    >>> preactivation_range_vector(cell, np.zeros(2), np.array([-2.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: row 0 (gate i, unit 0) of W_hh h + (W_ih x + b) can overflow float64: sum_j |W_hh[0, j]| * max(|h0|, 1) + sum_j |W_ih[0, j]| * max|x| + |b[0]| = 1.60e+308 exceeds 2**1023 (8.99e+307); use smaller weights, h0 or x
+    """
+    n, m = cell.hidden_size, cell.input_size
+    h_max, x_max = max(1.0, _largest(h0)), _largest(x)
+    with np.errstate(over="ignore"):
+        estimate = (np.abs(cell.W_hh).sum(axis=1) * h_max + np.abs(cell.W_ih).sum(axis=1) * x_max
+                    + np.abs(cell.b_ih + cell.b_hh))
+    for k in np.flatnonzero(estimate > _screen(n, m)).tolist():
+        exact_h, exact_x = Fraction(h_max), Fraction(x_max)
+        bound = (sum(abs(Fraction(w)) for w in cell.W_hh[k].tolist()) * exact_h
+                 + sum(abs(Fraction(w)) for w in cell.W_ih[k].tolist()) * exact_x
+                 + abs(Fraction(float(cell.b_ih[k])) + Fraction(float(cell.b_hh[k]))))
+        if bound > PREACTIVATION_LIMIT:
+            shown = format(Decimal(bound.numerator) / Decimal(bound.denominator), ".2e")
+            raise ValueError(
+                f"row {k} (gate {'ifgo'[k // n]}, unit {k % n}) of W_hh h + (W_ih x + b) can "
+                f"overflow float64: sum_j |W_hh[{k}, j]| * max(|{h_name}|, 1) + sum_j "
+                f"|W_ih[{k}, j]| * max|{x_name}| + |b[{k}]| = {shown} exceeds 2**1023 "
+                f"(8.99e+307); use smaller weights, {h_name} or {x_name}")
+
+
+def _launch(cell, x, h0, c0, sem, batch, trace):
     """Validate, allocate and call the kernel: the body of both public runs."""
     cell = _check_cell(cell)
+    if not isinstance(trace, (bool, np.bool_)):
+        raise TypeError(f"trace must be True or False, got {trace!r}")
     n, m = cell.hidden_size, cell.input_size
-    x = _inputs(x, "X" if batch else "x", m, batch=batch)
+    x_name = "X" if batch else "x"
+    x = _inputs(x, x_name, m, batch=batch)
     rows = x.shape[0] if batch else None
     h0 = _state(h0, "h0", n, batch=rows)
     c0 = _state(c0, "c0", n, batch=rows)
-    h = np.empty(x.shape[:-1] + (n,))
-    c = np.empty(x.shape[:-1] + (n,))
-    run, run_batch = _vector_kernels.make_vector_kernels(*sem.kernel_key())
-    (run_batch if batch else run)(cell.W_ih, cell.W_hh, cell.bias(), x, h0, c0,
-                                  sem.threshold, h, c)
-    return VectorTrajectory(h, c, sem)
+    preactivation_range_vector(cell, h0, x, x_name=x_name)
+    shape = x.shape[:-1] + (n,)
+    h, c = np.empty(shape), np.empty(shape)
+    run, run_traced, run_batch, run_batch_traced = _vector_kernels.make_vector_kernels(
+        *sem.kernel_key())
+    # transposed weights: the kernels' inner loops run over the 4n rows, contiguous
+    weights = (np.ascontiguousarray(cell.W_ih.T), np.ascontiguousarray(cell.W_hh.T), cell.bias())
+    if not trace:
+        (run_batch if batch else run)(*weights, x, h0, c0, sem.threshold, h, c)
+        return VectorTrajectory(h, c, sem)
+    extra = (np.empty(shape), np.empty(shape + (4,)), np.empty(shape + (5,)),
+             np.empty(shape + (5,), np.int8), np.empty(shape + (5,), np.bool_))
+    (run_batch_traced if batch else run_traced)(*weights, x, h0, c0, sem.threshold,
+                                                sem.inclusive, h, c, *extra)
+    return VectorTrajectory(h, c, sem, *extra)
 
 
 def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
-               round_feedback=False, h0=0.0, c0=0.0) -> VectorTrajectory:
+               round_feedback=False, h0=0.0, c0=0.0, trace=False) -> VectorTrajectory:
     """Run a vector cell over one input sequence.
 
     Parameters
@@ -126,11 +218,24 @@ def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
         The semantics (see ``fastlstm.Semantics``), applied to each unit.
     h0, c0 : float or array_like of shape (n,)
         Initial state h_{-1}, c_{-1}; a scalar fills every unit.
+    trace : bool
+        Also record, per unit, gates, pre-activations, regimes and exact
+        boundary hits; h and c are the same bits either way.
 
     Returns
     -------
     VectorTrajectory
-        ``.h`` and ``.c`` of shape (T, n), ``.rounded``.
+        ``.h`` and ``.c`` of shape (T, n), ``.rounded``; with ``trace``
+        also ``.h_raw`` (T, n), ``.gates`` (T, n, 4), ``.preactivations``,
+        ``.regimes``, ``.boundary_hits`` (T, n, 5) and ``.band_steps``.
+
+    Raises
+    ------
+    ValueError
+        For a bad value, naming the argument; also, up front, when a
+        pre-activation could overflow float64 (``preactivation_range_vector``).
+    TypeError
+        For an argument of the wrong type.
 
     Examples
     --------
@@ -153,14 +258,24 @@ def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     >>> x = np.array([[0, 0, 1, 1, 1, 0], [1, 1, 0, 1, 1, 1]]).T      # (T, m) = (6, 2)
     >>> run_vector(two, x).rounded.T.tolist()
     [[0, 0, 1, -1, 1, 0], [1, -1, 0, 1, -1, 1]]
+
+    A trace shows, per unit, why the saturated rule breaks at t = 3 of the
+    second input (unit 1): its candidate pre-activation (column g) is 0, in
+    the band, and so is its c.
+
+    >>> sat = run_vector(two, x, activation="saturated", trace=True)
+    >>> sat.preactivations.shape
+    (6, 2, 5)
+    >>> sat.preactivations[3, 1].tolist(), sat.regimes[3, 1].tolist()
+    ([-100.0, 200.0, 100.0, 0.0, 0.0], [-1, 1, 1, 0, 0])
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    return _launch(cell, x, h0, c0, sem, batch=False)
+    return _launch(cell, x, h0, c0, sem, batch=False, trace=trace)
 
 
 def run_batch_vector(cell, X, *, activation="exact", threshold=1.0, inclusive=True,
-                     round_feedback=False, h0=0.0, c0=0.0) -> VectorTrajectory:
+                     round_feedback=False, h0=0.0, c0=0.0, trace=False) -> VectorTrajectory:
     """Run a vector cell over many sequences of equal length, in parallel.
 
     Parameters
@@ -172,6 +287,8 @@ def run_batch_vector(cell, X, *, activation="exact", threshold=1.0, inclusive=Tr
         As in ``run_vector``.
     h0, c0 : float, array_like of shape (n,) or (B, n)
         Initial states: shared by every sequence, or one per sequence.
+    trace : bool
+        As in ``run_vector``; every trace array gets the leading axis B.
 
     Returns
     -------
@@ -193,4 +310,4 @@ def run_batch_vector(cell, X, *, activation="exact", threshold=1.0, inclusive=Tr
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    return _launch(cell, X, h0, c0, sem, batch=True)
+    return _launch(cell, X, h0, c0, sem, batch=True, trace=trace)

@@ -1,27 +1,28 @@
 """Compiled kernels for a vector LSTM cell (private: the wrappers live in fastlstm/vector.py).
 
-A cell of hidden size n and input size m in PyTorch's layout: ``W_ih`` (4n, m)
-on the input, ``W_hh`` (4n, n) on the state, rows stacked by gate i, f, g, o,
-and one bias ``b = b_ih + b_hh`` (4n,) added once by the caller.  A step::
+A cell of hidden size n and input size m in PyTorch's layout, rows stacked by
+gate i, f, g, o, given to the kernels *transposed*: ``W_ihT`` (m, 4n) and
+``W_hhT`` (n, 4n), so that row k of the original is column k here and the
+inner loops run over k on contiguous memory (SIMD over the 4n rows); one bias
+``b = b_ih + b_hh`` (4n,).  A step::
 
     z = W_hh h + (W_ih x + b)                  (4n pre-activations)
     i, f, g, o = sigmoid(z_i), sigmoid(z_f), tanh(z_g), sigmoid(z_o)
     c = f * c + i * g
     h = o * tanh(c)                             (rounded when round_feedback)
 
-every activation through ``sequence.squash_sigmoid``/``squash_tanh``, so each
-unit follows the saturated/inclusive rules of the scalar step, and rounded
-feedback rounds each h_u half toward zero keeping the sign of zero.  Each
-pre-activation is accumulated as ``W_hh[k, :] h + (W_ih[k, :] x + b[k])``, left
-to right (for n = m = 1, the scalar step's ``W_h h + (W_x x + b)``).
+Each pre-activation is accumulated as ``b[k]``, then the m input terms, then
+the n state terms, left to right, each by one fused multiply-add; ``c`` is
+``fma(f, c, i * g)``.  Every fma is explicit (``activations._fma``), not left
+to LLVM's ``contract``: which product of ``f * c + i * g`` LLVM fuses depends
+on the code around it, and the traced, plain and batch kernels must give the
+same bits.  The activations are the scalar kernels' (``sigmoid``, ``tanh``
+of ``activations``), in the select form of ``lanes``, so the loops over rows
+and units vectorise.
 
 A cell with n = m = 1 *is* a scalar cell, and its runs must give the bits
-``fl.run`` gives.  The same expressions are not enough for that: which
-product of ``f * c + i * g`` LLVM fuses into a multiply-add depends on the
-code around it (measured: the unit loop here and the scalar step pick
-different ones under saturated semantics, 1 ulp apart).  So the kernels
-hand n = m = 1 to the scalar kernel's own ``sequence.sequence``, and the
-identity holds by construction, on every target.
+``fl.run`` gives; the kernels hand it to the scalar kernel's own
+``sequence``/``sequence_traced``, so the identity holds by construction.
 
 Kernels assume validated input and write into arrays they are given.
 """
@@ -35,98 +36,202 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, JIT, PARALLEL_JIT
+from .activations import _fma, sigmoid, tanh
+from .sequence import regime
 from .sequence import sequence as scalar_sequence
-from .sequence import squash_sigmoid, squash_tanh
+from .sequence import sequence_traced as scalar_sequence_traced
 
 
 @numba.njit(**INLINE_JIT)
-def preactivations(W_ih, W_hh, b, x_t, h, z):
-    """z[k] = W_hh[k, :] h + (W_ih[k, :] x_t + b[k]), summed left to right."""
-    m = W_ih.shape[1]
-    n = W_hh.shape[1]
-    for k in range(W_ih.shape[0]):
-        zx = b[k]
-        for j in range(m):
-            zx = W_ih[k, j] * x_t[j] + zx
-        acc = zx
-        for j in range(n):
-            acc = W_hh[k, j] * h[j] + acc
-        z[k] = acc
+def preactivations(W_ihT, W_hhT, b, x_t, h, z):
+    """z[k] = W_hh[k, :] h + (W_ih[k, :] x_t + b[k]), accumulated left to right.
+
+    Four state terms per pass over z (same order of fmas, a quarter of the
+    loads and stores of z).
+    """
+    rows = b.shape[0]
+    m = W_ihT.shape[0]
+    n = W_hhT.shape[0]
+    for k in range(rows):
+        z[k] = b[k]
+    for j in range(m):
+        xj = x_t[j]
+        for k in range(rows):
+            z[k] = _fma(W_ihT[j, k], xj, z[k])
+    j = 0
+    while j + 4 <= n:
+        h0, h1, h2, h3 = h[j], h[j + 1], h[j + 2], h[j + 3]
+        for k in range(rows):
+            acc = _fma(W_hhT[j, k], h0, z[k])
+            acc = _fma(W_hhT[j + 1, k], h1, acc)
+            acc = _fma(W_hhT[j + 2, k], h2, acc)
+            z[k] = _fma(W_hhT[j + 3, k], h3, acc)
+        j += 4
+    while j < n:
+        hj = h[j]
+        for k in range(rows):
+            z[k] = _fma(W_hhT[j, k], hj, z[k])
+        j += 1
 
 
 @numba.njit(**INLINE_JIT)
-def sequence(W_ih, W_hh, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
+def squash(z, theta, low, exact, saturated, inclusive):
+    """``exact``, or the saturated value (1 above the band, ``low`` below)."""
+    if saturated:
+        if (z >= theta) if inclusive else (z > theta):
+            return 1.0
+        if (z <= -theta) if inclusive else (z < -theta):
+            return low
+    return exact
+
+
+@numba.njit(**INLINE_JIT)
+def step(W_ihT, W_hhT, b, x_t, h, c, z, a, h_raw, theta, saturated, inclusive,
+         round_feedback):
+    """One step in place: h, c updated; z the pre-activations, a the gate
+    values (rows i, f, g, o), h_raw the unrounded h."""
+    n = h.shape[0]
+    preactivations(W_ihT, W_hhT, b, x_t, h, z)
+    for k in range(2 * n):  # i, f
+        a[k] = squash(z[k], theta, 0.0, sigmoid(z[k]), saturated, inclusive)
+    for k in range(2 * n, 3 * n):  # g
+        a[k] = squash(z[k], theta, -1.0, tanh(z[k]), saturated, inclusive)
+    for k in range(3 * n, 4 * n):  # o
+        a[k] = squash(z[k], theta, 0.0, sigmoid(z[k]), saturated, inclusive)
+    for u in range(n):
+        c_new = _fma(a[n + u], c[u], a[u] * a[2 * n + u])
+        hr = a[3 * n + u] * squash(c_new, theta, -1.0, tanh(c_new), saturated, inclusive)
+        h_raw[u] = hr
+        c[u] = c_new
+        if round_feedback:
+            h[u] = math.copysign(np.ceil(abs(hr) - 0.5), hr)
+        else:
+            h[u] = hr
+
+
+@numba.njit(**INLINE_JIT)
+def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
              h_out, c_out):
     """Run one sequence x (T, m) from (h0, c0), writing h_out, c_out (T, n)."""
-    n = W_hh.shape[1]
+    n = h0.shape[0]
     h = h0.copy()
     c = c0.copy()
-    z = np.empty(W_ih.shape[0])
+    z = np.empty(4 * n)
+    a = np.empty(4 * n)
+    h_raw = np.empty(n)
     for t in range(x.shape[0]):
-        preactivations(W_ih, W_hh, b, x[t], h, z)
+        step(W_ihT, W_hhT, b, x[t], h, c, z, a, h_raw, theta, saturated, inclusive,
+             round_feedback)
         for u in range(n):
-            f = squash_sigmoid(z[n + u], theta, saturated, inclusive)
-            i = squash_sigmoid(z[u], theta, saturated, inclusive)
-            o = squash_sigmoid(z[3 * n + u], theta, saturated, inclusive)
-            g = squash_tanh(z[2 * n + u], theta, saturated, inclusive)
-            c_new = f * c[u] + i * g
-            h_raw = o * squash_tanh(c_new, theta, saturated, inclusive)
-            if round_feedback:
-                h_new = math.copysign(np.ceil(abs(h_raw) - 0.5), h_raw)
-            else:
-                h_new = h_raw
-            c[u] = c_new
-            h[u] = h_new
-            h_out[t, u] = h_new
-            c_out[t, u] = c_new
+            h_out[t, u] = h[u]
+            c_out[t, u] = c[u]
 
 
 @numba.njit(**INLINE_JIT)
-def scalar_params(W_ih, W_hh, b):
+def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
+                    closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
+    """``sequence``, also writing per unit h_raw (T, n), gates (T, n, 4) in
+    GATE_NAMES order f, i, o, g, pre-activations (T, n, 5) in
+    PREACTIVATION_NAMES order f, i, o, g, c, their regimes under the boundary
+    ``closed`` and their exact boundary hits (as ``sequence.sequence_traced``)."""
+    n = h0.shape[0]
+    h = h0.copy()
+    c = c0.copy()
+    z = np.empty(4 * n)
+    a = np.empty(4 * n)
+    for t in range(x.shape[0]):
+        step(W_ihT, W_hhT, b, x[t], h, c, z, a, h_raw[t], theta, saturated, inclusive,
+             round_feedback)
+        for u in range(n):
+            h_out[t, u] = h[u]
+            c_out[t, u] = c[u]
+            for col, row in enumerate((n + u, u, 3 * n + u, 2 * n + u)):  # f, i, o, g
+                gates[t, u, col] = a[row]
+                pre[t, u, col] = z[row]
+            pre[t, u, 4] = c[u]
+            for col in range(5):
+                regimes[t, u, col] = regime(pre[t, u, col], theta, closed)
+                hits[t, u, col] = abs(pre[t, u, col]) == theta
+
+
+@numba.njit(**INLINE_JIT)
+def scalar_params(W_ihT, W_hhT, b):
     """The 12 scalar parameters (PARAM_NAMES order) of a cell with n = m = 1."""
     p = np.empty(12)
     for slot, row in ((0, 1), (3, 0), (6, 3), (9, 2)):  # f, i, o, g <- rows i, f, g, o
-        p[slot] = W_hh[row, 0]
-        p[slot + 1] = W_ih[row, 0]
+        p[slot] = W_hhT[0, row]
+        p[slot + 1] = W_ihT[0, row]
         p[slot + 2] = b[row]
     return p
 
 
 @numba.njit(**INLINE_JIT)
-def any_sequence(W_ih, W_hh, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
+def any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
                  h_out, c_out):
     """``sequence``, or for n = m = 1 the scalar kernel's own ``sequence``."""
-    if W_ih.shape[1] == 1 and W_hh.shape[1] == 1:
-        scalar_sequence(scalar_params(W_ih, W_hh, b), x[:, 0], h0[0], c0[0], theta,
+    if W_ihT.shape[0] == 1 and W_hhT.shape[0] == 1:
+        scalar_sequence(scalar_params(W_ihT, W_hhT, b), x[:, 0], h0[0], c0[0], theta,
                         saturated, inclusive, round_feedback, h_out[:, 0], c_out[:, 0])
     else:
-        sequence(W_ih, W_hh, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
+        sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
                  h_out, c_out)
+
+
+@numba.njit(**INLINE_JIT)
+def any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
+                        round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
+    """``sequence_traced``, or for n = m = 1 the scalar kernel's own."""
+    if W_ihT.shape[0] == 1 and W_hhT.shape[0] == 1:
+        scalar_sequence_traced(scalar_params(W_ihT, W_hhT, b), x[:, 0], h0[0], c0[0], theta,
+                               saturated, inclusive, round_feedback, closed, h_out[:, 0],
+                               c_out[:, 0], h_raw[:, 0], gates[:, 0], pre[:, 0],
+                               regimes[:, 0], hits[:, 0])
+    else:
+        sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
+                        round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes, hits)
 
 
 @functools.lru_cache(maxsize=None)
 def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
-    """``(run, run_batch)`` for one semantics (the key of ``Semantics.kernel_key``).
+    """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics.
 
-    run(W_ih, W_hh, b, x, h0, c0, theta, h_out, c_out):
+    run(W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
         x (T, m), h0 and c0 (n,), outputs (T, n).
-    run_batch(W_ih, W_hh, b, X, h0, c0, theta, h_out, c_out):
-        X (B, T, m), h0 and c0 (B, n), outputs (B, T, n); threads over
-        sequences, each computed exactly as ``run`` computes it.
+    run_traced(W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out, c_out,
+               h_raw, gates, pre, regimes, hits):
+        also the trace (see ``sequence_traced``).
+    run_batch*: the same with x, h0, c0 and every output carrying a leading
+        batch axis; threads over sequences, each computed by the very function
+        ``run`` uses.
 
     The kernels close over the three flags and nothing else, so Numba's
     on-disk cache key stays the same from one process to the next.
     """
 
     @numba.njit(**JIT)
-    def run(W_ih, W_hh, b, x, h0, c0, theta, h_out, c_out):
-        any_sequence(W_ih, W_hh, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
+    def run(W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
+        any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
                      h_out, c_out)
 
+    @numba.njit(**JIT)
+    def run_traced(W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre,
+                   regimes, hits):
+        any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
+                            round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes,
+                            hits)
+
     @numba.njit(**PARALLEL_JIT)
-    def run_batch(W_ih, W_hh, b, x, h0, c0, theta, h_out, c_out):
+    def run_batch(W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
         for s in numba.prange(x.shape[0]):
-            any_sequence(W_ih, W_hh, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
+            any_sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
                          round_feedback, h_out[s], c_out[s])
 
-    return run, run_batch
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch_traced(W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates,
+                         pre, regimes, hits):
+        for s in numba.prange(x.shape[0]):
+            any_sequence_traced(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated,
+                                inclusive, round_feedback, closed, h_out[s], c_out[s],
+                                h_raw[s], gates[s], pre[s], regimes[s], hits[s])
+
+    return run, run_traced, run_batch, run_batch_traced

@@ -2,7 +2,7 @@
 
 * n = m = 1 is the scalar cell: ``fl.run`` bit for bit under all 8 semantics;
 * exact semantics is PyTorch's ``nn.LSTM`` / ``nn.LSTMCell`` in float64 (to 1e-12);
-* saturated semantics and rounded feedback follow a plain NumPy oracle, per unit,
+* saturated semantics and rounded feedback follow the plain oracle tests/naive_vector.py,
   exact boundary hits included;
 * ``run_batch_vector`` rows are ``run_vector`` runs, bit for bit;
 * the wrappers validate their arguments.
@@ -18,6 +18,7 @@ import pytest
 import fastlstm as fl
 from fastlstm.cell import LSTMCell
 from fastlstm.vector import run_batch_vector, run_vector
+from tests import naive_vector
 
 #: All 8 semantics: activation x boundary x feedback.
 SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
@@ -137,41 +138,10 @@ def test_a_stacked_lstm_is_its_layers_in_turn(torch):
 
 
 def oracle(cell, x, theta, inclusive, round_feedback, h0, c0, saturated=True):
-    """Plain NumPy, one unit at a time: returns (h, c, boundary hits seen)."""
-    n = cell.hidden_size
-    b = cell.b_ih + cell.b_hh
-    h, c = np.array(h0, float), np.array(c0, float)
-    hs, cs, hits = [], [], 0
-
-    def regime(z):
-        if not saturated:
-            return 0
-        if inclusive:
-            return 1 if z >= theta else (-1 if z <= -theta else 0)
-        return 1 if z > theta else (-1 if z < -theta else 0)
-
-    def sig(z):
-        r = regime(z)
-        return 1.0 if r > 0 else 0.0 if r < 0 else 1.0 / (1.0 + np.exp(-z))
-
-    def tanh(z):
-        r = regime(z)
-        return float(r) if r else float(np.tanh(z))
-
-    for x_t in x:
-        z = cell.W_hh @ h + (cell.W_ih @ x_t + b)
-        h_new, c_new = np.empty(n), np.empty(n)
-        for u in range(n):
-            zi, zf, zg, zo = z[u], z[n + u], z[2 * n + u], z[3 * n + u]
-            c_new[u] = sig(zf) * c[u] + sig(zi) * tanh(zg)
-            h_new[u] = sig(zo) * tanh(c_new[u])
-            hits += sum(abs(v) == theta for v in (zi, zf, zg, zo, c_new[u]))
-        if round_feedback:
-            h_new = np.copysign(np.ceil(np.abs(h_new) - 0.5), h_new)
-        h, c = h_new, c_new
-        hs.append(h)
-        cs.append(c)
-    return np.array(hs).reshape(-1, n), np.array(cs).reshape(-1, n), hits
+    """The plain oracle (tests/naive_vector.py): returns (h, c, boundary hits seen)."""
+    want = naive_vector.run(cell, x, "saturated" if saturated else "exact", theta, inclusive,
+                            round_feedback, h0, c0)
+    return want["h"], want["c"], int(want["boundary_hits"].sum())
 
 
 @pytest.mark.parametrize("sem", SEMANTICS, ids=_ids(SEMANTICS))
