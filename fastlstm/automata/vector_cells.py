@@ -24,7 +24,7 @@ import numpy as np
 from .._validate import initial_state, rounds_to_int64
 from ..readout import Readout
 from ..semantics import round_half_to_zero
-from ..vector import run_batch_vector
+from ..vector import preactivation_range_vector, run_batch_vector
 from .alphabet import check_alphabet
 
 __all__ = ["VectorStepper", "cell_alphabet", "check_readout", "output_range", "state_outputs"]
@@ -85,11 +85,14 @@ class VectorStepper:
     def start(self, h0, c0, output=False):
         """The start state as two float64 arrays of shape (n,) (a scalar fills every unit).
 
-        With ``output``, h0 must round to int64 (``output_range``).
+        With ``output``, h0 must round to int64 (``output_range``).  Refused
+        up front when a pre-activation could overflow float64 (as in
+        ``run_vector``, with the alphabet as the inputs).
         """
         h, c = initial_state(h0, "h0", self.units), initial_state(c0, "c0", self.units)
         if output:
             output_range(h)
+        preactivation_range_vector(self.cell, h, self.inputs, x_name="alphabet")
         return h, c
 
     def expand(self, h, c):

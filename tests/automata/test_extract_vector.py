@@ -242,6 +242,16 @@ def test_bad_input_is_refused_naming_it(kwargs, error, match):
         fl.extract_automaton(two_parities(), **kwargs)
 
 
+def test_overflowing_preactivations_are_refused_naming_the_alphabet():
+    # |W_ih| * max|x| = 1e308 * 2 exceeds float64's range: refused before any step.
+    cell = fl.LSTMCell(np.full((8, 1), 1e308), np.full((8, 2), 1.0))
+    for call in (lambda: fl.extract_automaton(cell, (-2, 2)),
+                 lambda: fl.verify(cell, lambda p: (0, 0), 2, (-2, 2))):
+        with pytest.raises(ValueError, match=r"can overflow float64: .*max\|alphabet\|"):
+            call()
+    assert fl.verify(cell, lambda p: (0, 0), 1, (-0.5, 0.5)).checked >= 1   # 0.5e308 + 2: fine
+
+
 def test_vector_alphabet_for_a_scalar_cell_is_refused():
     with pytest.raises(ValueError, match="numbers for a ScalarLSTM"):
         fl.extract_automaton(PARITY, PAIRS)
