@@ -315,20 +315,25 @@ def cmd_sweep(args) -> int:
 
         title = (f"accuracy against {args.target}, 0/1 strings of length {args.length}\n"
                  f"semantics: {sem.describe()}")
-        ax = regime_map(result, title=title)
-        # Mark the cell the other parameters came from, when it lies on the map.
-        (ny, vy), (nx, vx) = axes.items()
-        here = getattr(cell, nx), getattr(cell, ny)
-        if vx.min() <= here[0] <= vx.max() and vy.min() <= here[1] <= vy.max():
-            ax.plot(*here, marker="o", markersize=7, markerfacecolor="none",
-                    markeredgecolor="red", linestyle="none", label=words)
-            ax.legend(loc="best", fontsize="small")
-        fig = ax.figure
-        _write_atomically("--plot", args.plot,
-                          lambda f: fig.savefig(f, format="png", dpi=150, bbox_inches="tight"))
-        lines.append(f"saved {args.plot}: the regime map")
+        lines.append(_save_map(args.plot, regime_map(result, title=title), cell, words, axes,
+                               "the regime map"))
     _print("\n".join(lines))
     return 0
+
+
+def _save_map(path, ax, cell, words, axes, what) -> str:
+    """Mark the cell the other parameters came from (when it lies on the map), write
+    the figure of ``ax`` to ``path`` (--plot); return the line that says so."""
+    (ny, vy), (nx, vx) = axes.items()
+    here = getattr(cell, nx), getattr(cell, ny)
+    if vx.min() <= here[0] <= vx.max() and vy.min() <= here[1] <= vy.max():
+        ax.plot(*here, marker="o", markersize=7, markerfacecolor="none",
+                markeredgecolor="red", linestyle="none", label=words)
+        ax.legend(loc="best", fontsize="small")
+    fig = ax.figure
+    _write_atomically("--plot", path,
+                      lambda f: fig.savefig(f, format="png", dpi=150, bbox_inches="tight"))
+    return f"saved {path}: {what}"
 
 
 def _sweep_lyapunov(args, cell, words, axes, table) -> int:
@@ -363,10 +368,7 @@ def _sweep_lyapunov(args, cell, words, axes, table) -> int:
 
         ax = chaos_map(result, title=f"largest Lyapunov exponent, input {drive}\n"
                                      f"semantics: {result.semantics.describe()}")
-        fig = ax.figure
-        _write_atomically("--plot", args.plot,
-                          lambda f: fig.savefig(f, format="png", dpi=150, bbox_inches="tight"))
-        lines.append(f"saved {args.plot}: the chaos map")
+        lines.append(_save_map(args.plot, ax, cell, words, axes, "the chaos map"))
     _print("\n".join(lines))
     return 0
 
