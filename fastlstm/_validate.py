@@ -251,7 +251,13 @@ def periodic_input(value, name="x"):
     >>> periodic_input(1).tolist(), periodic_input([0, 1]).tolist()
     ([1.0], [0.0, 1.0])
     """
-    arr = real_array(value, name, (0, 1))
+    try:
+        arr = real_array(value, name, (0, 1))
+    except ValueError as exc:
+        if "must have shape" not in str(exc):
+            raise
+        raise ValueError(f"{name} must be a number or one period of the input, shape (P,); "
+                         f"got shape {np.shape(value)}") from None
     if arr.size == 0:
         raise ValueError(f"{name} must be a number or a non-empty sequence (one period), "
                          f"got an empty sequence")

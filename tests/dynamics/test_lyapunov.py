@@ -219,7 +219,7 @@ def test_sweep_on_dask_workers_gives_the_same_bits():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(x=[]), ValueError, "non-empty"),
-    (dict(x=[[0.0, 1.0]]), ValueError, "x must have shape"),
+    (dict(x=[[0.0, 1.0]]), ValueError, r"x must be a number or one period .* got shape \(1, 2\)"),
     (dict(x=[0.0, np.nan]), ValueError, "x must be finite"),
     (dict(x="1"), TypeError, "x must hold real numbers"),
     (dict(steps=0), ValueError, "steps must be an integer >= 1"),
