@@ -192,8 +192,9 @@ def _launch(cell, x, h0, c0, sem, batch, trace):
     h, c = np.empty(shape), np.empty(shape)
     run, run_traced, run_batch, run_batch_traced = _vector_kernels.make_vector_kernels(
         *sem.kernel_key())
-    # transposed weights: the kernels' inner loops run over the 4n rows, contiguous
-    weights = (np.ascontiguousarray(cell.W_ih.T), np.ascontiguousarray(cell.W_hh.T), cell.bias())
+    # transposed copies (writable, so one compiled kernel serves every m): the
+    # kernels' inner loops run over the 4n rows, contiguous
+    weights = (np.array(cell.W_ih.T, order="C"), np.array(cell.W_hh.T, order="C"), cell.bias())
     if not trace:
         (run_batch if batch else run)(*weights, x, h0, c0, sem.threshold, h, c)
         return VectorTrajectory(h, c, sem)
