@@ -11,6 +11,11 @@
 from __future__ import annotations
 
 import itertools
+import os
+import platform
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -287,3 +292,41 @@ def test_read_only_inputs_are_accepted():
     x.flags.writeable = h0.flags.writeable = False
     assert same_bits(run_vector(cell, x, h0=h0).h, want)
     assert same_bits(run_batch_vector(cell, x[None], h0=h0).h[0], want)
+
+
+# --- codegen: the loops over rows and units are SIMD code ----------------------------------
+#
+# The machine code is inspected, never run, for an AVX2 and an AVX-512 target, each compiled
+# in a fresh process (Numba reads NUMBA_CPU_NAME once, at import), without the kernel cache
+# (cached code cannot be inspected).
+
+_PROBE = r"""
+import re, numba
+from fastlstm._kernels import vector as vk
+run = vk.make_vector_kernels(False, True, False)[0]
+a1, a2 = numba.float64[::1], numba.float64[:, ::1]
+run.compile((a2, a2, a1, a2, a1, a1, numba.float64, a2, a2))
+asm = run.inspect_asm(run.signatures[0])
+print(len(re.findall(r"\bvdivpd\s+%[yz]mm", asm)), len(re.findall(r"\bvfn?m(?:add|sub)\d+pd\s+%[yz]mm", asm)),
+      len(re.findall(r"gather", asm)))
+"""
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="inspects x86-64 machine code; this host is " + platform.machine())
+def test_the_step_vectorises_over_rows_and_units():
+    env = dict(os.environ, FASTLSTM_NO_CACHE="1")
+    procs = {cpu: subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True,
+                                   env=dict(env, NUMBA_CPU_NAME=cpu))
+             for cpu in ("haswell", "skylake-avx512")}
+    for cpu, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0, stderr
+        divisions, fmas, gathers = map(int, stdout.split())
+        # one packed division per activation loop: sigmoid over i and f, tanh over g,
+        # sigmoid over o, tanh(c) over the units (scalar code has vdivsd only)
+        assert divisions >= 4, f"{cpu}: {divisions} packed divisions"
+        assert fmas > 0, cpu
+        if cpu == "haswell":  # AVX2: LLVM declines to vectorise a loop that needs gathers
+            assert gathers == 0
