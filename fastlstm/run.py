@@ -129,8 +129,11 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
 
     Parameters
     ----------
-    cell : ScalarLSTM, mapping or 12 numbers
-        The cell (see ``PARAM_NAMES`` for the order of 12 numbers).
+    cell : ScalarLSTM, mapping or 12 numbers, or LSTMCell
+        The cell (see ``PARAM_NAMES`` for the order of 12 numbers).  A vector
+        cell (``LSTMCell``) is run by ``fastlstm.vector.run_vector``: x of
+        shape (T,) or (T, m), h0/c0 a number or (n,), and a
+        ``VectorTrajectory`` whose arrays have a units axis after T.
     x : array_like, shape (T,)
         Finite real inputs.
     activation, threshold, inclusive, round_feedback
