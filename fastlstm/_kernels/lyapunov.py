@@ -9,7 +9,9 @@ The state advances by ``lanes.step_f64`` (the operations of
 ``fastlstm.run``, so the trajectory is that of ``fastlstm.run``);
 ``jacobian`` recomputes the gates with the same activations (LLVM merges the
 repeated arithmetic) and adds their slopes.  Layout as in ``sweep``: blocks
-of ``LANES`` cells, one cell per SIMD lane, threads over blocks.
+of ``LANES`` cells, one cell per SIMD lane, threads over blocks.  A float32
+variant (``lanes.step_f32``, the ``*_f32`` activations) serves
+``fastlstm.sweep(..., dtype="float32")``.
 
 Tangent map with QR (Gram-Schmidt on two vectors).  Each measured step maps
 the orthonormal frame (q1, q2) by the step's Jacobian J: r11 = |J q1|,
@@ -38,8 +40,9 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, PARALLEL_JIT
-from .activations import _bits_to_float, _exp_neg, _float_to_bits, sigmoid, tanh
-from .lanes import LANES, step_f64
+from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
+                          sigmoid_f32, tanh, tanh_f32)
+from .lanes import LANES, step_f32, step_f64
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
 #: axis, so no structural zero of a Jacobian (a column of zeros where the map
@@ -50,83 +53,6 @@ _MANTISSA = 0x000FFFFFFFFFFFFF
 _ONE_BITS = 0x3FF0000000000000
 _TINY = 2.0**-1000  # below it a factor is scaled up by 2**600 first, so no product is subnormal
 _LIFT = 2.0**600
-
-
-@numba.njit(**INLINE_JIT)
-def sigmoid_slope(z):
-    """sigmoid'(z) = e / (1 + e)**2, e = exp(-|z|): accurate for every z
-    (s (1 - s) would be 0 wherever s rounds to 1, for z > 37)."""
-    e = _exp_neg(abs(z), 1.0)
-    one_e = 1.0 + e
-    return e / (one_e * one_e)
-
-
-@numba.njit(**INLINE_JIT)
-def tanh_slope(z, t):
-    """tanh'(z), t = tanh(z): 1 - t**2 for |z| < 0.625, else 4 e / (1 + e)**2
-    with e = exp(-2|z|) (1 - t**2 would be 0 wherever t rounds to +-1)."""
-    a = abs(z)
-    e = _exp_neg(a, 2.0)
-    one_e = 1.0 + e
-    return 1.0 - t * t if a < 0.625 else 4.0 * e / (one_e * one_e)
-
-
-@numba.njit(**INLINE_JIT)
-def band(z, theta, saturated, inclusive):
-    """1.0 where the activation of z is differentiable and not constant, else 0.0:
-    always under exact activations; inside the band under saturated ones (a
-    boundary point belongs to the saturated side when ``inclusive``, and its
-    one-sided slope there is that of the side it belongs to)."""
-    if not saturated:
-        return 1.0
-    if inclusive:
-        return 1.0 if -theta < z < theta else 0.0
-    return 1.0 if -theta <= z <= theta else 0.0
-
-
-@numba.njit(**INLINE_JIT)
-def squash(value, z, theta, low, saturated, inclusive):
-    """The activation's value under the semantics: ``value`` inside the band."""
-    if saturated:
-        if (z >= theta) if inclusive else (z > theta):
-            return 1.0
-        if (z <= -theta) if inclusive else (z < -theta):
-            return low
-    return value
-
-
-@numba.njit(**INLINE_JIT)
-def jacobian(w, h, c, c_new, x, theta, saturated, inclusive, round_feedback):
-    """d(h_t, c_t) / d(h_{t-1}, c_{t-1}) of ``step_f64`` at (h, c) = (h_{t-1}, c_{t-1}):
-    ``(dh_dh, dh_dc, dc_dh, dc_dc, det)``.  ``c_new`` is c_t (from the step).
-
-    With s = tanh(c_t) and its slope ds: dh_dh = do s + o ds dc_dh and
-    dh_dc = o ds dc_dc, so det = dh_dh dc_dc - dh_dc dc_dh = do s dc_dc: the
-    o ds terms cancel exactly, and computing det this way keeps the exact 0
-    of a map that ignores h (do = 0) that ad - bc would miss by a rounding.
-    """
-    zf = w[0] * h + (w[1] * x + w[2])
-    zi = w[3] * h + (w[4] * x + w[5])
-    zo = w[6] * h + (w[7] * x + w[8])
-    zg = w[9] * h + (w[10] * x + w[11])
-    f = squash(sigmoid(zf), zf, theta, 0.0, saturated, inclusive)
-    i = squash(sigmoid(zi), zi, theta, 0.0, saturated, inclusive)
-    o = squash(sigmoid(zo), zo, theta, 0.0, saturated, inclusive)
-    tg = tanh(zg)
-    g = squash(tg, zg, theta, -1.0, saturated, inclusive)
-    tc = tanh(c_new)
-    s = squash(tc, c_new, theta, -1.0, saturated, inclusive)
-    # slope of each gate in h: activation slope x recurrent weight (0 where saturated)
-    df = band(zf, theta, saturated, inclusive) * sigmoid_slope(zf) * w[0]
-    di = band(zi, theta, saturated, inclusive) * sigmoid_slope(zi) * w[3]
-    do = band(zo, theta, saturated, inclusive) * sigmoid_slope(zo) * w[6]
-    dg = band(zg, theta, saturated, inclusive) * tanh_slope(zg, tg) * w[9]
-    ds = band(c_new, theta, saturated, inclusive) * tanh_slope(c_new, tc)
-    dc_dh = df * c + (di * g + i * dg)
-    dc_dc = f
-    if round_feedback:  # rounding is flat between its jumps
-        return 0.0, 0.0, dc_dh, dc_dc, 0.0
-    return do * s + o * ds * dc_dh, o * ds * dc_dc, dc_dh, dc_dc, do * s * dc_dc
 
 
 @numba.njit(**INLINE_JIT)
@@ -153,72 +79,173 @@ def lane(w, j):
             w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j])
 
 
-@numba.njit(**INLINE_JIT)
-def block(p, n0, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1, lam2,
-          saturated):
-    """Exponents of the cells ``p[n0:n0 + LANES]``; spare lanes repeat the last cell."""
-    n = p.shape[0]
-    valid = min(LANES, n - n0)
-    w = np.empty((12, LANES))
-    for j in range(LANES):
-        row = n0 + min(j, valid - 1)
-        for k in range(12):
-            w[k, j] = p[row, k]
-    h = np.full(LANES, h0)
-    c = np.full(LANES, c0)
-    q1h = np.full(LANES, Q0[0])
-    q1c = np.full(LANES, Q0[1])
-    m1 = np.ones(LANES)  # prod r11 = m1 2**e1, prod |det J| = m2 2**e2
-    m2 = np.ones(LANES)
-    e1 = np.zeros(LANES, np.int64)
-    e2 = np.zeros(LANES, np.int64)
-    period = x.shape[0]
-    for t in range(transient):
-        xt = x[t % period]
-        for j in range(LANES):  # the SIMD loop: one cell per lane
-            h[j], c[j] = step_f64(lane(w, j), h[j], c[j], xt, theta, saturated, inclusive,
+def _make_block(ftype, step, sigmoid, tanh, exp_neg):
+    """``block(p, n0, theta, inclusive, round_feedback, x, h0, c0, transient, steps,
+    lam1, lam2, saturated)`` in precision ``ftype``: the exponents of the cells
+    ``p[n0:n0 + LANES]`` (spare lanes repeat the last cell).  ``step`` is the lane
+    step of ``lanes``, ``exp_neg(a, s)`` = e**(-s a); every constant is an
+    ``ftype``, so nothing is promoted.  The products of the r's are kept in
+    float64 in both precisions (``accumulate``)."""
+    zero, one, two, four, small = ftype(0.0), ftype(1.0), ftype(2.0), ftype(4.0), ftype(0.625)
+    q0h, q0c = ftype(Q0[0]), ftype(Q0[1])
+
+    @numba.njit(**INLINE_JIT)
+    def sigmoid_slope(z):
+        """sigmoid'(z) = e / (1 + e)**2, e = exp(-|z|): accurate for every z
+        (s (1 - s) would be 0 wherever s rounds to 1, for z > 37 in float64)."""
+        e = exp_neg(abs(z), one)
+        one_e = one + e
+        return e / (one_e * one_e)
+
+    @numba.njit(**INLINE_JIT)
+    def tanh_slope(z, t):
+        """tanh'(z), t = tanh(z): 1 - t**2 for |z| < 0.625, else 4 e / (1 + e)**2
+        with e = exp(-2|z|) (1 - t**2 would be 0 wherever t rounds to +-1)."""
+        a = abs(z)
+        e = exp_neg(a, two)
+        one_e = one + e
+        return one - t * t if a < small else four * e / (one_e * one_e)
+
+    @numba.njit(**INLINE_JIT)
+    def band(z, theta, saturated, inclusive):
+        """1 where the activation of z is differentiable and not constant, else 0:
+        always under exact activations; inside the band under saturated ones (a
+        boundary point belongs to the saturated side when ``inclusive``, and its
+        one-sided slope there is that of the side it belongs to)."""
+        if not saturated:
+            return one
+        if inclusive:
+            return one if -theta < z < theta else zero
+        return one if -theta <= z <= theta else zero
+
+    @numba.njit(**INLINE_JIT)
+    def squash(value, z, theta, low, saturated, inclusive):
+        """The activation's value under the semantics (as ``step`` computes it)."""
+        if saturated:
+            if (z >= theta) if inclusive else (z > theta):
+                return one
+            if (z <= -theta) if inclusive else (z < -theta):
+                return low
+        return value
+
+    @numba.njit(**INLINE_JIT)
+    def jacobian(w, h, c, c_new, x, theta, saturated, inclusive, round_feedback):
+        """d(h_t, c_t) / d(h_{t-1}, c_{t-1}) of ``step`` at (h, c) = (h_{t-1}, c_{t-1}):
+        ``(dh_dh, dh_dc, dc_dh, dc_dc, det)``.  ``c_new`` is c_t (from the step).
+
+        With s = tanh(c_t) and its slope ds: dh_dh = do s + o ds dc_dh and
+        dh_dc = o ds dc_dc, so det = dh_dh dc_dc - dh_dc dc_dh = do s dc_dc: the
+        o ds terms cancel exactly, and computing det this way keeps the exact 0
+        of a map that ignores h (do = 0) that ad - bc would miss by a rounding.
+        """
+        zf = w[0] * h + (w[1] * x + w[2])
+        zi = w[3] * h + (w[4] * x + w[5])
+        zo = w[6] * h + (w[7] * x + w[8])
+        zg = w[9] * h + (w[10] * x + w[11])
+        f = squash(sigmoid(zf), zf, theta, zero, saturated, inclusive)
+        i = squash(sigmoid(zi), zi, theta, zero, saturated, inclusive)
+        o = squash(sigmoid(zo), zo, theta, zero, saturated, inclusive)
+        tg = tanh(zg)
+        g = squash(tg, zg, theta, -one, saturated, inclusive)
+        tc = tanh(c_new)
+        s = squash(tc, c_new, theta, -one, saturated, inclusive)
+        # slope of each gate in h: activation slope x recurrent weight (0 where saturated)
+        df = band(zf, theta, saturated, inclusive) * sigmoid_slope(zf) * w[0]
+        di = band(zi, theta, saturated, inclusive) * sigmoid_slope(zi) * w[3]
+        do = band(zo, theta, saturated, inclusive) * sigmoid_slope(zo) * w[6]
+        dg = band(zg, theta, saturated, inclusive) * tanh_slope(zg, tg) * w[9]
+        ds = band(c_new, theta, saturated, inclusive) * tanh_slope(c_new, tc)
+        dc_dh = df * c + (di * g + i * dg)
+        dc_dc = f
+        if round_feedback:  # rounding is flat between its jumps
+            return zero, zero, dc_dh, dc_dc, zero
+        return do * s + o * ds * dc_dh, o * ds * dc_dc, dc_dh, dc_dc, do * s * dc_dc
+
+    @numba.njit(**INLINE_JIT)
+    def block(p, n0, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1,
+              lam2, saturated):
+        n = p.shape[0]
+        valid = min(LANES, n - n0)
+        w = np.empty((12, LANES), ftype)
+        for j in range(LANES):
+            row = n0 + min(j, valid - 1)
+            for k in range(12):
+                w[k, j] = p[row, k]
+        h = np.full(LANES, h0, ftype)
+        c = np.full(LANES, c0, ftype)
+        q1h = np.full(LANES, q0h, ftype)
+        q1c = np.full(LANES, q0c, ftype)
+        m1 = np.ones(LANES)  # prod r11 = m1 2**e1, prod |det J| = m2 2**e2 (float64)
+        m2 = np.ones(LANES)
+        e1 = np.zeros(LANES, np.int64)
+        e2 = np.zeros(LANES, np.int64)
+        period = x.shape[0]
+        for t in range(transient):
+            xt = x[t % period]
+            for j in range(LANES):  # the SIMD loop: one cell per lane
+                h[j], c[j] = step(lane(w, j), h[j], c[j], xt, theta, saturated, inclusive,
                                   round_feedback)
-    for t in range(transient, transient + steps):
-        xt = x[t % period]
-        for j in range(LANES):  # the SIMD loop: one cell per lane
-            wj = lane(w, j)
-            hj, cj = step_f64(wj, h[j], c[j], xt, theta, saturated, inclusive, round_feedback)
-            a, b, cc, d, det = jacobian(wj, h[j], c[j], cj, xt, theta, saturated, inclusive,
-                                   round_feedback)
-            h[j] = hj
-            c[j] = cj
-            uh = a * q1h[j] + b * q1c[j]
-            uc = cc * q1h[j] + d * q1c[j]
-            r11 = math.sqrt(uh * uh + uc * uc)
-            m1[j], e1[j] = accumulate(m1[j], e1[j], r11)
-            m2[j], e2[j] = accumulate(m2[j], e2[j], abs(det))
-            q1h[j] = uh / r11 if r11 > 0.0 else q1h[j]
-            q1c[j] = uc / r11 if r11 > 0.0 else q1c[j]
-    for j in range(valid):
-        first = exponent(m1[j], e1[j], steps)
-        lam1[n0 + j] = first
-        lam2[n0 + j] = exponent(m2[j], e2[j], steps) - first if first > -np.inf else -np.inf
+        for t in range(transient, transient + steps):
+            xt = x[t % period]
+            for j in range(LANES):  # the SIMD loop: one cell per lane
+                wj = lane(w, j)
+                hj, cj = step(wj, h[j], c[j], xt, theta, saturated, inclusive, round_feedback)
+                a, b, cc, d, det = jacobian(wj, h[j], c[j], cj, xt, theta, saturated,
+                                            inclusive, round_feedback)
+                h[j] = hj
+                c[j] = cj
+                uh = a * q1h[j] + b * q1c[j]
+                uc = cc * q1h[j] + d * q1c[j]
+                r11 = np.sqrt(uh * uh + uc * uc)
+                m1[j], e1[j] = accumulate(m1[j], e1[j], np.float64(r11))
+                m2[j], e2[j] = accumulate(m2[j], e2[j], np.float64(abs(det)))
+                q1h[j] = uh / r11 if r11 > zero else q1h[j]
+                q1c[j] = uc / r11 if r11 > zero else q1c[j]
+        for j in range(valid):
+            first = exponent(m1[j], e1[j], steps)
+            lam1[n0 + j] = first
+            lam2[n0 + j] = exponent(m2[j], e2[j], steps) - first if first > -np.inf else -np.inf
+
+    return block
+
+
+@numba.njit(**INLINE_JIT)
+def _exp_neg_f32(a, s):
+    """e**(-s a) in float32 (``exp_f32``), the counterpart of ``_exp_neg``."""
+    return exp_f32(-(s * a))
+
+
+block_f64 = _make_block(np.float64, step_f64, sigmoid, tanh, _exp_neg)
+block_f32 = _make_block(np.float32, step_f32, sigmoid_f32, tanh_f32, _exp_neg_f32)
 
 
 @functools.lru_cache(maxsize=None)
-def make_lyapunov_kernel(saturated: bool):
-    """The Lyapunov kernel for exact or saturated steps.
+def make_lyapunov_kernel(saturated: bool, float32: bool):
+    """The Lyapunov kernel for exact or saturated steps, in float64 or float32.
 
     ``kernel(p, theta, inclusive, round_feedback, x, h0, c0, transient, steps,
-    lam1, lam2)`` runs every cell of ``p`` (n, 12) from (h0, c0), reading
-    ``x[t % len(x)]`` at step t, for ``transient`` steps and then ``steps``
-    measured steps (>= 1), and writes both exponents, ``lam1`` and ``lam2``
-    (n,) each: lam1 the one of q1 (the largest for a generic start), lam2 =
-    mean log|det J| - lam1 (= mean log r22), -inf where lam1 is.  float64
-    throughout.  Only ``saturated`` is compiled in (``inclusive`` and
-    ``round_feedback`` are run-time selects, as in the sweep kernel), and
-    the kernel closes over that bool alone (a stable on-disk cache key).
+    lam1, lam2)`` runs every cell of ``p`` (n, 12, float64) from (h0, c0),
+    reading ``x[t % len(x)]`` at step t, for ``transient`` steps and then
+    ``steps`` measured steps (>= 1), and writes both exponents, ``lam1`` and
+    ``lam2`` (n,) each, float64: lam1 the one of q1 (the largest for a
+    generic start), lam2 = mean log|det J| - lam1 (= mean log r22), -inf
+    where lam1 is.  ``theta``, ``x``, ``h0``, ``c0`` are in the kernel's
+    precision: with ``float32`` the state, the Jacobian and the tangent
+    vector are float32 (the ``*_f32`` activations), the products of the r's
+    float64.  Only ``saturated`` and the precision are compiled in
+    (``inclusive`` and ``round_feedback`` are run-time selects, as in the
+    sweep kernel), and the kernel closes over two bools alone (a stable
+    on-disk cache key).
     """
 
     @numba.njit(**PARALLEL_JIT)
     def kernel(p, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1, lam2):
         for blk in numba.prange((p.shape[0] + LANES - 1) // LANES):
-            block(p, blk * LANES, theta, inclusive, round_feedback, x, h0, c0, transient,
-                  steps, lam1, lam2, saturated)
+            if float32:
+                block_f32(p, blk * LANES, theta, inclusive, round_feedback, x, h0, c0,
+                          transient, steps, lam1, lam2, saturated)
+            else:
+                block_f64(p, blk * LANES, theta, inclusive, round_feedback, x, h0, c0,
+                          transient, steps, lam1, lam2, saturated)
 
     return kernel

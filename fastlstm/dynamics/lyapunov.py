@@ -22,7 +22,7 @@ __all__ = ["lyapunov", "lyapunov_rows"]
 def lyapunov_rows(values, x, h0, c0, transient, steps, sem):
     """Both exponents of every row of a validated table (n, 12), largest first: (n, 2)."""
     lam = np.empty((2, values.shape[0]))
-    make_lyapunov_kernel(sem.saturated)(values, sem.threshold, sem.inclusive,
+    make_lyapunov_kernel(sem.saturated, False)(values, sem.threshold, sem.inclusive,
                                         sem.round_feedback, x, h0, c0, transient, steps,
                                         lam[0], lam[1])
     return lam.T

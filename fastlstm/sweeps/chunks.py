@@ -47,7 +47,7 @@ def kernel_outputs(N, B, T, record, dtype):
 
 def run_chunk(key, p, scalars, plan, outputs):
     """Run the sweep kernel ``key`` (saturated, float32), or the Lyapunov
-    kernel for ``key`` ("lyapunov", saturated), on the cells ``p``, with
+    kernel for ``key`` ("lyapunov", saturated, float32), on the cells ``p``, with
     ``scalars`` (threshold, inclusive, round_feedback), writing ``outputs``."""
     if key[0] == "lyapunov":
         kernel = _lyapunov_kernels.make_lyapunov_kernel(*key[1:])
@@ -64,7 +64,7 @@ class Kernel:
     ----------
     key : tuple
         ``(saturated, float32)``: the kernel of ``make_sweep_kernel``;
-        ``("lyapunov", saturated)`` that of ``make_lyapunov_kernel``.
+        ``("lyapunov", saturated, float32)`` that of ``make_lyapunov_kernel``.
     scalars : tuple
         ``(threshold, inclusive, round_feedback)``, the threshold in the
         kernel's dtype.
@@ -82,8 +82,9 @@ class Kernel:
     @classmethod
     def of(cls, semantics, record, dtype) -> Kernel:
         """The kernel for a ``Semantics``, a record and a dtype name."""
-        return cls(key=("lyapunov", semantics.saturated) if record == "lyapunov" else
-                   (semantics.saturated, dtype == "float32"),
+        float32 = dtype == "float32"
+        return cls(key=("lyapunov", semantics.saturated, float32) if record == "lyapunov" else
+                   (semantics.saturated, float32),
                    scalars=(np.dtype(dtype).type(semantics.threshold), semantics.inclusive,
                             semantics.round_feedback),
                    record=record, dtype=dtype)

@@ -6,8 +6,9 @@ records: ``Drive`` has the plan's ``args``, ``nodes`` and ``shape``, so the
 same ``chunks.Work`` cuts the table into chunks for every backend (threads,
 Dask), and ``chunks.run_chunk`` runs the compiled Lyapunov kernel
 (``fastlstm._kernels.lyapunov``, SIMD lanes across cells) on each.  That is
-the kernel of ``fastlstm.lyapunov``, so row n is ``fastlstm.lyapunov(params[n],
-...)[0]``, bit for bit.
+the kernel of ``fastlstm.lyapunov``, so in float64 row n is
+``fastlstm.lyapunov(params[n], ...)[0]``, bit for bit; ``dtype="float32"``
+runs its float32 variant.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from .._validate import (finite_scalar, integer, periodic_input, preactivation_range_table,
                          tangent_map_range)
+from .checks import fits_float32
 
 __all__ = ["Drive", "KEY", "make_drive"]
 
@@ -29,8 +31,8 @@ KEY = "lyapunov"
 class Drive:
     """What every cell of a Lyapunov sweep is run over (the plan of this record)."""
 
-    x: np.ndarray      # (P,) one period of the input, float64
-    h0: float
+    x: np.ndarray      # (P,) one period of the input, in the kernel's dtype
+    h0: float          # in the kernel's dtype too
     c0: float
     transient: int
     steps: int
@@ -48,11 +50,13 @@ class Drive:
         return (1, self.x.shape[0])
 
 
-def make_drive(values, x, h0, c0, transient, steps) -> Drive:
+def make_drive(values, x, h0, c0, transient, steps, dtype="float64") -> Drive:
     """The validated drive of a Lyapunov sweep of the table ``values`` (n, 12).
 
     ``h0`` and ``c0`` are one state, shared by all cells; ``x`` a number or
-    one period (P,); ``transient`` >= 0, ``steps`` >= 1 (integers).
+    one period (P,); ``transient`` >= 0, ``steps`` >= 1 (integers).  With
+    ``dtype="float32"`` the table, x, h0 and c0 must lie within float32's
+    range, and x, h0, c0 are given to the kernel in float32.
     """
     x = periodic_input(x)
     for value, name in ((h0, "h0"), (c0, "c0")):
@@ -65,5 +69,11 @@ def make_drive(values, x, h0, c0, transient, steps) -> Drive:
     steps = integer(steps, "steps", 1)
     preactivation_range_table(values, np.array([h0]), x)
     tangent_map_range(values, c0, transient + steps)
+    if dtype == "float32":
+        for a, name in ((values, "params"), (x, "x"), (np.array([h0]), "h0"),
+                        (np.array([c0]), "c0")):
+            fits_float32(a, name)
+        f32 = np.float32
+        return Drive(x.astype(f32), f32(h0), f32(c0), transient, steps)
     return Drive(x, h0, c0, transient, steps)
 

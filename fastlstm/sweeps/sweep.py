@@ -266,8 +266,8 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         Lyapunov exponent of each parameter set along the trajectory driven
         by ``x``, a constant or one period (T,) of a periodic input, from
         one state (h0, c0), after ``transient`` steps, over ``steps`` steps:
-        ``fastlstm.lyapunov(params[n], x, ...)[0]``, bit for bit (float64
-        only, no target).  None: nothing but the score (needs a ``target``).
+        ``fastlstm.lyapunov(params[n], x, ...)[0]``, bit for bit in float64
+        (no target).  None: nothing but the score (needs a ``target``).
         A record that would not fit in ``max_bytes`` is refused (ValueError
         saying how big it would be and what to ask for instead).
     target : array_like, shape of x, optional
@@ -434,10 +434,8 @@ def _sweep_lyapunov(params, x, target, dtype, h0, c0, transient, steps, sem, bac
                     progress, chunk_size):
     if target is not None:
         raise ValueError("record='lyapunov' scores nothing: leave target=None")
-    if dtype != "float64":
-        raise ValueError(f"record='lyapunov' runs in float64 only, got dtype={dtype!r}")
     values, table = as_table(params)
-    drive = lyapunov.make_drive(values, x, h0, c0, transient, steps)
+    drive = lyapunov.make_drive(values, x, h0, c0, transient, steps, dtype)
     work = Work.create(Kernel.of(sem, "lyapunov", dtype), values, drive, chunk_size)
 
     def partial():

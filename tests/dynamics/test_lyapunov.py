@@ -205,6 +205,22 @@ def test_sweep_grid_and_progress():
     assert res.to_grid("lyapunov")[0, 0] == fl.lyapunov(PARITY, 0, steps=50)[0]
 
 
+@pytest.mark.parametrize("semantics", [dict(), dict(activation="saturated", threshold=2.0)])
+def test_sweep_in_float32(semantics):
+    # float32 state, Jacobian and tangent vector (activations within a few float32 ulp):
+    # on these contracting cells each exponent is a mean of logs of smooth functions of
+    # the state, so it moves by about the relative error of a step's numbers, ~1e-6.
+    table = fl.random_params(100, -2.0, 2.0, seed=11)
+    kw = dict(record="lyapunov", transient=20, steps=200, **semantics)
+    single = fl.sweep(table, [1.0, 0.0, 0.5], dtype="float32", **kw)
+    double = fl.sweep(table, [1.0, 0.0, 0.5], **kw)
+    assert single.dtype == "float32" and single.lyapunov.dtype == np.float64
+    assert np.all(double.lyapunov < 0)
+    np.testing.assert_allclose(single.lyapunov, double.lyapunov, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="float32"):
+        fl.sweep(fl.ScalarLSTM(W_fx=1e39), 1.0, dtype="float32", **kw)
+
+
 def test_sweep_on_dask_workers_gives_the_same_bits():
     distributed = pytest.importorskip("distributed", reason="Dask is not installed")
     table = fl.random_params(130, -2.0, 2.0, seed=7)
@@ -248,7 +264,6 @@ def test_lyapunov_refuses_a_bad_cell():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(target=[1]), "scores nothing"),
-    (dict(dtype="float32"), "float64 only"),
     (dict(h0=[0.0, 0.0]), "h0 must be a number"),
     (dict(steps=0), "steps must be an integer >= 1"),
     (dict(params=np.diag(np.full(12, 1e149))), "params row 0: the weights on h are too large"),
