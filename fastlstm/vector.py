@@ -130,7 +130,8 @@ def _writable(arr):
 
 def _screen(n, m):
     """Below this float64 estimate a row's bound is certainly within the limit
-    (the estimate has at most n + m + 2 roundings, each 2**-53 relative)."""
+    (the estimate has at most n + m + 3 roundings, each 2**-53 relative; the
+    margin allows twice that)."""
     return float(PREACTIVATION_LIMIT) * (1 - (n + m + 4) * 2.0 ** -52)
 
 
