@@ -85,14 +85,24 @@ def _kernel_modules(py_file: str) -> tuple[pathlib.Path, ...]:
     return tuple(sorted(seen))
 
 
-@functools.lru_cache(maxsize=None)
-def source_stamp(py_file: str) -> str:
-    """The cache stamp of the kernels defined in ``py_file``: a hash of everything
-    they compile from (see "The kernel cache" above) and of the package version."""
+def _stamp(py_file: str) -> str:
+    """A hash of everything the kernels of ``py_file`` compile from, and of the version."""
     digest = hashlib.sha256(VERSION.encode())
     for path in _kernel_modules(py_file) + (pathlib.Path(__file__).resolve(),):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+#: The stamps of every kernel module, read once, when the package is imported:
+#: the sources the kernels are compiled from are the ones imported then, and a
+#: file edited later must not lend its stamp to code compiled from the old one.
+_STAMPS = {str(path): _stamp(str(path)) for path in sorted(_KERNELS.glob("*.py"))}
+
+
+def source_stamp(py_file: str) -> str:
+    """The cache stamp of the kernels defined in ``py_file`` (see "The kernel cache")."""
+    path = str(pathlib.Path(py_file).resolve())
+    return _STAMPS[path] if path in _STAMPS else _stamp(path)
 
 
 def _writable(folder: pathlib.Path) -> bool:

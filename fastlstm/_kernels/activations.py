@@ -146,15 +146,14 @@ def _exp_neg(a, s):
     """e**(-s a) for a >= 0, s > 0 (the case of sigmoid and tanh).
 
     The bits ``exp_`` gives, with fewer operations: e**x = (1 + p) 2**k with
-    k >= -1443 here, built as (1 + p) 2**(k + 600) by adding k + 600 to the
-    exponent bits of 1 + p (exact: the result is a normal number), then
-    scaled by 2**-600, the only rounding after 1 + p, also where the result
+    k >= -1443 here, computed as (1 + p) * 2**(k + 600) (exact: a normal
+    number) * 2**-600, the only rounding after 1 + p, also where the result
     is subnormal.  Rounding 1 + p and then scaling by powers of two is what
     ``exp_``'s fma does, so the two agree bit for bit; this form needs no
-    arithmetic shift of 64-bit integers, which AVX2 lacks.
+    arithmetic shift of 64-bit integers, which AVX2 lacks.  A NaN stays NaN.
     """
     p, k = _exp_reduced(min(a, _EXP_CLAMP / s), s)
-    return _bits_to_float(_float_to_bits(1.0 + p) + ((k + _EXP_OFFSET) << 52)) * _POW2_M_OFFSET
+    return (1.0 + p) * _pow2(k + _EXP_OFFSET) * _POW2_M_OFFSET
 
 
 @numba.njit(**INLINE_JIT)

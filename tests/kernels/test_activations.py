@@ -106,3 +106,5 @@ def test_exp_neg_gives_the_bits_of_exp(s):
     _exp_neg_and_exp(a, s, neg, plain)
     assert (neg > 0).any() and (neg < 2.2250738585072014e-308).any() and (neg == 0).any()
     np.testing.assert_array_equal(neg.view(np.int64), plain.view(np.int64))
+    _exp_neg_and_exp(np.array([np.nan]), s, neg[:1], plain[:1])
+    assert np.isnan(neg[0]) and np.isnan(plain[0])  # a NaN is not turned into a number
