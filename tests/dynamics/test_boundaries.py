@@ -28,11 +28,8 @@ def test_saddle_node_where_F_is_tangent():
         u = 3 * h + b
         return [mpmath.tanh(mpmath.tanh(u)) - h,
                 3 * mpmath.sech(mpmath.tanh(u)) ** 2 * mpmath.sech(u) ** 2 - 1]
-    mpmath.mp.dps = 30
-    try:
+    with mpmath.workdps(30):  # restores the caller's precision, whatever it was
         h_t, b_t = mpmath.findroot(equations, (-0.5, 0.9))
-    finally:
-        mpmath.mp.dps = 15
     b_t = abs(float(b_t))
     cell = fl.ScalarLSTM(W_ch=3.0, b_f=-50.0, b_i=50.0, b_o=50.0)
     found = fl.fixed_point_boundaries(cell, "b_c", -2, 2, 0, samples=9)

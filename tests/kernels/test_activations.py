@@ -7,7 +7,9 @@ import pytest
 
 from fastlstm._kernels import activations as act
 
-mpmath.mp.dps = 40
+#: Digits of the mpmath references (set where they are computed: other tests may
+#: change mpmath's global precision).
+DIGITS = 40
 
 
 @numba.njit
@@ -37,10 +39,11 @@ REFERENCE = {  # correctly rounded references
 def ulp_error(got, x, ref):
     """|got - ref(x)| in units of the spacing of float64 at ref(x)."""
     worst = 0.0
-    for g, xi in zip(got, x):
-        r = ref(mpmath.mpf(float(xi)))
-        spacing = float(np.spacing(abs(float(r)))) if r != 0 else 5e-324
-        worst = max(worst, float(abs(mpmath.mpf(float(g)) - r)) / spacing)
+    with mpmath.workdps(DIGITS):
+        for g, xi in zip(got, x):
+            r = ref(mpmath.mpf(float(xi)))
+            spacing = float(np.spacing(abs(float(r)))) if r != 0 else 5e-324
+            worst = max(worst, float(abs(mpmath.mpf(float(g)) - r)) / spacing)
     return worst
 
 
