@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 
@@ -11,12 +10,13 @@ from ._kernels import sequence as _sequence_kernels
 from ._validate import initial_state, preactivation_range, real_array
 from .cell import LSTMCell
 from .params import as_cell
-from .semantics import Semantics, round_half_to_zero
+from .records import RunRecord
+from .semantics import Semantics
 from .vector import run_batch_vector, run_vector
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Trajectory:
+class Trajectory(RunRecord):
     """What a run produced, one entry per step along the last axis.
 
     Attributes
@@ -42,34 +42,6 @@ class Trajectory:
     boundary_hits : numpy.ndarray of bool or None
         With ``trace=True``: where ``|pre-activation| == threshold`` exactly.
     """
-
-    h: np.ndarray
-    c: np.ndarray
-    semantics: Semantics
-    h_raw: np.ndarray | None = None
-    gates: np.ndarray | None = None
-    preactivations: np.ndarray | None = None
-    regimes: np.ndarray | None = None
-    boundary_hits: np.ndarray | None = None
-
-    @functools.cached_property
-    def rounded(self) -> np.ndarray:
-        return round_half_to_zero(self.h).astype(np.int64)
-
-    @property
-    def band_steps(self) -> np.ndarray:
-        """Indices of steps where some pre-activation is inside the band or on its edge.
-
-        These are the steps where the saturated approximation says nothing
-        (or where the choice of boundary decides); needs ``trace=True``.
-        """
-        if self.regimes is None:
-            raise ValueError("band_steps needs a trajectory computed with trace=True")
-        flagged = (self.regimes == 0).any(axis=-1) | self.boundary_hits.any(axis=-1)
-        return np.flatnonzero(flagged) if flagged.ndim == 1 else np.argwhere(flagged)
-
-    def __len__(self):
-        return self.h.shape[-1]
 
     def to_table(self, format="table", *, x=None, digits=3, title=None, extra=None) -> str:
         """A per-step table: text, JSON, CSV, LaTeX or Markdown.

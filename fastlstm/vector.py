@@ -10,7 +10,6 @@ for bit.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,13 +18,14 @@ import numpy as np
 from ._kernels import vector as _vector_kernels
 from ._validate import PREACTIVATION_LIMIT, _largest, finite_scalar, real_array
 from .cell import LSTMCell
-from .semantics import Semantics, round_half_to_zero
+from .records import RunRecord
+from .semantics import Semantics
 
 _ANY_NDIM = tuple(range(33))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class VectorTrajectory:
+class VectorTrajectory(RunRecord):
     """What a run of a vector cell produced: ``Trajectory``'s fields, one more axis (units).
 
     Attributes
@@ -51,33 +51,8 @@ class VectorTrajectory:
         With ``trace=True``: where ``|pre-activation| == threshold`` exactly.
     """
 
-    h: np.ndarray
-    c: np.ndarray
-    semantics: Semantics
-    h_raw: np.ndarray | None = None
-    gates: np.ndarray | None = None
-    preactivations: np.ndarray | None = None
-    regimes: np.ndarray | None = None
-    boundary_hits: np.ndarray | None = None
-
-    @functools.cached_property
-    def rounded(self) -> np.ndarray:
-        return round_half_to_zero(self.h).astype(np.int64)
-
-    @property
-    def band_steps(self) -> np.ndarray:
-        """Steps where some unit's pre-activation is inside the band or on its edge.
-
-        Indices t of one sequence, or (b, t) rows for a batch; needs ``trace=True``.
-        """
-        if self.regimes is None:
-            raise ValueError("band_steps needs a trajectory computed with trace=True")
-        axes = (-2, -1)  # units and pre-activations
-        flagged = (self.regimes == 0).any(axis=axes) | self.boundary_hits.any(axis=axes)
-        return np.flatnonzero(flagged) if flagged.ndim == 1 else np.argwhere(flagged)
-
-    def __len__(self):
-        return self.h.shape[-2]
+    STEP_AXIS = -2
+    VALUE_AXES = (-2, -1)  # units and pre-activations
 
 
 def _check_cell(cell):
