@@ -67,21 +67,30 @@ IMPLEMENTATIONS = {"fastlstm": certified, "numpy newton (1e4 starts)": newton}
 
 @functools.lru_cache(maxsize=None)
 def reference():
-    return certified()[0]
+    """Per cell, the h enclosures of fastlstm's points, each proved to hold one fixed point."""
+    return [[q.h_enclosure for q in fl.fixed_points(fl.ScalarLSTM.from_array(p), X)]
+            for p in table()]
 
 
 def checked(implementation, benchmark):
-    """The implementation, after checking its points are fastlstm's (to 1e-12)."""
+    """The implementation, after checking each of its points lies in one of fastlstm's
+    enclosures, to 1e-9, the tolerance within which the Newton peer merges its limits.
+
+    Measured 2026-11-30 on the 1000 cells: one Newton point lies 1.9e-12 from the
+    root, which fastlstm's enclosure (width 5e-15) holds, as mpmath confirms at
+    50 digits; there F' = 1434 and the peer's F rounds 1 - f, so its limit
+    is off by rounding times the conditioning.
+    """
     got, ref = IMPLEMENTATIONS[implementation]()[0], reference()
     missed = 0
-    for row, ref_row in zip(got, ref):
-        row, ref_row = row[~np.isnan(row)], ref_row[~np.isnan(ref_row)]
+    for row, boxes in zip(got, ref):
+        row = row[~np.isnan(row)]
         for h in row:
-            assert np.min(np.abs(ref_row - h)) <= 1e-12, f"{implementation} found h={h} " \
-                "that fastlstm did not: not the same work"
-        missed += len(ref_row) - len(row)
+            assert any(lo - 1e-9 <= h <= hi + 1e-9 for lo, hi in boxes), \
+                f"{implementation} found h={h} that fastlstm did not: not the same work"
+        missed += len(boxes) - len(row)
     benchmark.extra_info["missed_by_newton" if implementation != "fastlstm" else "points"] = \
-        int(missed if implementation != "fastlstm" else np.isfinite(ref).sum())
+        int(missed if implementation != "fastlstm" else sum(map(len, ref)))
     return IMPLEMENTATIONS[implementation]
 
 
