@@ -406,7 +406,7 @@ def format_trajectory(tr, x=None, format="table", *, digits=3, title=None, extra
     t,x,c,h,rounded
     0,0.0,0.0,0.0,0
     ...
-    5,0.0,-1.0,-0.3807970779778824,0
+    5,0.0,-1.0,-0.3807970779778825,0
     >>> print(format_trajectory(tr, format="table"))
     semantics: exact
     t   c       h  rounded

@@ -10,27 +10,40 @@ Skylake, AMD Zen 3) declines to vectorise a loop with gathers, which left
 the float64 sweep kernel scalar there.  Every kernel (``run``, ``run_batch``,
 ``sweep``) calls these same functions, so all give the same bits.
 
-Accuracy (measured in tests/kernels/test_activations.py against mpmath, correctly
-rounded): exp within 1.1 ulp, tanh within 1.2 ulp (tested bound 2), sigmoid
-within 2.2 ulp (tested bound 2.5; worst near z = -3, where e/(1+e) lies just
-below a power of two and the rounding of 1 + e shows).
+Accuracy (measured in tests/kernels/test_activations.py against mpmath,
+correctly rounded): exp within 1.1 ulp (tested bound 2), sigmoid within
+2.4 ulp (tested bound 2.5; worst near z = -3, where e/(1+e) lies just below
+a power of two), tanh within 2.7 ulp (tested bound 3; worst for |x| < 0.35,
+where tanh = -p/(2 + p) carries the rounding of p = expm1(-2|x|)).
 
 * ``exp_``: x = k ln2 + r, |r| <= ln2/2, exp(x) = 2**k (1 + p), p = expm1(r)
   by r + r**2 Q(r), Q a degree-10 Chebyshev fit (error < 2e-19 relative),
   evaluated by Estrin's scheme (three levels of squaring: p is ready four
   multiply-adds after r).  The scaling by 2**k is done in two exact steps so
   that subnormal results and overflow to inf come out right.
-* ``_exp_neg``: exp(-s a), a >= 0, for sigmoid and tanh: the bits of ``exp_`` in
-  fewer operations (no 64-bit arithmetic shift, which AVX2 lacks).
-* ``sigmoid``: e = exp(-|z|) never overflows; sigmoid = 1/(1+e) or e/(1+e).
-* ``tanh``: |x| < 0.625: x * P(x^2), P a Chebyshev fit (error 1e-17);
-  otherwise 1 - 2e/(1 + e), e = exp(-2|x|) <= 0.287, where the result is
-  >= 0.55 and the subtraction loses nothing; for |x| > 19.1, e < 2.6e-17 and
-  the result rounds to exactly 1.
+* ``_exp_parts``: e**(-s a), a >= 0, as (p, S) with e**(-s a) = (1 + p) S 2**-600,
+  S = 2**(k + 600) an exact, normal power of two.  Kept apart, the two parts
+  let sigmoid and tanh form 1 + e and 1 - e with a single rounding each:
+  fma(S, p, 2**600 + S) = 2**600 (1 + e), where 2**600 + S is exact for the
+  k that matter (k >= -52; below, e < 2**-52 and the rounding is harmless).
+* ``sigmoid``: 2**600 / fma(S, p, 2**600 + S) for z >= 0, otherwise
+  fma(S, p, S) / fma(S, p, 2**600 + S): e = e**-|z| never overflows, and both
+  operands are normal, so the one division also rounds a subnormal result
+  once.
+* ``tanh``: with e = e**(-2|x|), tanh |x| = (1 - e) / (1 + e) =
+  fma(-S, p, 2**600 - S) / fma(S, p, 2**600 + S), one formula for every x:
+  the subtraction 1 - e happens inside the fma, exactly, so there is no
+  cancellation near 0 (there S = 2**600 and the numerator is -p exactly).
+  No branch: the scalar kernels never mispredict, and the SIMD kernels
+  compute one formula instead of two and a select.
 
 History: a 128-entry table exp (degree-5 polynomial) made one sequence ~20%
 faster on a scalar recurrence, but its gathers cost float64 sweeps a third
-of their speed on AVX-512 and all of their vectorisation on AVX2.
+of their speed on AVX-512 and all of their vectorisation on AVX2.  Earlier,
+sigmoid and tanh rounded e first and then formed 1 + e and 1 - 2e/(1 + e),
+with a separate polynomial for tanh near 0 (tanh within 1.2 ulp): about 20
+cycles more per activation on a step's dependency chain, and both tanh
+methods computed in SIMD code (see docs/bench.md for the measured gain).
 """
 
 from __future__ import annotations
@@ -48,8 +61,9 @@ from .._config import INLINE_JIT
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
 _ROUND_BITS = 0x4338000000000000  # the bits of _ROUND
 _EXP_CLAMP = 1000.0  # beyond this exp is 0 or inf anyway; keeps 2**(m/2) normal
-_EXP_OFFSET = 600  # _exp_neg's exponent offset: 2**(k + 600) is normal for k >= -1443
-_POW2_M_OFFSET = 2.0 ** -600
+_EXP_OFFSET = 600  # _exp_parts' exponent offset: 2**(k + 600) is normal for k >= -1443
+_POW2_M_OFFSET = 2.0 ** -_EXP_OFFSET
+_BIG = 2.0 ** _EXP_OFFSET  # 1 in _exp_parts' scale: 2**600 (1 + e) = fma(S, p, _BIG + S)
 _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453  # ln 2 rounded; one fma gives x - k * it exactly
 _LN2_LO = 2.3190468138462996e-17  # ln 2 - _LN2
@@ -85,13 +99,17 @@ def _float_to_bits(typingctx, x):
 
 @intrinsic
 def _fma(typingctx, a, b, c):
-    """a * b + c with a single rounding (llvm.fma: the FMA instruction)."""
-    sig = types.float64(types.float64, types.float64, types.float64)
+    """a * b + c with a single rounding (llvm.fma: the FMA instruction).
+
+    All three of one float type, float64 or float32 (no silent promotion).
+    """
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+    sig = a(a, b, c)
 
     def codegen(context, builder, signature, args):
-        dbl = ir.DoubleType()
-        fn = builder.module.declare_intrinsic(
-            "llvm.fma", [dbl], ir.FunctionType(dbl, [dbl, dbl, dbl]))
+        ty = context.get_value_type(signature.return_type)
+        fn = builder.module.declare_intrinsic("llvm.fma", [ty], ir.FunctionType(ty, [ty] * 3))
         return builder.call(fn, args)
 
     return sig, codegen
@@ -142,57 +160,44 @@ def exp_(x):
 
 
 @numba.njit(**INLINE_JIT)
-def _exp_neg(a, s):
-    """e**(-s a) for a >= 0, s > 0 (the case of sigmoid and tanh).
+def _exp_parts(a, s):
+    """(p, S) with e**(-s a) = (1 + p) S 2**-600, S = 2**(k + 600), for a >= 0, s > 0.
 
-    The bits ``exp_`` gives, with fewer operations: e**x = (1 + p) 2**k with
-    k >= -1443 here, computed as (1 + p) * 2**(k + 600) (exact: a normal
-    number) * 2**-600, the only rounding after 1 + p, also where the result
-    is subnormal.  Rounding 1 + p and then scaling by powers of two is what
-    ``exp_``'s fma does, so the two agree bit for bit; this form needs no
-    arithmetic shift of 64-bit integers, which AVX2 lacks.  A NaN stays NaN.
+    S is a normal power of two (k >= -1443 after the clamp), so every product
+    by S is exact and fma(S, p, S) rounds 1 + p exactly once.  A NaN gives a
+    NaN p.
     """
     p, k = _exp_reduced(min(a, _EXP_CLAMP / s), s)
-    return (1.0 + p) * _pow2(k + _EXP_OFFSET) * _POW2_M_OFFSET
+    return p, _pow2(k + _EXP_OFFSET)
+
+
+@numba.njit(**INLINE_JIT)
+def _exp_neg(a, s):
+    """e**(-s a) for a >= 0, s > 0, with the bits of ``exp_``.
+
+    (1 + p) S rounded once (exact scaling by the normal S) and then scaled by
+    2**-600, the only other rounding, also where the result is subnormal:
+    what ``exp_``'s two scalings do.  No arithmetic shift of 64-bit integers,
+    which AVX2 lacks.
+    """
+    p, big_s = _exp_parts(a, s)
+    return _fma(big_s, p, big_s) * _POW2_M_OFFSET
 
 
 @numba.njit(**INLINE_JIT)
 def sigmoid(z):
-    """1 / (1 + e**-z) without overflow for any finite z."""
-    e = _exp_neg(abs(z), 1.0)
-    num = 1.0 if z >= 0.0 else e
-    return num / (1.0 + e)
-
-
-@numba.njit(**INLINE_JIT)
-def _tanh_small(x):
-    """tanh(x) for 0 <= x <= 0.625: x * P(x**2), P a degree-11 Chebyshev fit."""
-    # x + x * w * R(w): the leading x is added last, as in exp_.
-    w = x * x
-    w2 = w * w
-    w4 = w2 * w2
-    w8 = w4 * w4
-    r01 = -0.33333333333332615 + w * 0.13333333333245254
-    r23 = -0.053968253925945696 + w * 0.021869487483410596
-    r45 = -0.008863220021256096 + w * 0.003591982521583925
-    r67 = -0.0014549293858543903 + w * 0.0005862314316050611
-    r89 = -0.00022841018529512851 + w * 7.698563199045423e-05
-    r03 = r01 + w2 * r23
-    r47 = r45 + w2 * r67
-    r8a = r89 + w2 * -1.6001499513001042e-05
-    return x + x * (w * (r03 + w4 * r47 + w8 * r8a))
+    """1 / (1 + e**-z) without overflow for any finite z, to within 2.5 ulp."""
+    p, big_s = _exp_parts(abs(z), 1.0)
+    num = _BIG if z >= 0.0 else _fma(big_s, p, big_s)
+    return num / _fma(big_s, p, _BIG + big_s)
 
 
 @numba.njit(**INLINE_JIT)
 def tanh(x):
-    """tanh(x) for finite x, to within 2 ulp."""
-    a = abs(x)
-    if a < 0.625:
-        t = _tanh_small(a)
-    else:
-        e = _exp_neg(a, 2.0)
-        t = 1.0 - (e + e) / (1.0 + e)
-    return math.copysign(t, x)  # odd, and tanh(-0.0) = -0.0
+    """tanh(x) for finite x, to within 3 ulp; tanh(-0.0) = -0.0."""
+    p, big_s = _exp_parts(abs(x), 2.0)
+    t = _fma(-big_s, p, _BIG - big_s) / _fma(big_s, p, _BIG + big_s)
+    return math.copysign(t, x)
 
 
 # --- float32 variants for the sweep kernels ----------------------------------

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT
-from .activations import sigmoid, sigmoid_f32, tanh, tanh_f32
+from .activations import _fma, sigmoid, sigmoid_f32, tanh, tanh_f32
 
 #: Lanes per block of the sweep kernel: a multiple of the widest SIMD vector (16 float32).
 LANES = 64
@@ -40,15 +40,15 @@ def _make_lane_step(ftype, sigmoid, tanh):
 
     @numba.njit(**INLINE_JIT)
     def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
-        zf = w[0] * h + (w[1] * x + w[2])
-        zi = w[3] * h + (w[4] * x + w[5])
-        zo = w[6] * h + (w[7] * x + w[8])
-        zg = w[9] * h + (w[10] * x + w[11])
+        zf = _fma(w[0], h, _fma(w[1], x, w[2]))
+        zi = _fma(w[3], h, _fma(w[4], x, w[5]))
+        zg = _fma(w[9], h, _fma(w[10], x, w[11]))
         f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
         i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
-        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
         g = squash(zg, theta, -one, tanh(zg), saturated, inclusive)
-        c_new = f * c + i * g
+        c_new = _fma(i, g, f * c)
+        zo = _fma(w[6], h, _fma(w[7], x, w[8]))
+        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
         h_raw = o * squash(c_new, theta, -one, tanh(c_new), saturated, inclusive)
         if round_feedback:
             return np.copysign(np.ceil(abs(h_raw) - half), h_raw), c_new

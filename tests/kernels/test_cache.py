@@ -42,7 +42,7 @@ def test_an_edit_of_an_inlined_file_recompiles_and_so_does_undoing_it(package_co
     original = activations.read_text()
     # sigmoid is inlined into the sequence kernel, which is defined in sequence.py:
     # Numba alone would key the cache on sequence.py and miss this edit.
-    edited = original.replace("    return num / (1.0 + e)", "    return 0.5 * num / (1.0 + e)")
+    edited = original.replace("    return num / _fma(", "    return 0.5 * num / _fma(")
     assert edited != original
 
     h_first, first = _h(src, env)
@@ -99,3 +99,59 @@ def test_no_writable_cache_folder_compiles_with_one_warning(package_copy, tmp_pa
     assert h == h_cached
     assert out.stderr.count("no writable folder for the compiled-kernel cache") == 1
     assert out.stdout.strip().endswith("False None")
+
+
+def _cache_file(folder):
+    from numba.core import caching
+
+    return caching.IndexDataCacheFile(cache_path=str(folder), filename_base="kernel",
+                                      source_stamp="stamp")
+
+
+def test_a_save_waits_for_the_folder_lock_and_files_its_entry(tmp_path):
+    # Numba's own save is read-modify-write with no lock: two processes saving
+    # two signatures of one kernel can file one's code under the other's key.
+    fcntl = pytest.importorskip("fcntl", reason="no fcntl here: saves are not locked")
+    import threading
+
+    from fastlstm import _config
+
+    first, second = _cache_file(tmp_path), _cache_file(tmp_path)
+    _config._save_entry(first, "key-a", ("code a",))
+    with open(tmp_path / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # another process is saving
+        saver = threading.Thread(target=_config._save_entry, args=(second, "key-b", ("code b",)))
+        saver.start()
+        saver.join(timeout=0.5)
+        assert saver.is_alive()  # waits for the lock...
+        assert first.load("key-b") is None  # ...and has written nothing yet
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    saver.join(timeout=30)
+    assert not saver.is_alive()
+    assert first.load("key-a") == ("code a",) and first.load("key-b") == ("code b",)
+    assert len(list(tmp_path.glob("kernel.*.nbc"))) == 2  # two data files, not one shared
+
+
+def test_an_index_entry_never_points_to_data_not_yet_written(tmp_path, monkeypatch):
+    from fastlstm import _config
+
+    cache_file = _cache_file(tmp_path)
+    _config._save_entry(cache_file, "key-a", ("code a",))
+
+    def disk_full(name, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache_file, "_save_data", disk_full)
+    with pytest.raises(OSError):
+        _config._save_entry(cache_file, "key-b", ("code b",))
+    assert cache_file.load("key-b") is None and cache_file.load("key-a") == ("code a",)
+
+
+def test_fastlstm_kernels_save_through_the_locked_path():
+    from numba.core import caching
+
+    from fastlstm import _config
+
+    if not _config.CACHE:
+        pytest.skip("the kernel cache is off here (FASTLSTM_NO_CACHE or no writable folder)")
+    assert caching.IndexDataCacheFile.save is _config._save
