@@ -33,6 +33,9 @@ Where the folder goes, first writable of:
 3. ``fastlstm/_kernels/__pycache__`` (next to the sources);
 4. the user's cache directory (``~/.cache/fastlstm`` on Linux).
 
+Several processes may share the folder (Dask workers, test workers): each
+save holds a lock on ``kernels/.lock`` (see ``_save_entry``).
+
 If none is writable (a read-only install with no writable home), kernels
 are compiled in every process, with one warning.  ``FASTLSTM_NO_CACHE=1``
 turns the cache off.
@@ -40,8 +43,10 @@ turns the cache off.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import itertools
 import os
 import pathlib
 import re
@@ -49,6 +54,11 @@ import tempfile
 import warnings
 
 from numba.core import caching
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock (see _save_entry)
+    fcntl = None
 
 FASTMATH = frozenset({"contract", "arcp"})
 
@@ -152,6 +162,55 @@ class _KernelCacheLocator(caching.InTreeCacheLocator):
         return cls(py_func, py_file)
 
 
+def _save_entry(cache_file, key, data):
+    """``IndexDataCacheFile.save`` made safe for several processes sharing the folder.
+
+    Numba's own save reads the index, picks the first free data-file name,
+    writes the index and then the data, with no lock: two processes saving
+    different signatures of one kernel at once both pick the same name, and
+    one's machine code is filed under the other's signature.  A reader may
+    also follow a fresh index entry to an older data file of that name.  Here
+    the whole update holds an exclusive lock on a file in the cache folder,
+    and the data is written before the index that points to it (each write
+    is Numba's temp-file-and-rename, so readers need no lock).  Without
+    ``fcntl`` (Windows) the lock is skipped.
+    """
+    with _folder_lock(cache_file._cache_path):
+        overloads = cache_file._load_index()
+        data_name = overloads.get(key)
+        if data_name is None:
+            taken = set(overloads.values())
+            data_name = next(name for name in map(cache_file._data_name, itertools.count(1))
+                             if name not in taken)
+        cache_file._save_data(data_name, data)
+        if overloads.get(key) != data_name:
+            overloads[key] = data_name
+            cache_file._save_index(overloads)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder):
+    if fcntl is None:
+        yield
+        return
+    with open(os.path.join(folder, ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_numba_save = caching.IndexDataCacheFile.save
+
+
+def _save(cache_file, key, data):
+    """Numba's cache-file save, through ``_save_entry`` in fastlstm's folder."""
+    if CACHE_DIR is not None and cache_file._cache_path == str(CACHE_DIR):
+        return _save_entry(cache_file, key, data)
+    return _numba_save(cache_file, key, data)
+
+
 CACHE_DIR = None
 CACHE = os.environ.get("FASTLSTM_NO_CACHE", "") in ("", "0")
 if CACHE:
@@ -163,6 +222,7 @@ if CACHE:
                       RuntimeWarning, stacklevel=2)
     elif _KernelCacheLocator not in caching.CacheImpl._locator_classes:
         caching.CacheImpl._locator_classes.insert(0, _KernelCacheLocator)
+        caching.IndexDataCacheFile.save = _save
 
 #: Options for serial kernels and inlined scalar helpers.
 JIT = dict(nogil=True, cache=CACHE, fastmath=set(FASTMATH), error_model="numpy")
