@@ -1,11 +1,11 @@
 """Compiled sequence kernels (private: the public wrappers live in run.py).
 
-One step function serves every semantics: ``step`` takes the compile-time
-options (saturated or exact, inclusive boundary, rounded feedback) as
-arguments, and ``make_sequence_kernels`` builds, per combination, thin
-kernels that pass them as constants, so LLVM removes the branches a mode
-does not use.  Each combination is compiled once, on first use, and cached
-on disk.
+One step function serves every semantics: ``step`` takes the options
+(saturated or exact, inclusive boundary, rounded feedback) as arguments.
+``saturated`` is compiled in (``_compiled`` builds thin kernels that pass it
+as a constant, so LLVM removes the saturation of an exact step); the other
+two are run-time arguments, which ``make_sequence_kernels`` binds.  Each
+kernel is compiled once, on first use, and cached on disk.
 
 Kernels assume validated input and write into arrays they are given.
 """
@@ -55,10 +55,10 @@ def squash_tanh(z, theta, saturated, inclusive):
 def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
     """One step: ``(h, c, h_raw, f, i, o, g, zf, zi, zo, zg)``.
 
-    ``w`` holds the 12 parameters as a tuple in PARAM_NAMES order.  The three
-    flags are compile-time constants in every caller (see
-    ``make_sequence_kernels``), so LLVM removes the branches a mode does not
-    use, and values a caller ignores are removed after inlining.
+    ``w`` holds the 12 parameters as a tuple in PARAM_NAMES order.
+    ``saturated`` is a compile-time constant in every caller (see
+    ``_compiled``), so LLVM removes the branches an exact step does not use;
+    values a caller ignores are removed after inlining.
     """
     # The input terms (W_kx x + b_k) do not depend on the state, so they are
     # off the recurrence's critical path; the gates are independent of each
@@ -170,6 +170,47 @@ def batch_block(w, x, h0, c0, theta, b0, saturated, inclusive, round_feedback, h
 
 
 @functools.lru_cache(maxsize=None)
+def _compiled(saturated: bool):
+    """The four kernels for ``saturated`` steps or exact ones; the other two
+    flags are their first (run-time) arguments.
+
+    Only ``saturated`` changes which arithmetic a step does; ``inclusive``
+    (which comparisons) and ``round_feedback`` (one select on h) cost a
+    predictable branch or a select, so compiling them in would buy nothing
+    but three more compiles of every kernel.  The kernels close over one bool
+    and nothing else: plain bools keep Numba's on-disk cache key the same
+    from one process to the next (a closure over another compiled function
+    would not).
+    """
+
+    @numba.njit(**JIT)
+    def run(inclusive, round_feedback, p, x, h0, c0, theta, h_out, c_out):
+        sequence(p, x, h0, c0, theta, saturated, inclusive, round_feedback, h_out, c_out)
+
+    @numba.njit(**JIT)
+    def run_traced(inclusive, round_feedback, p, x, h0, c0, theta, closed, h_out, c_out, h_raw,
+                   gates, pre, regimes, hits):
+        sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
+                        h_out, c_out, h_raw, gates, pre, regimes, hits)
+
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch(inclusive, round_feedback, p, x, h0, c0, theta, h_out, c_out):
+        w = unpack(p)
+        for blk in numba.prange((x.shape[0] + BATCH_LANES - 1) // BATCH_LANES):
+            batch_block(w, x, h0, c0, theta, blk * BATCH_LANES, saturated, inclusive,
+                        round_feedback, h_out, c_out)
+
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch_traced(inclusive, round_feedback, p, x, h0, c0, theta, closed, h_out, c_out,
+                         h_raw, gates, pre, regimes, hits):
+        for b in numba.prange(x.shape[0]):
+            sequence_traced(p, x[b], h0[b], c0[b], theta, saturated, inclusive, round_feedback,
+                            closed, h_out[b], c_out[b], h_raw[b], gates[b], pre[b],
+                            regimes[b], hits[b])
+
+    return run, run_traced, run_batch, run_batch_traced
+
+
 def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
     """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics.
 
@@ -179,33 +220,8 @@ def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool
     batch axis; threads over blocks of sequences, and ``run_batch`` puts the
     sequences of a block in SIMD lanes (``batch_block``).
 
-    The kernels close over the three flags and nothing else: plain bools keep
-    Numba's on-disk cache key the same from one process to the next (a
-    closure over another compiled function would not be).
+    Each is a kernel of ``_compiled(saturated)`` with ``inclusive`` and
+    ``round_feedback`` bound as its first arguments.
     """
-
-    @numba.njit(**JIT)
-    def run(p, x, h0, c0, theta, h_out, c_out):
-        sequence(p, x, h0, c0, theta, saturated, inclusive, round_feedback, h_out, c_out)
-
-    @numba.njit(**JIT)
-    def run_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
-        sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
-                        h_out, c_out, h_raw, gates, pre, regimes, hits)
-
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch(p, x, h0, c0, theta, h_out, c_out):
-        w = unpack(p)
-        for blk in numba.prange((x.shape[0] + BATCH_LANES - 1) // BATCH_LANES):
-            batch_block(w, x, h0, c0, theta, blk * BATCH_LANES, saturated, inclusive,
-                        round_feedback, h_out, c_out)
-
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch_traced(p, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre, regimes,
-                         hits):
-        for b in numba.prange(x.shape[0]):
-            sequence_traced(p, x[b], h0[b], c0[b], theta, saturated, inclusive, round_feedback,
-                            closed, h_out[b], c_out[b], h_raw[b], gates[b], pre[b],
-                            regimes[b], hits[b])
-
-    return run, run_traced, run_batch, run_batch_traced
+    return tuple(functools.partial(kernel, bool(inclusive), bool(round_feedback))
+                 for kernel in _compiled(bool(saturated)))

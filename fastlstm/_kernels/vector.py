@@ -192,6 +192,42 @@ def any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
 
 
 @functools.lru_cache(maxsize=None)
+def _compiled(saturated: bool):
+    """The four kernels for saturated or exact steps; ``inclusive`` and
+    ``round_feedback`` are their first (run-time) arguments (as in
+    ``sequence._compiled``: compiling them in would only multiply compiles).
+    The kernels close over one bool, so Numba's on-disk cache key stays the
+    same from one process to the next."""
+
+    @numba.njit(**JIT)
+    def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
+        any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
+                     h_out, c_out)
+
+    @numba.njit(**JIT)
+    def run_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out,
+                   c_out, h_raw, gates, pre, regimes, hits):
+        any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
+                            round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes,
+                            hits)
+
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
+        for s in numba.prange(x.shape[0]):
+            any_sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
+                         round_feedback, h_out[s], c_out[s])
+
+    @numba.njit(**PARALLEL_JIT)
+    def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed,
+                         h_out, c_out, h_raw, gates, pre, regimes, hits):
+        for s in numba.prange(x.shape[0]):
+            any_sequence_traced(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated,
+                                inclusive, round_feedback, closed, h_out[s], c_out[s],
+                                h_raw[s], gates[s], pre[s], regimes[s], hits[s])
+
+    return run, run_traced, run_batch, run_batch_traced
+
+
 def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
     """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics.
 
@@ -204,34 +240,7 @@ def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
         batch axis; threads over sequences, each computed by the very function
         ``run`` uses.
 
-    The kernels close over the three flags and nothing else, so Numba's
-    on-disk cache key stays the same from one process to the next.
+    Each is a kernel of ``_compiled(saturated)`` with the two other flags bound.
     """
-
-    @numba.njit(**JIT)
-    def run(W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
-                     h_out, c_out)
-
-    @numba.njit(**JIT)
-    def run_traced(W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates, pre,
-                   regimes, hits):
-        any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
-                            round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes,
-                            hits)
-
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch(W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        for s in numba.prange(x.shape[0]):
-            any_sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
-                         round_feedback, h_out[s], c_out[s])
-
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch_traced(W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out, c_out, h_raw, gates,
-                         pre, regimes, hits):
-        for s in numba.prange(x.shape[0]):
-            any_sequence_traced(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated,
-                                inclusive, round_feedback, closed, h_out[s], c_out[s],
-                                h_raw[s], gates[s], pre[s], regimes[s], hits[s])
-
-    return run, run_traced, run_batch, run_batch_traced
+    return tuple(functools.partial(kernel, bool(inclusive), bool(round_feedback))
+                 for kernel in _compiled(bool(saturated)))

@@ -303,9 +303,9 @@ def test_read_only_inputs_are_accepted():
 _PROBE = r"""
 import re, numba
 from fastlstm._kernels import vector as vk
-run = vk.make_vector_kernels(False, True, False)[0]
-a1, a2 = numba.float64[::1], numba.float64[:, ::1]
-run.compile((a2, a2, a1, a2, a1, a1, numba.float64, a2, a2))
+run = vk._compiled(False)[0]  # exact steps; inclusive and round_feedback come first
+a1, a2, flag = numba.float64[::1], numba.float64[:, ::1], numba.boolean
+run.compile((flag, flag, a2, a2, a1, a2, a1, a1, numba.float64, a2, a2))
 asm = run.inspect_asm(run.signatures[0])
 print(len(re.findall(r"\bvdivpd\s+%[yz]mm", asm)), len(re.findall(r"\bvfn?m(?:add|sub)\d+pd\s+%[yz]mm", asm)),
       len(re.findall(r"gather", asm)))
