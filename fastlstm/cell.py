@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .frameworks import keras_layer, owned_array
+from .frozen import FrozenArrays
 from .params import ScalarLSTM, as_cell
 
 #: Gate blocks of the 4n rows, in PyTorch's order.
@@ -25,7 +26,7 @@ _SCALAR_NAMES = (("W_ix", "W_ih", "b_i"), ("W_fx", "W_fh", "b_f"),
                  ("W_cx", "W_ch", "b_c"), ("W_ox", "W_oh", "b_o"))
 
 
-class LSTMCell:
+class LSTMCell(FrozenArrays):
     """An LSTM cell with hidden size n and input size m, in PyTorch's layout.
 
     One step, for input x_t (m,) and state (h, c) (n,) each::
@@ -119,25 +120,6 @@ class LSTMCell:
         """
         return np.where(self._b_hh == 0.0, self._b_ih,
                         np.where(self._b_ih == 0.0, self._b_hh, self._b_ih + self._b_hh))
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"LSTMCell is immutable; cannot set {name!r}")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"LSTMCell is immutable; cannot delete {name!r}")
-
-    def __reduce__(self):  # pickling (copies, processes) goes through the constructor
-        return (type(self), (self._W_ih, self._W_hh, self._b_ih, self._b_hh))
-
-    def __eq__(self, other):
-        if not isinstance(other, LSTMCell):
-            return NotImplemented
-        return all(np.array_equal(getattr(self, s), getattr(other, s)) for s in self.__slots__)
-
-    def __hash__(self):
-        # + 0.0 turns -0.0 into 0.0, so cells equal by value hash alike
-        return hash(tuple((getattr(self, s) + 0.0).tobytes() for s in self.__slots__)
-                    + self._W_ih.shape)
 
     def __repr__(self):
         def top(a):

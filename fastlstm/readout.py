@@ -15,6 +15,7 @@ import numpy as np
 
 from ._validate import real_array
 from .frameworks import keras_layer, owned_array
+from .frozen import FrozenArrays
 
 _ANY_NDIM = tuple(range(33))
 
@@ -40,7 +41,7 @@ def _labels(labels, k):
     return values
 
 
-class Readout:
+class Readout(FrozenArrays):
     """A linear readout ``y = W h + b`` and the label it gives a hidden state.
 
     Parameters
@@ -127,28 +128,6 @@ class Readout:
         if self._labels is None:
             return index.astype(np.int64)
         return np.asarray(self._labels, dtype=np.int64)[index]
-
-    # --- value semantics --------------------------------------------------------------
-    def __setattr__(self, name, value):
-        raise AttributeError(f"Readout is immutable; cannot set {name!r}")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"Readout is immutable; cannot delete {name!r}")
-
-    def __reduce__(self):
-        return (type(self), (self._weight, self._bias, self._labels))
-
-    def __eq__(self, other):
-        if not isinstance(other, Readout):
-            return NotImplemented
-        return (self._labels == other._labels
-                and np.array_equal(self._weight, other._weight)
-                and np.array_equal(self._bias, other._bias))
-
-    def __hash__(self):
-        # + 0.0 turns -0.0 into 0.0, so readouts equal by value hash alike
-        return hash(((self._weight + 0.0).tobytes(), (self._bias + 0.0).tobytes(),
-                     self._weight.shape, self._labels))
 
     def __repr__(self):
         labels = "" if self._labels is None else f"labels={self._labels}, "
