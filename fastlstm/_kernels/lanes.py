@@ -18,6 +18,31 @@ from .activations import _fma, sigmoid, sigmoid_f32, tanh, tanh_f32
 LANES = 64
 
 
+def make_squash(ftype):
+    """``squash(z, theta, low, exact, saturated, inclusive)`` in precision ``ftype``.
+
+    ``exact`` (the activation's value at z), or under saturated semantics 1
+    above the band and ``low`` (0 or -1) below it; the boundary |z| = theta
+    is saturated when ``inclusive``.  Written as selects, so loops over it
+    vectorise; every kernel that saturates uses it.
+    """
+    one = ftype(1.0)
+
+    @numba.njit(**INLINE_JIT)
+    def squash(z, theta, low, exact, saturated, inclusive):
+        if saturated:
+            if (z >= theta) if inclusive else (z > theta):
+                return one
+            if (z <= -theta) if inclusive else (z < -theta):
+                return low
+        return exact
+
+    return squash
+
+
+squash_f64 = make_squash(np.float64)
+
+
 def _make_lane_step(ftype, sigmoid, tanh):
     """``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``
     for one cell in precision ``ftype``.
@@ -28,15 +53,7 @@ def _make_lane_step(ftype, sigmoid, tanh):
     values.
     """
     one, zero, half = ftype(1.0), ftype(0.0), ftype(0.5)
-
-    @numba.njit(**INLINE_JIT)
-    def squash(z, theta, low, exact, saturated, inclusive):
-        if saturated:
-            if (z >= theta) if inclusive else (z > theta):
-                return one
-            if (z <= -theta) if inclusive else (z < -theta):
-                return low
-        return exact
+    squash = make_squash(ftype)
 
     @numba.njit(**INLINE_JIT)
     def step(w, h, c, x, theta, saturated, inclusive, round_feedback):

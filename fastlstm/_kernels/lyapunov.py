@@ -42,7 +42,7 @@ import numpy as np
 from .._config import INLINE_JIT, PARALLEL_JIT
 from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
                           sigmoid_f32, tanh, tanh_f32)
-from .lanes import LANES, step_f32, step_f64
+from .lanes import LANES, make_squash, step_f32, step_f64
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
 #: axis, so no structural zero of a Jacobian (a column of zeros where the map
@@ -88,6 +88,7 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
     float64 in both precisions (``accumulate``)."""
     zero, one, two, four, small = ftype(0.0), ftype(1.0), ftype(2.0), ftype(4.0), ftype(0.625)
     q0h, q0c = ftype(Q0[0]), ftype(Q0[1])
+    squash = make_squash(ftype)
 
     @numba.njit(**INLINE_JIT)
     def sigmoid_slope(z):
@@ -119,16 +120,6 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
         return one if -theta <= z <= theta else zero
 
     @numba.njit(**INLINE_JIT)
-    def squash(value, z, theta, low, saturated, inclusive):
-        """The activation's value under the semantics (as ``step`` computes it)."""
-        if saturated:
-            if (z >= theta) if inclusive else (z > theta):
-                return one
-            if (z <= -theta) if inclusive else (z < -theta):
-                return low
-        return value
-
-    @numba.njit(**INLINE_JIT)
     def jacobian(w, h, c, c_new, x, theta, saturated, inclusive, round_feedback):
         """d(h_t, c_t) / d(h_{t-1}, c_{t-1}) of ``step`` at (h, c) = (h_{t-1}, c_{t-1}):
         ``(dh_dh, dh_dc, dc_dh, dc_dc, det)``.  ``c_new`` is c_t (from the step).
@@ -142,13 +133,13 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
         zi = w[3] * h + (w[4] * x + w[5])
         zo = w[6] * h + (w[7] * x + w[8])
         zg = w[9] * h + (w[10] * x + w[11])
-        f = squash(sigmoid(zf), zf, theta, zero, saturated, inclusive)
-        i = squash(sigmoid(zi), zi, theta, zero, saturated, inclusive)
-        o = squash(sigmoid(zo), zo, theta, zero, saturated, inclusive)
+        f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
+        i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
+        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
         tg = tanh(zg)
-        g = squash(tg, zg, theta, -one, saturated, inclusive)
+        g = squash(zg, theta, -one, tg, saturated, inclusive)
         tc = tanh(c_new)
-        s = squash(tc, c_new, theta, -one, saturated, inclusive)
+        s = squash(c_new, theta, -one, tc, saturated, inclusive)
         # slope of each gate in h: activation slope x recurrent weight (0 where saturated)
         df = band(zf, theta, saturated, inclusive) * sigmoid_slope(zf) * w[0]
         di = band(zi, theta, saturated, inclusive) * sigmoid_slope(zi) * w[3]

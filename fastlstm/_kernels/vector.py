@@ -37,6 +37,7 @@ import numpy as np
 
 from .._config import INLINE_JIT, JIT, PARALLEL_JIT
 from .activations import _fma, sigmoid, tanh
+from .lanes import squash_f64 as squash
 from .sequence import regime
 from .sequence import sequence as scalar_sequence
 from .sequence import sequence_traced as scalar_sequence_traced
@@ -72,17 +73,6 @@ def preactivations(W_ihT, W_hhT, b, x_t, h, z):
         for k in range(rows):
             z[k] = _fma(W_hhT[j, k], hj, z[k])
         j += 1
-
-
-@numba.njit(**INLINE_JIT)
-def squash(z, theta, low, exact, saturated, inclusive):
-    """``exact``, or the saturated value (1 above the band, ``low`` below)."""
-    if saturated:
-        if (z >= theta) if inclusive else (z > theta):
-            return 1.0
-        if (z <= -theta) if inclusive else (z < -theta):
-            return low
-    return exact
 
 
 @numba.njit(**INLINE_JIT)
