@@ -43,6 +43,19 @@ def make_squash(ftype):
 squash_f64 = make_squash(np.float64)
 
 
+@numba.njit(**INLINE_JIT)
+def preactivations(w, h, x):
+    """``(z_f, z_i, z_g, z_o)``: W_kh h + (W_kx x + b_k), each by two explicit fmas.
+
+    Every step (scalar, lanes, the Lyapunov Jacobian) computes them here, so
+    they round alike everywhere and LLVM sees one expression where a kernel
+    needs them twice (the Jacobian reuses the step's instead of redoing them
+    and the activations after them).  Any float type, as long as all agree.
+    """
+    return (_fma(w[0], h, _fma(w[1], x, w[2])), _fma(w[3], h, _fma(w[4], x, w[5])),
+            _fma(w[9], h, _fma(w[10], x, w[11])), _fma(w[6], h, _fma(w[7], x, w[8])))
+
+
 def _make_lane_step(ftype, sigmoid, tanh):
     """``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``
     for one cell in precision ``ftype``.
@@ -57,14 +70,11 @@ def _make_lane_step(ftype, sigmoid, tanh):
 
     @numba.njit(**INLINE_JIT)
     def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
-        zf = _fma(w[0], h, _fma(w[1], x, w[2]))
-        zi = _fma(w[3], h, _fma(w[4], x, w[5]))
-        zg = _fma(w[9], h, _fma(w[10], x, w[11]))
+        zf, zi, zg, zo = preactivations(w, h, x)
         f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
         i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
         g = squash(zg, theta, -one, tanh(zg), saturated, inclusive)
         c_new = _fma(i, g, f * c)
-        zo = _fma(w[6], h, _fma(w[7], x, w[8]))
         o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
         h_raw = o * squash(c_new, theta, -one, tanh(c_new), saturated, inclusive)
         if round_feedback:

@@ -42,7 +42,7 @@ import numpy as np
 from .._config import INLINE_JIT, PARALLEL_JIT
 from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
                           sigmoid_f32, tanh, tanh_f32)
-from .lanes import LANES, make_squash, step_f32, step_f64
+from .lanes import LANES, make_squash, preactivations, step_f32, step_f64
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
 #: axis, so no structural zero of a Jacobian (a column of zeros where the map
@@ -129,10 +129,7 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
         o ds terms cancel exactly, and computing det this way keeps the exact 0
         of a map that ignores h (do = 0) that ad - bc would miss by a rounding.
         """
-        zf = w[0] * h + (w[1] * x + w[2])
-        zi = w[3] * h + (w[4] * x + w[5])
-        zo = w[6] * h + (w[7] * x + w[8])
-        zg = w[9] * h + (w[10] * x + w[11])
+        zf, zi, zg, zo = preactivations(w, h, x)  # the step's own (shared by LLVM)
         f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
         i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
         o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)

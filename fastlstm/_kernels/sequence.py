@@ -20,6 +20,7 @@ import numpy as np
 
 from .._config import INLINE_JIT, JIT, PARALLEL_JIT
 from .activations import _fma, sigmoid, tanh
+from .lanes import preactivations
 from .lanes import step_f64 as lane_step
 
 
@@ -63,17 +64,14 @@ def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
     # The input terms (W_kx x + b_k) do not depend on the state, so they are
     # off the recurrence's critical path; the gates are independent of each
     # other and overlap in the pipeline.  The multiply-adds are explicit
-    # (``_fma``), so that every kernel, scalar or SIMD, rounds them alike.
+    # (``lanes.preactivations``, ``_fma``), so every kernel rounds them alike.
     # o comes last: it is needed only after tanh(c), and a gate written
     # later is scheduled later, leaving f, i and g the divider first.
-    zf = _fma(w[0], h, _fma(w[1], x, w[2]))
-    zi = _fma(w[3], h, _fma(w[4], x, w[5]))
-    zg = _fma(w[9], h, _fma(w[10], x, w[11]))
+    zf, zi, zg, zo = preactivations(w, h, x)
     f = squash_sigmoid(zf, theta, saturated, inclusive)
     i = squash_sigmoid(zi, theta, saturated, inclusive)
     g = squash_tanh(zg, theta, saturated, inclusive)
     c_new = _fma(i, g, f * c)  # f * c is ready before i * g could be
-    zo = _fma(w[6], h, _fma(w[7], x, w[8]))
     o = squash_sigmoid(zo, theta, saturated, inclusive)
     h_raw = o * squash_tanh(c_new, theta, saturated, inclusive)
     if round_feedback:
