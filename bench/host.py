@@ -2,8 +2,11 @@
 
 Every table of ``bench/report.py`` names it, because the same code is fast
 or slow depending on it (AVX2 hosts such as AMD Zen 3 versus AVX-512 hosts).
-``NUMBA_CPU_NAME`` (fastlstm) and ``XLA_FLAGS`` (JAX) can hold code to an
-older instruction set than the host has; both are recorded.
+``NUMBA_CPU_NAME`` with an empty ``NUMBA_CPU_FEATURES`` (fastlstm) and
+``XLA_FLAGS`` (JAX) can hold code to an older instruction set than the host
+has; all three are recorded.  ``NUMBA_CPU_NAME`` alone is not enough: Numba
+then adds the host's features, and ``haswell`` on an AVX-512 host still
+compiles to AVX-512 code.
 """
 
 from __future__ import annotations
@@ -40,19 +43,23 @@ def isa(flags: set[str], machine: str) -> str:
 
 
 def describe() -> dict:
-    """``{"cpu", "isa", "numba_cpu_name", "xla_flags"}`` of this process."""
+    """``{"cpu", "isa", "numba_cpu_name", "numba_cpu_features", "xla_flags"}`` of this process."""
     info = _cpuinfo()
     flags = set((info.get("flags") or info.get("Features") or "").split())
     return {"cpu": info.get("model name") or platform.processor() or platform.machine(),
             "isa": isa(flags, platform.machine().lower()),
             "numba_cpu_name": os.environ.get("NUMBA_CPU_NAME") or None,
+            "numba_cpu_features": os.environ.get("NUMBA_CPU_FEATURES"),
             "xla_flags": os.environ.get("XLA_FLAGS") or None}
 
 
 def line(host: dict) -> str:
     """One sentence naming the host, for the head of a table."""
-    held = [f"fastlstm compiled for {host['numba_cpu_name']} (NUMBA_CPU_NAME)"
-            if host.get("numba_cpu_name") else "",
+    name, features = host.get("numba_cpu_name"), host.get("numba_cpu_features")
+    held = [(f"fastlstm compiled for {name} (NUMBA_CPU_NAME, NUMBA_CPU_FEATURES={features!r})"
+             if features is not None else
+             f"fastlstm tuned for {name} but with the host's features (NUMBA_CPU_FEATURES unset)")
+            if name else "",
             f"JAX with XLA_FLAGS={host['xla_flags']}" if host.get("xla_flags") else ""]
     held = "; ".join(h for h in held if h)
     return f"Host: {host.get('cpu', '?')}, {host.get('isa', '?')}" + (f" ({held})" if held else "")

@@ -83,7 +83,9 @@ def test_float32_special_values():
 # The machine code is inspected, never run, for each target CPU: a compile
 # for a CPU the host lacks is fine, so a developer on an AVX2 host checks the
 # AVX-512 code and the other way round.  Each target compiles in a fresh
-# process because Numba reads NUMBA_CPU_NAME once, at import.
+# process because Numba reads NUMBA_CPU_NAME once, at import; NUMBA_CPU_FEATURES
+# is set empty, so the target's own features are used (by default Numba adds
+# the *host's*, and "haswell" on an AVX-512 host compiles to zmm code).
 
 _PROBE = r"""
 import re, numba
@@ -115,7 +117,7 @@ def codegen():
     """target -> {dtype: (packed-division registers, packed-FMA registers, gathers)}."""
     procs = {cpu: subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True,
-                                   env=dict(os.environ, NUMBA_CPU_NAME=cpu))
+                                   env=dict(os.environ, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES=""))
              for cpu in TARGETS}
     out = {}
     for cpu, proc in procs.items():

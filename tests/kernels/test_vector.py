@@ -297,7 +297,8 @@ def test_read_only_inputs_are_accepted():
 # --- codegen: the loops over rows and units are SIMD code ----------------------------------
 #
 # The machine code is inspected, never run, for an AVX2 and an AVX-512 target, each compiled
-# in a fresh process (Numba reads NUMBA_CPU_NAME once, at import), without the kernel cache
+# in a fresh process (Numba reads NUMBA_CPU_NAME once, at import; NUMBA_CPU_FEATURES empty:
+# the target's own features, not the host's), without the kernel cache
 # (cached code cannot be inspected).
 
 _PROBE = r"""
@@ -318,7 +319,7 @@ def test_the_step_vectorises_over_rows_and_units():
     env = dict(os.environ, FASTLSTM_NO_CACHE="1")
     procs = {cpu: subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True,
-                                   env=dict(env, NUMBA_CPU_NAME=cpu))
+                                   env=dict(env, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES=""))
              for cpu in ("haswell", "skylake-avx512")}
     for cpu, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=600)
