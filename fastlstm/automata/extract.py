@@ -54,6 +54,12 @@ def expand_states(kernels, p, theta, h, c, values):
     return h_out.reshape(-1), c_out.reshape(-1)
 
 
+#: The most states a search may be asked to find: each costs its h and c and a
+#: key in memory, and a level of the search per symbol; beyond this a
+#: non-repeating cell would run for hours before it is refused.
+MAX_STATES = 2 ** 22
+
+
 def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
                       activation="exact", threshold=1.0, inclusive=True, round_feedback=False,
                       h0=0.0, c0=0.0, quantize=None) -> MooreMachine:
@@ -81,7 +87,7 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
         cell with m >= 2 inputs.
     max_states : int
         Stop with a ValueError when more states than this are reachable
-        (an integer >= 1).
+        (an integer in [1, ``MAX_STATES``] = [1, 2**22]).
     readout : Readout, optional
         A readout of h (``fastlstm.Readout``, input_size = the cell's hidden
         size): the output of a state is then its label of h (an int).
@@ -154,7 +160,7 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
-    max_states = integer(max_states, "max_states", 1)
+    max_states = integer(max_states, "max_states", 1, MAX_STATES)
     if quantize is not None:
         quantize = integer(quantize, "quantize", 0, 15)
     symbols, stepper, readout = stepper_for(cell, alphabet, sem, readout)

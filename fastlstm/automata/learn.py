@@ -40,7 +40,7 @@ import numpy as np
 from .._validate import integer
 from ..semantics import round_half_to_zero
 from .abstraction import prove_by_abstraction
-from .extract import expand_states, extract_automaton
+from .extract import MAX_STATES, expand_states, extract_automaton
 from .machine import MooreMachine
 from .start import checked_start
 
@@ -219,7 +219,7 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     max_states : int
         Give up (ValueError) when a hypothesis needs more states: the output
         language then has no machine of that size (a counter, say: see
-        ``find_counter``).
+        ``find_counter``).  At most ``MAX_STATES`` (2**22).
     test_depth : int
         Every string of length 1 .. test_depth is tested (at most 2**20
         strings of the last length).
@@ -263,7 +263,7 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
                      round_feedback=round_feedback, h0=h0, c0=c0)
     start = checked_start(cell, alphabet, caller="learn_automaton", **semantics)
     sem, cell, symbols, values = start.sem, start.cell, start.symbols, start.values
-    max_states = integer(max_states, "max_states", 1)
+    max_states = integer(max_states, "max_states", 1, MAX_STATES)
     test_depth = integer(test_depth, "test_depth", 0)
     if len(symbols) ** test_depth > MAX_TEST_LEVEL:
         raise ValueError(f"test_depth={test_depth} means {len(symbols)}**{test_depth} strings of "

@@ -211,3 +211,14 @@ def test_start_state_whose_step_overflows_is_refused():
 def test_alphabet_past_float_range_names_the_alphabet():
     with pytest.raises(ValueError, match="alphabet must be within float64's range"):
         fl.extract_automaton(fl.presets.parity(), alphabet=(0, 2 ** 1100))
+
+
+def test_max_states_beyond_the_cap_is_refused_by_name():
+    # a bound this large would let a cell that never repeats a state run for hours
+    from fastlstm.automata.extract import MAX_STATES
+
+    with pytest.raises(ValueError, match=r"max_states must be an integer in \[1, 4194304\]"):
+        fl.extract_automaton(fl.presets.parity(), max_states=MAX_STATES + 1)
+    with pytest.raises(ValueError, match="max_states"):
+        fl.extract_automaton(fl.presets.parity(), max_states=2 ** 200)
+    assert len(fl.extract_automaton(fl.presets.parity(), max_states=MAX_STATES)) >= 1
