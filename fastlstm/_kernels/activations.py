@@ -41,9 +41,10 @@ History: a 128-entry table exp (degree-5 polynomial) made one sequence ~20%
 faster on a scalar recurrence, but its gathers cost float64 sweeps a third
 of their speed on AVX-512 and all of their vectorisation on AVX2.  Earlier,
 sigmoid and tanh rounded e first and then formed 1 + e and 1 - 2e/(1 + e),
-with a separate polynomial for tanh near 0 (tanh within 1.2 ulp): about 20
-cycles more per activation on a step's dependency chain, and both tanh
-methods computed in SIMD code (see docs/bench.md for the measured gain).
+with a separate polynomial for tanh near 0 (tanh within 1.2 ulp): 8-11
+cycles more per activation on a step's dependency chain (measured on Zen 3),
+a tanh branch that mispredicts on generic cells, and both tanh methods
+computed in SIMD code (docs/bench.md has the measured gain).
 """
 
 from __future__ import annotations
