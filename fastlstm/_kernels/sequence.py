@@ -221,5 +221,10 @@ def make_sequence_kernels(saturated: bool, inclusive: bool, round_feedback: bool
     Each is a kernel of ``_compiled(saturated)`` with ``inclusive`` and
     ``round_feedback`` bound as its first arguments.
     """
+    return bind_flags(_compiled(bool(saturated)), inclusive, round_feedback)
+
+
+def bind_flags(kernels, inclusive: bool, round_feedback: bool) -> tuple:
+    """``kernels`` with their two run-time flags bound as first arguments."""
     return tuple(functools.partial(kernel, bool(inclusive), bool(round_feedback))
-                 for kernel in _compiled(bool(saturated)))
+                 for kernel in kernels)

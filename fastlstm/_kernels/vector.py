@@ -38,7 +38,7 @@ import numpy as np
 from .._config import INLINE_JIT, JIT, PARALLEL_JIT
 from .activations import _fma, sigmoid, tanh
 from .lanes import squash_f64 as squash
-from .sequence import regime
+from .sequence import bind_flags, regime
 from .sequence import sequence as scalar_sequence
 from .sequence import sequence_traced as scalar_sequence_traced
 
@@ -232,5 +232,4 @@ def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
 
     Each is a kernel of ``_compiled(saturated)`` with the two other flags bound.
     """
-    return tuple(functools.partial(kernel, bool(inclusive), bool(round_feedback))
-                 for kernel in _compiled(bool(saturated)))
+    return bind_flags(_compiled(bool(saturated)), inclusive, round_feedback)
