@@ -3,18 +3,14 @@ ulp of numpy) and the SIMD code LLVM makes of the loop over cells.  (In
 float64 the kernel calls the activations of ``fastlstm.run``; tests/sweeps/test_sweep.py
 checks that sweeps and runs agree bit for bit.)"""
 
-import os
-import platform
-import subprocess
-import sys
-
 import numba
 import numpy as np
 import pytest
 
+from fastlstm._config import JIT
 from fastlstm._kernels import activations as act
 from fastlstm._kernels import sweep as sk
-from fastlstm._config import JIT
+from tests.kernels import codegen
 
 #: Test-only: inspecting machine code needs a function that is not cached.
 UNCACHED = dict(JIT, cache=False)
@@ -78,67 +74,49 @@ def test_float32_special_values():
     np.testing.assert_array_equal(compiled("tanh_f32", tiny), tiny)
 
 
-# --- the loop over cells is SIMD code, for every x86-64 target that matters ---
+# --- the loop over cells is SIMD code, for every target that matters ---
 #
-# The machine code is inspected, never run, for each target CPU: a compile
-# for a CPU the host lacks is fine, so a developer on an AVX2 host checks the
-# AVX-512 code and the other way round.  Each target compiles in a fresh
-# process because Numba reads NUMBA_CPU_NAME once, at import; NUMBA_CPU_FEATURES
-# is set empty, so the target's own features are used (by default Numba adds
-# the *host's*, and "haswell" on an AVX-512 host compiles to zmm code).
+# Compiled for each target CPU and inspected, never run (tests/kernels/codegen.py):
+# a developer on an AVX2 host checks the AVX-512 and the aarch64 code too.
 
-_PROBE = r"""
-import re, numba
+_CELLS = """
+import numba
 from fastlstm._kernels import sweep as sk
 from fastlstm._config import JIT
 
-for name, step, ft, packed in (("float64", sk.step_f64, numba.float64, "pd"),
-                               ("float32", sk.step_f32, numba.float32, "ps")):
+
+def cells(step, ft):
     @numba.njit(**dict(JIT, cache=False))
-    def cells(w, h, c, x, theta):
+    def kernel(w, h, c, x, theta):
         for j in range(h.shape[0]):
             h[j], c[j] = step((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j], w[6, j],
                                w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
                               h[j], c[j], x, theta, False, True, False)
-    cells.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft))
-    asm = cells.inspect_asm(cells.signatures[0])
-    div = set(re.findall(rf"\bv?div{packed}\s+%([xyz]mm)", asm))
-    fma = set(re.findall(rf"\bvfn?m(?:add|sub)\d+{packed}\s+%([xyz]mm)", asm))
-    print(name, ",".join(sorted(div)) or "-", ",".join(sorted(fma)) or "-",
-          len(re.findall(r"gather", asm)))
-"""
+    kernel.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft))
+    return kernel
 
-#: Targets whose codegen the suite checks: AVX2 (Intel, AMD Zen 3) and AVX-512.
-TARGETS = ("haswell", "znver3", "skylake-avx512")
+
+kernels = {"float64": cells(sk.step_f64, numba.float64),
+           "float32": cells(sk.step_f32, numba.float32)}
+"""
 
 
 @pytest.fixture(scope="module")
-def codegen():
-    """target -> {dtype: (packed-division registers, packed-FMA registers, gathers)}."""
-    procs = {cpu: subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True,
-                                   env=dict(os.environ, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES=""))
-             for cpu in TARGETS}
-    out = {}
-    for cpu, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=600)
-        assert proc.returncode == 0, stderr
-        out[cpu] = {name: (div, fma, int(gathers))
-                    for name, div, fma, gathers in (line.split() for line in stdout.splitlines())}
-    return out
+def cells_asm():
+    """target CPU -> {dtype: assembly of the loop over cells}."""
+    return codegen.assembly(_CELLS)
 
 
-@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
-                    reason="inspects x86-64 machine code; this host is " + platform.machine())
-@pytest.mark.parametrize("cpu", TARGETS)
+@pytest.mark.parametrize("cpu", codegen.X86 + codegen.AARCH64)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_loop_over_cells_vectorises_on_every_target(codegen, cpu, dtype):
-    div, fma, gathers = codegen[cpu][dtype]
-    # Packed division (the activations' 1/(1+e)) and packed FMA on vector
-    # registers: the cells are SIMD lanes.  Scalar code has divsd/divss only.
-    assert div != "-", f"{cpu}: the {dtype} loop over cells did not vectorise"
-    assert set(div.split(",")) <= {"ymm", "zmm"}, f"{cpu}: only {div} vectors"
-    assert fma != "-"
+def test_loop_over_cells_vectorises_on_every_target(cells_asm, cpu, dtype):
+    divisions, fmas, gathers = codegen.vector_ops(cells_asm[cpu][dtype], cpu, dtype)
+    # Packed division (the activations' 1/(1+e)) and packed FMA: the cells
+    # are SIMD lanes.  Scalar code has scalar divisions only.
+    assert divisions, f"{cpu}: the {dtype} loop over cells did not vectorise"
+    assert fmas, cpu
+    if codegen.is_x86(cpu):  # full-width vectors: 256 bits on AVX2, 256 or 512 on AVX-512
+        assert min(divisions) >= 256, f"{cpu}: {sorted(set(divisions))}-bit vectors"
     # A table lookup would be a gather, which LLVM's cost model for AVX2
     # declines to vectorise: the activations need none.
     assert gathers == 0

@@ -11,11 +11,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import platform
-import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -24,6 +19,7 @@ import fastlstm as fl
 from fastlstm.cell import LSTMCell
 from fastlstm.vector import run_batch_vector, run_vector
 from tests import naive_vector
+from tests.kernels import codegen
 
 #: All 8 semantics: activation x boundary x feedback.
 SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
@@ -296,38 +292,27 @@ def test_read_only_inputs_are_accepted():
 
 # --- codegen: the loops over rows and units are SIMD code ----------------------------------
 #
-# The machine code is inspected, never run, for an AVX2 and an AVX-512 target, each compiled
-# in a fresh process (Numba reads NUMBA_CPU_NAME once, at import; NUMBA_CPU_FEATURES empty:
-# the target's own features, not the host's), without the kernel cache
-# (cached code cannot be inspected).
+# Compiled for an AVX2, an AVX-512 and two aarch64 targets and inspected, never run
+# (tests/kernels/codegen.py).
 
-_PROBE = r"""
-import re, numba
+_VECTOR_KERNEL = """
+import numba
 from fastlstm._kernels import vector as vk
 run = vk._compiled(False)[0]  # exact steps; inclusive and round_feedback come first
 a1, a2, flag = numba.float64[::1], numba.float64[:, ::1], numba.boolean
 run.compile((flag, flag, a2, a2, a1, a2, a1, a1, numba.float64, a2, a2))
-asm = run.inspect_asm(run.signatures[0])
-print(len(re.findall(r"\bvdivpd\s+%[yz]mm", asm)), len(re.findall(r"\bvfn?m(?:add|sub)\d+pd\s+%[yz]mm", asm)),
-      len(re.findall(r"gather", asm)))
+kernels = {"run": run}
 """
 
 
-@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
-                    reason="inspects x86-64 machine code; this host is " + platform.machine())
 def test_the_step_vectorises_over_rows_and_units():
-    env = dict(os.environ, FASTLSTM_NO_CACHE="1")
-    procs = {cpu: subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True,
-                                   env=dict(env, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES=""))
-             for cpu in ("haswell", "skylake-avx512")}
-    for cpu, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=600)
-        assert proc.returncode == 0, stderr
-        divisions, fmas, gathers = map(int, stdout.split())
+    targets = ("haswell", "skylake-avx512") + codegen.AARCH64
+    for cpu, asm in codegen.assembly(_VECTOR_KERNEL, targets).items():
+        divisions, fmas, gathers = codegen.vector_ops(asm["run"], cpu, "float64")
         # one packed division per activation loop: sigmoid over i and f, tanh over g,
-        # sigmoid over o, tanh(c) over the units (scalar code has vdivsd only)
-        assert divisions >= 4, f"{cpu}: {divisions} packed divisions"
-        assert fmas > 0, cpu
+        # sigmoid over o, tanh(c) over the units (scalar code has scalar divisions only)
+        assert len(divisions) >= 4, f"{cpu}: {len(divisions)} packed divisions"
+        assert fmas, cpu
         if cpu == "haswell":  # AVX2: LLVM declines to vectorise a loop that needs gathers
             assert gathers == 0
+            assert min(divisions) >= 256, f"{cpu}: {sorted(set(divisions))}-bit vectors"
