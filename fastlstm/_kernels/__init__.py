@@ -6,6 +6,8 @@ assume clean input and write into the arrays they are given.
 
 * ``activations``: inlined exp, sigmoid and tanh (float64 and float32).
 * ``sequence``: one step for every semantics; single and batched sequences.
+* ``transitions``: a cache of exact transitions, replayed by a long run whose
+  states repeat.
 * ``sweep``: many cells at once, SIMD lanes across cells, over a prefix plan.
 * ``machine``: a Moore machine's jump tables run over long inputs.
 * ``lyapunov``: the step's Jacobian and the tangent map (Lyapunov exponents),
