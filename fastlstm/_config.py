@@ -23,7 +23,7 @@ an edit there, or an upgrade of fastlstm, would leave a stale kernel in use.
 So fastlstm's kernels use their own cache locator.  A kernel's stamp is a
 hash of the fastlstm version, this file, the file that defines the kernel and
 every ``_kernels`` module that file imports, directly or not (read from its
-``from .module import`` lines): any change there compiles afresh, while an
+``from .module import`` and ``from . import module`` lines): any change there compiles afresh, while an
 edit of an unrelated kernel module leaves it cached.  The stamps live in one
 folder, ``kernels/``; a kernel whose stamp changed is overwritten in place.
 Where the folder goes, first writable of:
@@ -78,8 +78,17 @@ def _version() -> str:
 VERSION = _version()
 
 
-#: A kernel module's imports of sibling kernel modules ("from .lanes import ...").
-_SIBLING_IMPORT = re.compile(r"^from \.(\w+) import", re.MULTILINE)
+#: A kernel module's imports of sibling kernel modules: "from .lanes import ..."
+#: (group 1) or "from . import transitions, lanes as ln" (group 2).
+_SIBLING_IMPORT = re.compile(r"^from \.(?:(\w+) import|\s+import\s+(.+)$)", re.MULTILINE)
+
+
+def _sibling_imports(source: str) -> list[str]:
+    """The names of the sibling kernel modules that ``source`` imports."""
+    names = []
+    for module, modules in _SIBLING_IMPORT.findall(source):
+        names += [module] if module else [m.split(" as ")[0].strip() for m in modules.split(",")]
+    return names
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,7 +100,7 @@ def _kernel_modules(py_file: str) -> tuple[pathlib.Path, ...]:
         if path in seen or not path.is_file():
             continue
         seen.add(path)
-        todo += [_KERNELS / f"{name}.py" for name in _SIBLING_IMPORT.findall(path.read_text())]
+        todo += [_KERNELS / f"{name}.py" for name in _sibling_imports(path.read_text())]
     return tuple(sorted(seen))
 
 

@@ -86,6 +86,24 @@ def test_an_edit_of_a_kernel_module_the_kernel_does_not_import_keeps_it_cached(p
     assert all(rewritten[k] != written[k] for k in written)  # stamps changed: compiled afresh
 
 
+def test_a_kernel_stamp_covers_every_sibling_module_it_imports():
+    # The stamp reads import lines with a regular expression; the truth is
+    # Python's own parse of every kernel module, whatever the import's form.
+    import ast
+
+    from fastlstm import _config
+
+    for path in sorted(_config._KERNELS.glob("*.py")):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                imported |= {node.module} if node.module else {a.name for a in node.names}
+        covered = {p.stem for p in _config._kernel_modules(str(path))} - {path.stem}
+        assert imported <= covered, path.name
+    assert _config._sibling_imports("from . import transitions as tk, lanes\n") == [
+        "transitions", "lanes"]
+
+
 def test_no_writable_cache_folder_compiles_with_one_warning(package_copy, tmp_path):
     src, env = package_copy
     h_cached, _ = _h(src, env)
