@@ -2,7 +2,6 @@
 records, scoring, streaming, refusals, progress and Ctrl-C."""
 
 import math
-import os
 import signal
 import sys
 import tracemalloc
@@ -351,7 +350,10 @@ def test_ctrl_c_stops_between_chunks_with_the_partial_result():
 def test_a_real_sigint_is_handled_the_same_way():
     def send_sigint(done, total):
         if done == 64:
-            os.kill(os.getpid(), signal.SIGINT)
+            # raise_signal delivers to this (the main) thread, so the handler runs at once;
+            # os.kill(os.getpid(), ...) may land on a kernel thread and be handled only
+            # after the remaining chunks, a race that a busy CI host lost once
+            signal.raise_signal(signal.SIGINT)
 
     with pytest.raises(fl.SweepInterrupted) as err:
         fl.sweep(np.zeros((256, 12)), [1.0], chunk_size=64, progress=send_sigint)
