@@ -142,8 +142,8 @@ def sequence_replayed(p, x, h0, c0, theta, saturated, inclusive, round_feedback,
                 # that h and c stay in registers however many the step needs
                 while t < end:
                     hb, cb, xb = transitions.key(h, c, x[t])
-                    s = transitions.slot(hb, cb, xb)
-                    if not transitions.holds(keys, s, hb, cb, xb):
+                    s = transitions.find(keys, transitions.slot(hb, cb, xb), hb, cb, xb)
+                    if s < 0:
                         break
                     h = values[s, 0]
                     c = values[s, 1]
@@ -157,8 +157,8 @@ def sequence_replayed(p, x, h0, c0, theta, saturated, inclusive, round_feedback,
             h_new, c_new = step(w, h, c, x[t], theta, saturated, inclusive, round_feedback)[:2]
             if cached:
                 hb, cb, xb = transitions.key(h, c, x[t])
-                transitions.store(keys, values, transitions.slot(hb, cb, xb), hb, cb, xb,
-                                  h_new, c_new)
+                transitions.insert(keys, values, transitions.slot(hb, cb, xb), hb, cb, xb,
+                                   h_new, c_new)
             h = h_new
             c = c_new
             h_out[t] = h

@@ -1,17 +1,20 @@
 """A cache of exact transitions (h, c, x) -> (h', c') for a run whose states repeat.
 
 For a given cell and semantics a step is a pure function of the bits of
-(h, c, x): the same three float64 bit patterns always give the same (h', c').
+(h, c, x): the same float64 bit patterns always give the same (h', c').
 A saturating cell, the kind that implements an automaton, lands on a handful
 of exact float64 states within a few steps (the parity cell visits 5 states
 in 10^6 random bits), so a run can replay a remembered transition instead of
-recomputing it.  Replaying costs one hash of three words and one probe, about
-15 cycles on the recurrence's critical path, against about 140 for a step of
+recomputing it.  Replaying costs a hash of the key and one probe, about 20
+cycles on the recurrence's critical path, against about 140 for a step of
 exact arithmetic; the result is the same bits by construction.
 
-The cache is direct-mapped: ``SLOTS`` entries, a key's slot from a
-multiplicative hash, and a miss overwrites the slot.  An empty slot holds a
-NaN key, which never equals the bits of a finite state.
+The cache is two-way set-associative: a key's hash picks a set of two
+slots, and a new key goes into the first slot, pushing the first one's entry
+into the second (the second one's is forgotten).  Two keys whose hashes
+collide therefore both stay, and are found without moving (a direct-mapped
+cache would evict them in turn, forever).  An empty slot holds a NaN key,
+which never equals the bits of a finite state.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 from .._config import INLINE_JIT
 from .activations import _float_to_bits
 
-#: Entries of the cache: a power of two; 4096 x 40 bytes stay in the L2 cache.
+#: Slots of a cache (two per set): a power of two; 4096 x 40 bytes stay in the L2 cache.
 SLOTS = 4096
 _SLOT_SHIFT = 64 - 12  # log2(SLOTS) = 12: the slot is the hash's top 12 bits
 _EMPTY = np.int64(0x7FF8_0000_DEAD_0001)  # a NaN's bits: no finite h has them
@@ -48,24 +51,32 @@ def key(h, c, x):
 
 @numba.njit(**INLINE_JIT)
 def slot(hb, cb, xb):
-    """The key's slot: its three words folded by shifts and xor, then Fibonacci-hashed.
+    """The first slot of the key's set: its words folded by shifts and xor, Fibonacci-hashed.
 
     The shifts keep sign flips apart: with plain sums of products, (h, c) and
     (-h, -c), the pairs a parity cell visits, differ by 2**63 + 2**63 = 0.
     Shifts are arithmetic (int64) and products wrap.
     """
-    return (((hb ^ (cb >> 17) ^ (xb >> 34)) * _GOLDEN) >> _SLOT_SHIFT) & (SLOTS - 1)
+    return (((hb ^ (cb >> 17) ^ (xb >> 34)) * _GOLDEN) >> _SLOT_SHIFT) & (SLOTS - 2)
 
 
 @numba.njit(**INLINE_JIT)
-def holds(keys, s, hb, cb, xb):
-    """Whether slot ``s`` holds the key (hb, cb, xb); no branch."""
-    return (keys[s, 0] == hb) & (keys[s, 1] == cb) & (keys[s, 2] == xb)
+def find(keys, s, hb, cb, xb):
+    """The slot of the set at ``s`` that holds (hb, cb, xb): ``s``, ``s + 1``, or -1."""
+    if (keys[s, 0] == hb) & (keys[s, 1] == cb) & (keys[s, 2] == xb):
+        return s
+    if (keys[s + 1, 0] == hb) & (keys[s + 1, 1] == cb) & (keys[s + 1, 2] == xb):
+        return s + 1
+    return -1
 
 
 @numba.njit(**INLINE_JIT)
-def store(keys, values, s, hb, cb, xb, h_new, c_new):
-    """Remember (hb, cb, xb) -> (h_new, c_new) in slot ``s``, replacing what it held."""
+def insert(keys, values, s, hb, cb, xb, h_new, c_new):
+    """Remember (hb, cb, xb) -> (h_new, c_new) in slot ``s``; its old entry moves to ``s + 1``."""
+    for j in range(3):
+        keys[s + 1, j] = keys[s, j]
+    values[s + 1, 0] = values[s, 0]
+    values[s + 1, 1] = values[s, 1]
     keys[s, 0] = hb
     keys[s, 1] = cb
     keys[s, 2] = xb

@@ -11,7 +11,8 @@ hold, and what each test checks:
   on bits is replayed, none of a generic cell on real inputs, and a run that
   settles late is found again after its plain windows;
 * the slots: in range, the +-(h, c) pairs of the parity cell apart, and an
-  empty cache holds no finite key.
+  empty cache holds no finite key;
+* a set keeps both of two keys that collide.
 """
 
 import itertools
@@ -121,7 +122,7 @@ def _held_by_empty_cache(h, c, x):
     held = 0
     for j in range(h.shape[0]):
         hb, cb, xb = tk.key(h[j], c[j], x[j])
-        held += tk.holds(keys, tk.slot(hb, cb, xb), hb, cb, xb)
+        held += tk.find(keys, tk.slot(hb, cb, xb), hb, cb, xb) >= 0
     return held
 
 
@@ -130,11 +131,13 @@ def test_slots():
     h, c, x = (rng.standard_normal(10**5) * 10.0 ** rng.integers(-300, 300, 10**5)
                for _ in range(3))
     slots = _slots(h, c, x)
+    assert (slots % 2 == 0).all()  # the first slot of a set of two
     assert slots.min() >= 0 and slots.max() < tk.SLOTS
-    # spread like a random function: 10**5 keys into 4096 slots fill each about 24 times
-    counts = np.bincount(slots, minlength=tk.SLOTS)
-    assert counts.min() > 0 and counts.max() < 3 * 10**5 / tk.SLOTS
-    # the parity cell's states come in +-(h, c) pairs: they must not share slots
+    # spread like a random function: 10**5 keys into 2048 sets fill each about 49 times
+    sets = tk.SLOTS // 2
+    counts = np.bincount(slots // 2, minlength=sets)
+    assert counts.min() > 0 and counts.max() < 2 * 10**5 / sets
+    # the parity cell's states come in +-(h, c) pairs: they must not share sets
     run = fl.run(fl.presets.parity(), _bits(1000))
     states = np.unique(np.stack([run.h, run.c], 1), axis=0)
     keys = np.array([(hs, cs, xs) for hs, cs in states for xs in (0.0, 1.0)])
@@ -144,3 +147,28 @@ def test_slots():
     grid = np.array(list(itertools.product(specials, repeat=3))).T.copy()
     assert _held_by_empty_cache(*grid) == 0
     assert _held_by_empty_cache(h, c, x) == 0
+
+
+@numba.njit(**dict(JIT, cache=False))
+def _collide(keys3, values2):
+    """Insert the keys in turn into one set, then find each: the slots they are found in."""
+    keys, values = tk.new_cache(tk.SLOTS)
+    for j in range(keys3.shape[0]):
+        tk.insert(keys, values, 8, keys3[j, 0], keys3[j, 1], keys3[j, 2], values2[j, 0],
+                  values2[j, 1])
+    found = np.empty(keys3.shape[0], np.int64)
+    for j in range(keys3.shape[0]):
+        found[j] = tk.find(keys, 8, keys3[j, 0], keys3[j, 1], keys3[j, 2])
+    return found, values[8:10].copy()
+
+
+def test_a_set_keeps_two_colliding_keys():
+    rng = np.random.default_rng(4)
+    keys = rng.standard_normal((3, 3)).view(np.int64)
+    values = rng.standard_normal((3, 2))
+    found, held = _collide(keys[:2], values[:2])
+    assert found.tolist() == [9, 8]  # the newer key first
+    np.testing.assert_array_equal(held, values[1::-1])
+    found, held = _collide(keys, values)  # a third key pushes out the oldest
+    assert found.tolist() == [-1, 9, 8]
+    np.testing.assert_array_equal(held, values[:0:-1])
