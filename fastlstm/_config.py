@@ -24,8 +24,9 @@ So fastlstm's kernels use their own cache locator.  A kernel's stamp is a
 hash of the fastlstm version, this file, the file that defines the kernel and
 every ``_kernels`` module that file imports, directly or not (read from its
 ``from .module import`` and ``from . import module`` lines): any change there
-compiles afresh, while an edit of an unrelated kernel module leaves it cached.  The stamps live in one
-folder, ``kernels/``; a kernel whose stamp changed is overwritten in place.
+compiles afresh, while an edit of an unrelated kernel module leaves it cached.
+The stamps live in one folder, ``kernels/``; a kernel whose stamp changed is
+overwritten in place.
 Where the folder goes, first writable of:
 
 1. ``$FASTLSTM_CACHE_DIR``;

@@ -138,8 +138,9 @@ def run(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     its state and input repeat exactly: the same bits as computing it, at a
     fraction of the cost.  Saturating cells, which implement automata, land
     on a few exact float64 states (the parity cell on random bits visits 5)
-    and run about 7x faster; a run whose states never repeat stops using the
-    cache after 4096 steps and tries it again every 65536.
+    and run 4-6x faster; a run whose states never repeat stops using the
+    cache after 4096 steps and tries it again every 65536.  ``trace=True``
+    computes every step.
 
     Examples
     --------
