@@ -224,6 +224,12 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     (``inclusive`` and ``round_feedback`` are run-time selects, as in the
     sweep kernel), and the kernel closes over two bools alone (a stable
     on-disk cache key).
+
+    The callable returned passes ``p`` to the kernel as a read-only view,
+    whatever the caller's array: one Numba specialization for every caller
+    (``fl.lyapunov`` and ``fl.sweep``), so one machine code.  Two compiles
+    may fuse the Jacobian's multiply-adds differently, and their rows must
+    agree bit for bit.
     """
 
     @numba.njit(**PARALLEL_JIT)
@@ -236,4 +242,9 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
                 block_f64(p, blk * LANES, theta, inclusive, round_feedback, x, h0, c0,
                           transient, steps, lam1, lam2, saturated)
 
-    return kernel
+    def run(p, *args):
+        read_only = p.view()
+        read_only.flags.writeable = False
+        kernel(read_only, *args)
+
+    return run

@@ -22,11 +22,6 @@ __all__ = ["lyapunov", "lyapunov_rows"]
 def lyapunov_rows(values, x, h0, c0, transient, steps, sem):
     """Both exponents of every row of a validated table (n, 12), largest first: (n, 2)."""
     lam = np.empty((2, values.shape[0]))
-    # Read-only, as the tables fl.sweep passes: one Numba specialization, so
-    # one machine code for both (two compilations may fuse the multiply-adds of
-    # the Jacobian differently, and rows must equal fl.sweep's bit for bit).
-    values = np.asarray(values).view()
-    values.flags.writeable = False
     make_lyapunov_kernel(sem.saturated, False)(values, sem.threshold, sem.inclusive,
                                         sem.round_feedback, x, h0, c0, transient, steps,
                                         lam[0], lam[1])
