@@ -13,6 +13,7 @@ sampling step that cancel each other do not.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -67,7 +68,9 @@ def fixed_point_boundaries(base_cell, axis, lo, hi, x, *, samples=65, tol=1e-9,
     axis : str
         One of ``PARAM_NAMES``; the others stay as in ``base_cell``.
     lo, hi : float
-        The range, ``lo < hi``.
+        The range, ``lo < hi`` (any finite floats; ``hi - lo`` may overflow).
+        The cells at both ends must pass ``fl.fixed_points``' checks (a
+        ValueError names the bound that does not).
     x : float
         The constant input.
     samples : int
@@ -108,9 +111,18 @@ def fixed_point_boundaries(base_cell, axis, lo, hi, x, *, samples=65, tol=1e-9,
     def at(value):
         return structure(cell.replace(**{axis: float(value)}), x, **semantics)
 
+    # Every cell along the axis passes the pre-activation check when both ends do (the
+    # bound grows with |value|), so a refusal is made here, naming the bound that caused it.
+    ends = {}
+    for name, end in (("lo", lo), ("hi", hi)):
+        try:
+            ends[end] = at(end)
+        except ValueError as exc:
+            raise ValueError(f"{name}={end!r}: the cell with {axis}={end!r} is refused: "
+                             f"{exc}") from None
     # samples on a boundary itself (a non-hyperbolic or uncertified point) are left out:
     # the structures on either side are what a boundary separates
-    scan = [(float(v), at(v)) for v in np.linspace(lo, hi, samples)]
+    scan = [(v, ends[v] if v in ends else at(v)) for v in _samples(lo, hi, samples)]
     scan = [(v, s) for v, s in scan if not _transitional(s)]
     found = []
     for (a, sa), (b, sb) in zip(scan, scan[1:]):
@@ -119,14 +131,27 @@ def fixed_point_boundaries(base_cell, axis, lo, hi, x, *, samples=65, tol=1e-9,
     return tuple(found)
 
 
+def _samples(lo, hi, n):
+    """``n`` evenly spaced floats from ``lo`` to ``hi``, ends exact, also when ``hi - lo``
+    overflows float64 (then spaced between the halves, which are exact, and doubled)."""
+    if math.isfinite(hi - lo):
+        return np.linspace(lo, hi, n).tolist()
+    return (2 * np.linspace(lo / 2, hi / 2, n)).tolist()
+
+
+def _midpoint(a, b):
+    """The middle of [a, b]; ``b - a`` may overflow float64 (a and b cannot)."""
+    return a + 0.5 * (b - a) if math.isfinite(b - a) else 0.5 * a + 0.5 * b
+
+
 def _transitional(shape):
     return "?" in shape or "non-hyperbolic" in shape
 
 
 def _bisect(at, axis, a, b, sa, sb, tol):
     """Narrow [a, b] (structure sa at a, not sa at b) to a bracket of width <= tol."""
-    while b - a > tol:
-        m = a + 0.5 * (b - a)
+    while b - a > tol:  # inf when the width overflows: still wider than tol
+        m = _midpoint(a, b)
         if m <= a or m >= b:  # the float grid is exhausted
             break
         sm = at(m)
@@ -135,4 +160,4 @@ def _bisect(at, axis, a, b, sa, sb, tol):
         else:  # the change lies in [a, m]; a transitional structure is no side of it
             b = m
             sb = sb if _transitional(sm) else sm
-    return Boundary(axis, a + 0.5 * (b - a), (a, b), sa, sb)
+    return Boundary(axis, _midpoint(a, b), (a, b), sa, sb)

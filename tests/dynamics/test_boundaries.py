@@ -1,6 +1,7 @@
 """fl.fixed_point_boundaries: changes of the fixed-point structure, located to 1e-9."""
 
 import math
+import re
 
 import mpmath
 import pytest
@@ -59,3 +60,31 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="axis must be a parameter name"):
         fl.fixed_point_boundaries(parity, 3, 0, 1, 0)
     assert math.isfinite(fl.fixed_point_boundaries(parity, "W_ch", -3, -1, 0)[0].value)
+
+
+@pytest.mark.parametrize("samples", [2, 65])
+def test_the_whole_float64_range_is_bisected_without_overflow(samples):
+    # b_o from -2**1023 to 2**1023: hi - lo = 2**1024 overflows float64 (and so did the
+    # scan's step and the first bisection midpoint), though each bound alone is accepted
+    # (the o row's bound is |b_o|).  f ~ 0, i ~ 1: F(h) = o tanh(tanh(3 h + 0.1)) - h,
+    # o = sigmoid(b_o); the saddle-node has F = 0 and F' = 0, solved with mpmath.
+    def equations(h, o):
+        u = 3 * h + mpmath.mpf("0.1")
+        return [o * mpmath.tanh(mpmath.tanh(u)) - h,
+                3 * o * mpmath.sech(mpmath.tanh(u)) ** 2 * mpmath.sech(u) ** 2 - 1]
+    with mpmath.workdps(30):
+        _, o = mpmath.findroot(equations, (-0.3, 0.5))
+        expected = float(mpmath.log(o / (1 - o)))
+    cell = fl.ScalarLSTM(W_ch=3.0, b_f=-50.0, b_i=50.0, b_c=0.1)
+    (b,) = fl.fixed_point_boundaries(cell, "b_o", -2.0**1023, 2.0**1023, 0, samples=samples)
+    assert abs(b.value - expected) <= 1e-9
+    assert (b.before, b.after) == (("stable node",), ("stable node", "saddle", "stable node"))
+
+
+@pytest.mark.parametrize("lo, hi, bound", [(-1e308, 1e308, "lo=-1e+308"),
+                                           (-1.0, 1e308, "hi=1e+308")])
+def test_a_bound_past_what_the_cell_accepts_is_named(lo, hi, bound):
+    # W_ch = 1e308 > 2**1023 is refused by the pre-activation check of every cell;
+    # the refusal names the bound that made it (the nan of an overflowed scan did not)
+    with pytest.raises(ValueError, match=re.escape(bound) + r": .*W_ch \* h .* can overflow"):
+        fl.fixed_point_boundaries(fl.presets.parity(), "W_ch", lo, hi, 0)
