@@ -202,6 +202,9 @@ def _param_value(name, text, where="--params"):
 def parse_axis(spec):
     """One ``--axis``: ``NAME=LO:HI:N`` (N evenly spaced values) or ``NAME=V1,V2,...``.
 
+    An N whose one-axis grid would not fit in memory (3/4 of what is free)
+    is refused before any value is made.
+
     Returns
     -------
     (str, numpy.ndarray)
@@ -213,6 +216,10 @@ def parse_axis(spec):
     ('W_ch', [-150.0, -125.0, -100.0, -75.0, -50.0])
     >>> parse_axis("b_f=-1,0,2")[1].tolist()
     [-1.0, 0.0, 2.0]
+    >>> parse_axis("W_ch=-1:1:1000000000000000")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --axis W_ch=-1:1:1000000000000000 has 1000000000000000 parameter sets, 87311.5 TiB ...
     """
     import numpy as np
 
@@ -229,6 +236,9 @@ def parse_axis(spec):
         if n < 1 or (n == 1 and lo != hi):
             raise ValueError(f"--axis {name}: N must be a whole number >= 2 (or 1 with LO = HI), "
                              f"got {parts[2].strip()!r}")
+        from ..sweeps.tables import refuse_table
+
+        refuse_table(n, None, f"--axis {name}={rest.strip()}")  # before the N values are made
         return name, np.linspace(lo, hi, n)
     values = [_param_value("every value", v, f"--axis {name}") for v in rest.split(",")]
     return name, np.array(values, dtype=np.float64)

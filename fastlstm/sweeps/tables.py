@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from typing import Mapping
 
 import numpy as np
@@ -176,13 +177,28 @@ def _check_names(names, what):
                          f"expected names from {PARAM_NAMES}")
 
 
-def _refuse_table(n_rows, max_bytes, what):
+def refuse_table(n_rows, max_bytes, what):
+    """ValueError, naming ``what`` and the size, when a table of ``n_rows`` rows would
+    not fit in ``memory_limit(max_bytes)``."""
     need = n_rows * len(PARAM_NAMES) * 8
     limit = memory_limit(max_bytes)
     if need > limit:
+        allowed = ("available (3/4 of the free memory)" if max_bytes is None
+                   else "allowed (max_bytes)")
         raise ValueError(f"{what} has {n_rows} parameter sets, {format_bytes(need)} as a float64 "
-                         f"table, more than the {format_bytes(limit)} allowed (max_bytes); "
+                         f"table, more than the {format_bytes(limit)} {allowed}; "
                          f"use fewer points, or sweep several smaller tables")
+
+
+def _axis_length(values, name):
+    """The number of values of a grid axis, from ``len`` alone (a ``range`` or a list
+    can stand for more values than memory holds: counted before anything is converted)."""
+    try:
+        return len(values)
+    except TypeError:  # no length (a scalar): real_array says what is wrong
+        return 1
+    except OverflowError:  # a range longer than sys.maxsize
+        raise ValueError(f"{name} has more than {sys.maxsize} values; use fewer points") from None
 
 
 def grid(base=None, *, max_bytes=None, **axes) -> ParamTable:
@@ -221,6 +237,9 @@ def grid(base=None, *, max_bytes=None, **axes) -> ParamTable:
     if not axes:
         raise ValueError("grid needs at least one axis, e.g. grid(base, W_ch=np.linspace(-200, 0, 512))")
     _check_names(axes, "grid axes")
+    lengths = {name: _axis_length(v, name) for name, v in axes.items()}
+    refuse_table(int(np.prod(list(lengths.values()), dtype=object)), max_bytes,
+                 "the grid (" + " x ".join(f"{n} values of {name}" for name, n in lengths.items()) + ")")
     values = {}
     for name, v in axes.items():
         arr = real_array(v, name, 1)
@@ -229,7 +248,6 @@ def grid(base=None, *, max_bytes=None, **axes) -> ParamTable:
         values[name] = arr
     shape = tuple(len(v) for v in values.values())
     n_rows = int(np.prod(shape, dtype=object))
-    _refuse_table(n_rows, max_bytes, "the grid")
     table = np.empty((n_rows, len(PARAM_NAMES)))
     table[:] = base.to_array()
     for k, (name, v) in enumerate(values.items()):
@@ -290,7 +308,7 @@ def random_params(n, low=-10.0, high=10.0, *, base=None, vary=None, seed=None,
         vary = sorted(set.union(*named), key=PARAM_NAMES.index) if named else PARAM_NAMES
     vary = tuple(vary)
     _check_names(vary, "vary")
-    _refuse_table(n, max_bytes, "the table")
+    refuse_table(n, max_bytes, "the table")
     rng = np.random.default_rng(seed)
     table = np.empty((n, len(PARAM_NAMES)))
     table[:] = base.to_array()

@@ -361,6 +361,14 @@ def test_refusals_are_one_line(capsys, argv, message):
     assert message in refused(capsys, *argv)
 
 
+def test_an_axis_that_would_not_fit_in_memory_is_refused_before_it_is_made(capsys):
+    # 10**12 values (8 TB for the axis, 96 TB as a grid) crashed np.linspace with a
+    # MemoryError traceback; the refusal names the axis and the size, exit status 2
+    err = refused(capsys, "sweep", "--axis", "W_ch=-1:1:1000000000000")
+    assert "--axis W_ch=-1:1:1000000000000 has 1000000000000 parameter sets" in err
+    assert "87.3 TiB" in err  # 10**12 * 12 * 8 bytes
+
+
 def test_missing_extra_and_unwritable_file_exit_1(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)   # import matplotlib -> ImportError
     err = refused(capsys, "sweep", "--axis", "W_ch=-1,1", "--axis", "W_cx=0,1", "--plot",

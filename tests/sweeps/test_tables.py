@@ -71,6 +71,20 @@ def test_bad_grids(kwargs, match):
         fl.grid(base=PARITY, **kwargs)
 
 
+@pytest.mark.parametrize("axes, match", [
+    # counted before anything is converted: np.asarray(range(10**12)) was a MemoryError,
+    # reported as "W_ch must be a rectangular array of real numbers: " (empty reason)
+    (dict(W_ch=range(10**12)), r"the grid \(1000000000000 values of W_ch\) has 1000000000000 "
+                               r"parameter sets, 87.3 TiB"),
+    (dict(W_ch=range(10**6), W_cx=range(10**6)),
+     r"the grid \(1000000 values of W_ch x 1000000 values of W_cx\) has 1000000000000"),
+    (dict(W_ch=range(10**20)), "W_ch has more than 9223372036854775807 values"),
+])
+def test_a_grid_larger_than_memory_is_refused_before_it_is_made(axes, match):
+    with pytest.raises(ValueError, match=match):
+        fl.grid(base=PARITY, **axes)
+
+
 def test_grid_base_types():
     a = fl.grid(base=PARITY.to_dict(), W_ch=[1.0])
     b = fl.grid(base=PARITY.to_array(), W_ch=[1.0])
