@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .frameworks import keras_layer, owned_array
+from .frameworks import keras_activation, keras_layer, owned_array, torch_lstm_layers
 from .frozen import FrozenArrays
 from .params import ScalarLSTM, as_cell
 
@@ -181,7 +181,9 @@ class LSTMCell(FrozenArrays):
             state_dict of either (keys ``weight_ih_l{k}``, ``weight_hh_l{k}``,
             ``bias_ih_l{k}``, ``bias_hh_l{k}``, or ``weight_ih``,
             ``weight_hh``, ``bias_ih``, ``bias_hh``); values may be tensors or
-            arrays, missing biases are zero.
+            arrays, missing biases are zero.  Other keys are ignored, but the
+            two layouts mixed, and a key that is almost one of these (a
+            prefix, a trailing newline), are refused, naming the keys.
         layer : int
             Which layer of a stacked LSTM (0 for a cell).
 
@@ -239,30 +241,20 @@ class LSTMCell(FrozenArrays):
 
     @classmethod
     def _from_state_dict(cls, sd, layer):
-        keys = [str(k) for k in sd]
-        if any(k.endswith("_reverse") for k in keys):
-            raise ValueError("the state_dict is of a bidirectional nn.LSTM, which is not "
-                             "supported: a cell runs one direction")
-        if any(k.startswith("weight_hr") for k in keys):
-            raise ValueError("the state_dict is of an nn.LSTM with proj_size > 0 "
-                             "(weight_hr_l* keys), which is not supported")
-        if "weight_ih" in sd:  # nn.LSTMCell
-            if layer != 0:
-                raise ValueError(f"layer {layer} does not exist: an nn.LSTMCell state_dict "
-                                 "has one layer (0)")
-            suffix = ""
-        else:
-            layers = sorted(int(k[len("weight_ih_l"):]) for k in keys
-                            if k.startswith("weight_ih_l") and k[len("weight_ih_l"):].isdigit())
-            if not layers:
-                raise ValueError("the state_dict has no weight_ih / weight_ih_l<k> key: not an "
-                                 f"nn.LSTM or nn.LSTMCell state_dict (keys {sorted(keys)})")
-            if layer not in layers:
-                raise ValueError(f"layer {layer} is not in the state_dict: it holds layer(s) "
-                                 f"{layers}")
-            suffix = f"_l{layer}"
-        if "weight_hh" + suffix not in sd:
-            raise ValueError(f"the state_dict has no weight_hh{suffix}")
+        layers = torch_lstm_layers(sd)  # refuses near-keys, mixed layouts, reverse, proj
+        if not layers:
+            raise ValueError("the state_dict has no weight_ih / weight_ih_l<k> key: not an "
+                             f"nn.LSTM or nn.LSTMCell state_dict (keys {sorted(sd)})")
+        if layers == {0: ""} and layer != 0:
+            raise ValueError(f"layer {layer} does not exist: an nn.LSTMCell state_dict "
+                             "has one layer (0)")
+        if layer not in layers:
+            raise ValueError(f"layer {layer} is not in the state_dict: it holds layer(s) "
+                             f"{sorted(layers)}")
+        suffix = layers[layer]
+        for name in ("weight_ih", "weight_hh"):
+            if name + suffix not in sd:
+                raise ValueError(f"the state_dict has no {name}{suffix}")
         return cls(sd["weight_ih" + suffix], sd["weight_hh" + suffix],
                    sd.get("bias_ih" + suffix), sd.get("bias_hh" + suffix))
 
@@ -281,9 +273,10 @@ class LSTMCell(FrozenArrays):
             ``W_hh = recurrent_kernel.T`` and ``b_ih = bias``.
 
         Options that change what a step computes are refused, naming the
-        option: ``activation`` other than tanh, ``recurrent_activation``
-        other than sigmoid, ``go_backwards=True``; a ``Bidirectional``
-        wrapper is refused (load its ``forward_layer``).  ``dropout`` and
+        option: ``activation`` other than Keras's own tanh,
+        ``recurrent_activation`` other than its own sigmoid (by identity, so
+        a custom function named ``tanh`` is refused), ``go_backwards=True``;
+        a ``Bidirectional`` wrapper is refused (load its ``forward_layer``).  ``dropout`` and
         ``recurrent_dropout`` act only in training, and the initializers,
         regularizers and constraints only on the weights, so they are
         accepted and ignored; so are ``return_sequences``, ``unroll`` and
@@ -308,11 +301,8 @@ class LSTMCell(FrozenArrays):
         layer = _keras_lstm(obj)
         cell = getattr(layer, "cell", layer)  # an LSTM layer runs an LSTMCell
         for option, wanted in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
-            value = getattr(cell, option)
-            name = getattr(value, "__name__", str(value))
-            if name != wanted:
-                raise ValueError(f"Keras LSTM {option}={name!r} is not supported: the cell "
-                                 f"computes {wanted} (docs/semantics.md)")
+            keras_activation(getattr(cell, option), wanted, f"Keras LSTM {option}",
+                             f"the cell computes {wanted} (docs/semantics.md)")
         if getattr(layer, "go_backwards", False):
             raise ValueError("Keras LSTM go_backwards=True is not supported: the cell reads "
                              "the sequence forwards (reverse x yourself)")

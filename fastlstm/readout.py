@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._validate import real_array
-from .frameworks import keras_layer, owned_array
+from .frameworks import keras_activation, keras_layer, owned_array
 from .frozen import FrozenArrays
 
 _ANY_NDIM = tuple(range(33))
@@ -207,10 +207,8 @@ class Readout(FrozenArrays):
             kernel = owned_array(obj[0], "kernel", 2)
             return cls(kernel.T, obj[1] if len(obj) == 2 else None, labels)
         layer = keras_layer(obj, "Dense", "Readout.from_keras")
-        activation = getattr(layer.activation, "__name__", str(layer.activation))
-        if activation != "linear":
-            raise ValueError(f"Dense activation={activation!r} is not supported: the readout "
-                             "is linear (use activation=None)")
+        keras_activation(layer.activation, "linear", "Dense activation",
+                         "the readout is linear (use activation=None)")
         if getattr(layer, "lora_enabled", False):
             raise ValueError("Dense with LoRA enabled is not supported (merge it first)")
         if getattr(layer, "quantization_mode", None):

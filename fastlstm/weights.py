@@ -16,23 +16,26 @@ names of a module holding the layers; any dotted prefix works):
   (k,) of an ``nn.Linear``, and optionally ``Q.labels`` (k integers: what
   each output stands for, see ``Readout``).
 
-Any other key is refused, naming it.
+Any other key is refused, naming it; so are the two LSTM layouts mixed
+(``weight_ih_l0`` beside ``bias_ih``, or ``weight_ih`` beside
+``weight_ih_l0``: which weights are meant is ambiguous), a key that is
+almost an LSTM key (``bias_ih_l0`` with a trailing newline), a tensor with
+no dense real values (meta, sparse, quantized) and ``labels`` that are not
+one integer per output, each naming the key.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import NamedTuple, Optional
 
 import numpy as np
 
 from .cell import LSTMCell
+from .frameworks import is_torch_lstm_key, plain_values, torch_lstm_layers
 from .readout import Readout
 
-# also the keys of what LSTMCell.from_torch refuses by name (bidirectional, projections)
-_LSTM_NAMES = re.compile(r"(weight|bias)_(ih|hh|hr)(?:_l(\d+))?(_reverse)?$")
 _READOUT_NAMES = {"weight", "bias", "labels"}
 
 
@@ -88,12 +91,12 @@ def load_weights(source, *, labels=None) -> TrainedNetwork:
             raise TypeError(f"{where}: keys must be strings, got {key!r}")
         prefix, _, name = key.rpartition(".")
         groups.setdefault(prefix, {})[name] = state[key]
-    lstm = [p for p, g in groups.items() if any(n.startswith("weight_ih") for n in g)]
+    lstm = [p for p, g in groups.items() if any(map(is_torch_lstm_key, g))]
     heads = [p for p, g in groups.items() if p not in lstm and "weight" in g]
 
     def known(key):
         prefix, _, name = key.rpartition(".")
-        return ((prefix in lstm and _LSTM_NAMES.match(name))
+        return ((prefix in lstm and is_torch_lstm_key(name))
                 or (prefix in heads and name in _READOUT_NAMES))
 
     unknown = sorted(k for k in state if not known(k))
@@ -110,11 +113,14 @@ def load_weights(source, *, labels=None) -> TrainedNetwork:
     if len(heads) > 1:
         raise ValueError(f"{where} holds more than one readout (prefixes "
                          f"{', '.join(repr(p + '.') for p in heads)}); keep one")
+    for prefix in lstm + heads:  # each tensor named by its key in what it may refuse
+        for name, value in groups[prefix].items():
+            groups[prefix][name] = plain_values(value, f"{_key(prefix, name)!r} of {where}")
     cell_keys = groups[lstm[0]]
-    layers = sorted({int(_LSTM_NAMES.match(n)[3] or 0) for n in cell_keys})
+    layers = torch_lstm_layers(cell_keys, where)  # refuses mixed layouts, reverse, proj
     if len(layers) > 1:
-        raise ValueError(f"{where} holds an nn.LSTM of layers {layers}: fastlstm runs one "
-                         "layer (save a one-layer LSTM)")
+        raise ValueError(f"{where} holds an nn.LSTM of layers {sorted(layers)}: fastlstm runs "
+                         "one layer (save a one-layer LSTM)")
     cell = LSTMCell.from_torch(cell_keys)
     if not heads:
         if labels is not None:
@@ -122,12 +128,27 @@ def load_weights(source, *, labels=None) -> TrainedNetwork:
         return TrainedNetwork(cell, None)
     head = groups[heads[0]]
     if labels is None and "labels" in head:
-        labels = np.asarray(head["labels"]).tolist()
+        labels = _file_labels(head["labels"], f"{_key(heads[0], 'labels')!r} of {where}")
     readout = Readout.from_torch({k: v for k, v in head.items() if k != "labels"}, labels)
     if readout.input_size != cell.hidden_size:
         raise ValueError(f"the readout reads {readout.input_size} values but the LSTM has "
                          f"hidden size {cell.hidden_size}")
     return TrainedNetwork(cell, readout)
+
+
+def _key(prefix, name):
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _file_labels(value, name):
+    """A ``labels`` entry as a list of ints: a 1-d array of integers (a 0-d one is no list)."""
+    arr = np.asarray(value)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        got = f"shape {arr.shape}" if arr.ndim != 1 else f"dtype {arr.dtype}"
+        error = ValueError if arr.ndim != 1 else TypeError
+        raise error(f"{name}: labels must be integers, one per readout output (a 1-d array), "
+                    f"got {got}")
+    return arr.tolist()
 
 
 def _read(path):
@@ -136,16 +157,25 @@ def _read(path):
     if suffix not in (".pt", ".pth", ".npz"):
         raise ValueError(f"weights file {path!r}: expected a .pt (torch state_dict) or .npz "
                          "file")
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise FileNotFoundError(f"weights file {path!r} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"weights file {path!r} is a folder, not a file")
+    if not os.path.isfile(path):  # a FIFO would block the read, a device never end it
+        raise ValueError(f"weights file {path!r} is not a regular file (a FIFO, device or "
+                         "socket): give a .pt or .npz file")
     if suffix == ".npz":
         try:
             with np.load(path, allow_pickle=False) as data:
                 return {key: data[key] for key in data.files}
         except Exception as exc:  # not a zip, a pickled array, a truncated file
             raise ValueError(f"weights file {path!r} cannot be read as .npz: {exc}") from None
-    import torch
-
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"weights file {path!r} is a torch file: reading it needs PyTorch: "
+                          "pip install 'fastlstm[torch]' (or save the state_dict's arrays with "
+                          "numpy.savez as .npz)", name="torch") from None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # not a torch file, or one holding code (refused by weights_only)

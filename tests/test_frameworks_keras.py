@@ -97,3 +97,26 @@ def test_refuses_wrappers_other_layers_and_bad_weights():
         LSTMCell.from_keras([np.zeros((1, 8)), np.zeros((2, 8)), np.zeros(4)])
     with pytest.raises(ValueError, match="recurrent_kernel must be finite"):
         LSTMCell.from_keras([np.zeros((1, 4)), np.full((1, 4), np.nan)])
+
+
+def test_refuses_a_custom_function_that_has_the_name():
+    def tanh(x):  # tanh(2x): not the cell's tanh, whatever its name
+        return keras.ops.tanh(2 * x)
+
+    def sigmoid(x):
+        return keras.ops.sigmoid(x + 1)
+
+    for option, fn in (("activation", tanh), ("recurrent_activation", sigmoid)):
+        layer = keras_lstm(np.random.default_rng(0), 2, 1, **{option: fn})
+        with pytest.raises(ValueError, match=f"{option}=.*{fn.__name__}.* is not keras' own "
+                                             f"{fn.__name__}"):
+            LSTMCell.from_keras(layer)
+
+def test_keras_ops_tanh_and_sigmoid_are_the_cell_s():
+    rng = np.random.default_rng(3)
+    plain = keras_lstm(rng, 2, 1)
+    ops = keras.layers.LSTM(2, dtype="float64", activation=keras.ops.tanh,
+                            recurrent_activation=keras.ops.sigmoid)
+    ops.build((None, None, 1))
+    ops.set_weights(plain.get_weights())
+    assert LSTMCell.from_keras(ops) == LSTMCell.from_keras(plain)

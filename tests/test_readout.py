@@ -187,3 +187,13 @@ def test_from_keras_refusals(keras):
         Readout.from_keras([np.ones((2, 1))] * 3)
     with pytest.raises(ValueError, match="kernel must have 2 dimensions"):
         Readout.from_keras([np.ones(2)])
+
+
+def test_from_keras_refuses_a_custom_function_named_linear(keras):
+    def linear(x):  # 2x: not linear's identity, whatever its name
+        return 2 * x
+
+    layer = keras.layers.Dense(2, activation=linear)
+    layer.build((None, 2))
+    with pytest.raises(ValueError, match="activation=.*linear.* is not keras' own linear"):
+        Readout.from_keras(layer)

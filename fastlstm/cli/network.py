@@ -27,7 +27,10 @@ def weights_network(args):
                                    ("--params", bool(args.params))) if on]
     if given:
         raise ValueError(f"--weights gives the cell: drop {' and '.join(given)}")
-    cell, readout = load_weights(args.weights)
+    try:
+        cell, readout = load_weights(args.weights)
+    except FileNotFoundError as exc:  # a bad argument (exit 2), as a folder named x.pt is
+        raise ValueError(f"--weights: {exc}") from None
     words = (f"weights {args.weights} (hidden size {cell.hidden_size}, input size "
              f"{cell.input_size}{', with a readout' if readout else ''})")
     info = {"weights": args.weights, "hidden_size": cell.hidden_size,

@@ -5,7 +5,9 @@ line on stderr."""
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -96,10 +98,29 @@ def test_refusals_of_vector_inputs_and_files(capsys, two_parity_cells, tmp_path)
     assert "--alphabet symbol '2' has 1 numbers" in refused(
         capsys, "explain", "--weights", two_parity_cells, "--alphabet", "2")
     missing = str(tmp_path / "none.npz")
-    assert "does not exist" in refused(capsys, "run", "--weights", missing, "1", status=1)
+    assert "does not exist" in refused(capsys, "run", "--weights", missing, "1")
     bad = tmp_path / "keys.npz"
     np.savez(bad, weight=np.ones((1, 2)))
     assert "exactly one LSTM layer" in refused(capsys, "run", "--weights", str(bad), "1")
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"junk")
     assert "cannot be read as .npz" in refused(capsys, "explain", "--weights", str(junk))
+
+
+def test_a_folder_or_fifo_is_a_bad_argument(capsys, tmp_path):
+    """Usage errors exit 2, as a --weights file that does not exist does."""
+    (tmp_path / "x.pt").mkdir()
+    assert "is a folder, not a file" in refused(capsys, "run", "--weights",
+                                                str(tmp_path / "x.pt"), "1")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "f.pt")
+        assert "is not a regular file" in refused(capsys, "explain", "--weights",
+                                                  str(tmp_path / "f.pt"))
+
+
+def test_a_pt_file_without_torch_exits_1_naming_the_extra(capsys, tmp_path, monkeypatch):
+    path = tmp_path / "net.pt"
+    path.write_bytes(b"unread")
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    err = refused(capsys, "run", "--weights", str(path), "1", status=1)
+    assert "pip install 'fastlstm[torch]'" in err and "No module named" not in err
