@@ -122,15 +122,24 @@ def integer(value, name, minimum=0, maximum=None):
     return value
 
 
-def initial_state(value, name, batch):
-    """A scalar or (B,) initial state, as a finite float64 array of shape (B,)."""
+def state_value(value, name, ndim):
+    """An initial state: a finite Python float for a scalar, else a finite float64
+    array of ``ndim`` dims (an int or a tuple of them).  Booleans are refused: as a
+    state True is no number.  Scalar and vector cells both check their states here."""
     try:
         scalar = np.ndim(value) == 0
     except Exception:  # ragged lists and the like
         scalar = False  # real_array says what is wrong
     if scalar:
-        return np.full(batch, finite_scalar(value, name))
-    arr = real_array(value, name, 1, bools=False)  # as a scalar state: True is no number
+        return finite_scalar(value, name)
+    return real_array(value, name, ndim, bools=False)
+
+
+def initial_state(value, name, batch):
+    """A scalar or (B,) initial state, as a finite float64 array of shape (B,)."""
+    arr = state_value(value, name, 1)
+    if isinstance(arr, float):
+        return np.full(batch, arr)
     if arr.shape != (batch,):
         raise ValueError(f"{name} must be a scalar or have shape ({batch},), got shape {arr.shape}")
     return arr

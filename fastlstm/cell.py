@@ -49,7 +49,8 @@ class LSTMCell(FrozenArrays):
         The two biases; None means zero.
 
     The arrays are copied to read-only float64 arrays and must be finite
-    and real; the cell is immutable, compares by value and is hashable.
+    and real, and so must ``b_ih + b_hh``; the cell is immutable, compares
+    by value and is hashable.
 
     Examples
     --------
@@ -93,6 +94,14 @@ class LSTMCell(FrozenArrays):
                     raise ValueError(f"{name} must have shape ({4 * n},) for hidden size {n}, "
                                      f"got shape {b.shape}")
             biases.append(b)
+        with np.errstate(over="ignore"):
+            total = biases[0] + biases[1]  # what a step adds (bias()): must be finite too
+        if not np.isfinite(total).all():
+            k = int(np.flatnonzero(~np.isfinite(total))[0])
+            raise ValueError(f"b_ih + b_hh overflows float64 at row {k} (gate "
+                             f"{TORCH_GATES[k // n]}, unit {k % n}): b_ih[{k}] = "
+                             f"{float(biases[0][k])!r}, b_hh[{k}] = {float(biases[1][k])!r}; "
+                             f"a step adds the two")
         for slot, value in zip(self.__slots__, (W_ih, W_hh, *biases)):
             object.__setattr__(self, slot, value)
 

@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._kernels import vector as _vector_kernels
-from ._validate import PREACTIVATION_LIMIT, _largest, finite_scalar, real_array
+from ._validate import PREACTIVATION_LIMIT, _largest, real_array, state_value
 from .cell import LSTMCell
 from .records import RunRecord
 from .semantics import Semantics
@@ -83,10 +83,10 @@ def _state(value, name, n, batch=None):
     A scalar fills every unit; an (n,) array is one state (shared by every
     sequence of a batch); a (B, n) array gives one state per sequence.
     """
-    if np.ndim(value) == 0:
-        arr = np.full(n, finite_scalar(value, name))
+    arr = state_value(value, name, (1, 2))
+    if isinstance(arr, float):
+        arr = np.full(n, arr)
     else:
-        arr = real_array(value, name, (1, 2))
         shapes = [(n,)] + ([(batch, n)] if batch is not None else [])
         if arr.shape not in shapes:
             wanted = " or ".join(str(s) for s in shapes)

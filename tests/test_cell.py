@@ -67,6 +67,13 @@ def test_accepts_nested_lists():
     ((np.zeros((4, 1)), [["a"], ["b"], ["c"], ["d"]]), TypeError, "W_hh must hold real numbers"),
     ((np.zeros((4, 1)), np.zeros((4, 1)), [[0], [1, 2], [0], [0]]), ValueError,
      "b_ih must be a rectangular array"),
+    # each bias finite, their sum (what a step adds: bias()) not: rows 4, 5 are gate g
+    ((np.zeros((8, 1)), np.zeros((8, 2)), [0, 0, 0, 0, 0, 1e308, 0, 0],
+      [0, 0, 0, 0, 0, 1e308, 0, 0]), ValueError,
+     r"b_ih \+ b_hh overflows float64 at row 5 \(gate g, unit 1\): b_ih\[5\] = 1e\+308, "
+     r"b_hh\[5\] = 1e\+308"),
+    ((np.zeros((4, 1)), np.zeros((4, 1)), [-1e308, 0, 0, 0], [-1e308, 0, 0, 0]), ValueError,
+     r"b_ih \+ b_hh overflows float64 at row 0 \(gate i, unit 0\)"),
 ])
 def test_validation_names_the_argument(args, kind, match):
     with pytest.raises(kind, match=match):

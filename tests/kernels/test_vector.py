@@ -266,6 +266,16 @@ def test_shapes_defaults_and_empty_sequences():
     (lambda c: run_batch_vector(c, np.zeros((4, 3))), ValueError, r"X must have shape \(B, T, 3\)"),
     (lambda c: run_batch_vector(c, np.zeros((4, 5, 3)), h0=np.zeros((3, 2))), ValueError,
      r"h0 must be a scalar or have shape \(2,\) or \(4, 2\)"),
+    # as a state True is no number: refused as fl.run and fl.run_batch refuse it
+    (lambda c: run_vector(c, np.zeros((4, 3)), h0=True), TypeError, "h0 must be a real number"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), h0=np.array([True, False])), TypeError,
+     "h0 must hold real numbers, got dtype bool"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), c0=[False, True]), TypeError,
+     "c0 must hold real numbers, got dtype bool"),
+    (lambda c: run_batch_vector(c, np.zeros((4, 5, 3)), h0=np.ones((4, 2), bool)), TypeError,
+     "h0 must hold real numbers, got dtype bool"),
+    (lambda c: run_vector(c, np.zeros((4, 3)), h0=[[0.0], [1.0, 2.0]]), ValueError,
+     "h0 must be a rectangular array of real numbers"),
 ])
 def test_validation(call, kind, match):
     with pytest.raises(kind, match=match):
