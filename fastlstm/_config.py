@@ -135,18 +135,30 @@ def _writable(folder: pathlib.Path) -> bool:
 
 
 def _cache_dir(tag: str) -> pathlib.Path | None:
-    """The first writable cache folder of the module docstring, or None."""
+    """The first writable cache folder of the module docstring, or None.
+
+    Every candidate is made absolute here, at import: a relative
+    ``$FASTLSTM_CACHE_DIR`` is relative to the working directory of that
+    moment, not of a later ``os.chdir``.  A folder named by an environment
+    variable that cannot be written is skipped with a warning naming the
+    variable and the folder.
+    """
     from numba.misc.appdirs import AppDirs
 
     candidates = []
     for var, sub in (("FASTLSTM_CACHE_DIR", ""), ("NUMBA_CACHE_DIR", "fastlstm")):
         if os.environ.get(var):
-            candidates.append(pathlib.Path(os.environ[var]) / sub)
-    candidates += [_KERNELS / "__pycache__",
-                   pathlib.Path(AppDirs(appname="fastlstm", appauthor=False).user_cache_dir)]
-    for root in candidates:
-        if _writable(root / tag):
-            return root / tag
+            candidates.append((var, pathlib.Path(os.environ[var]) / sub))
+    user_cache = AppDirs(appname="fastlstm", appauthor=False).user_cache_dir
+    candidates += [(None, _KERNELS / "__pycache__"), (None, pathlib.Path(user_cache))]
+    for var, root in candidates:
+        folder = pathlib.Path(os.path.abspath(root / tag))
+        if _writable(folder):
+            return folder
+        if var is not None:
+            warnings.warn(f"fastlstm: {var}={os.environ[var]} is not usable for the "
+                          f"compiled-kernel cache (cannot write to {folder}); trying the next "
+                          f"folder", RuntimeWarning, stacklevel=2)
     return None
 
 

@@ -461,12 +461,22 @@ def test_run_imports_no_heavy_extras():
     assert done.stdout.splitlines()[-1] == "[]"
 
 
-@pytest.mark.skipif(shutil.which("fastlstm") is None, reason="the fastlstm script is not installed")
+def _script():
+    """The installed ``fastlstm`` script: beside this Python (pip puts it there, whether or
+    not that folder is on PATH), else wherever PATH finds one; None if neither has it."""
+    for name in ("fastlstm", "fastlstm.exe"):
+        beside = pathlib.Path(sys.executable).parent / name
+        if beside.is_file():
+            return str(beside)
+    return shutil.which("fastlstm")
+
+
+@pytest.mark.skipif(_script() is None, reason="the fastlstm script is not installed")
 def test_console_script():
-    done = _spawn("fastlstm", "run", "--compare", "--format", "json", "11011")
+    done = _spawn(_script(), "run", "--compare", "--format", "json", "11011")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["disagreements"] == [3, 4]
-    done = _spawn("fastlstm", "run", "--threshold", "-1", "1")
+    done = _spawn(_script(), "run", "--threshold", "-1", "1")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
 
 

@@ -23,10 +23,17 @@ def package_copy(tmp_path):
     for name in ("fastlstm", "symbolic"):
         shutil.copytree(ROOT / name, src / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
-    env = dict(os.environ, PYTHONPATH=str(src), FASTLSTM_CACHE_DIR=str(tmp_path / "cache"),
+    env = dict(_clean_env(), PYTHONPATH=str(src), FASTLSTM_CACHE_DIR=str(tmp_path / "cache"),
                PYTHONDONTWRITEBYTECODE="1")
-    env.pop("FASTLSTM_NO_CACHE", None)
     return src, env
+
+
+def _clean_env(**settings):
+    """The environment without the variables that choose the cache (a user's
+    NUMBA_CACHE_DIR would otherwise become a fallback folder), plus ``settings``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("FASTLSTM_CACHE_DIR", "NUMBA_CACHE_DIR", "FASTLSTM_NO_CACHE")}
+    return dict(env, **settings)
 
 
 def _h(src, env):
@@ -116,7 +123,42 @@ def test_no_writable_cache_folder_compiles_with_one_warning(package_copy, tmp_pa
     h, out = _h(src, env)
     assert h == h_cached
     assert out.stderr.count("no writable folder for the compiled-kernel cache") == 1
+    assert out.stderr.count("FASTLSTM_CACHE_DIR") == 2  # the folder skipped, and the advice
     assert out.stdout.strip().endswith("False None")
+
+
+#: Imports the package, moves elsewhere (argv[1]) and prints where the kernels would be
+#: cached, as an absolute path resolved now, the way Numba resolves it when it saves.
+_WHERE = ("import os, sys, fastlstm._config as c; os.chdir(sys.argv[1]); "
+          "print(c.CACHE, os.path.abspath(c.CACHE_DIR) if c.CACHE_DIR else None)")
+
+
+def _where(cwd, elsewhere, env):
+    out = subprocess.run([sys.executable, "-c", _WHERE, str(elsewhere)], cwd=cwd, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip(), out.stderr
+
+
+def test_a_relative_cache_dir_is_the_one_named_at_import_after_a_chdir(tmp_path):
+    start, elsewhere = tmp_path / "start", tmp_path / "elsewhere"
+    start.mkdir(), elsewhere.mkdir()
+    where, _ = _where(start, elsewhere, _clean_env(FASTLSTM_CACHE_DIR="relative-cache"))
+    assert where == f"True {start / 'relative-cache' / 'kernels'}"
+    assert (start / "relative-cache" / "kernels").is_dir()
+    assert not (elsewhere / "relative-cache").exists()
+
+
+def test_an_unusable_cache_dir_variable_is_named_in_a_warning(tmp_path):
+    blocked = tmp_path / "a-file"  # a file where the folder would go: unusable, even for root
+    blocked.write_text("not a folder")
+    env = _clean_env(FASTLSTM_CACHE_DIR=str(blocked / "cache"),
+                     NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    where, err = _where(tmp_path, tmp_path, env)
+    assert where == f"True {tmp_path / 'numba' / 'fastlstm' / 'kernels'}"  # the next folder
+    assert err.count("RuntimeWarning") == 1
+    assert f"FASTLSTM_CACHE_DIR={blocked / 'cache'}" in err
+    assert str(blocked / "cache" / "kernels") in err
 
 
 def _cache_file(folder):
