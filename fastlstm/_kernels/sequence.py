@@ -22,11 +22,12 @@ import math
 import numba
 import numpy as np
 
-from .._config import INLINE_JIT, JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, JIT
 from . import transitions
 from .activations import _fma, sigmoid, tanh
 from .lanes import preactivations
 from .lanes import step_f64 as lane_step
+from .threads import spread
 
 
 @numba.njit(**INLINE_JIT)
@@ -265,20 +266,28 @@ def _compiled(saturated: bool):
         sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
                         h_out, c_out, h_raw, gates, pre, regimes, hits)
 
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch(inclusive, round_feedback, p, x, h0, c0, theta, h_out, c_out):
+    @numba.njit(**JIT)
+    def batch(first, last, inclusive, round_feedback, p, x, h0, c0, theta, h_out, c_out):
         w = unpack(p)
-        for blk in numba.prange((x.shape[0] + BATCH_LANES - 1) // BATCH_LANES):
+        for blk in range(first, last):
             batch_block(w, x, h0, c0, theta, blk * BATCH_LANES, saturated, inclusive,
                         round_feedback, h_out, c_out)
 
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch_traced(inclusive, round_feedback, p, x, h0, c0, theta, closed, h_out, c_out,
-                         h_raw, gates, pre, regimes, hits):
-        for b in numba.prange(x.shape[0]):
+    @numba.njit(**JIT)
+    def batch_traced(first, last, inclusive, round_feedback, p, x, h0, c0, theta, closed,
+                     h_out, c_out, h_raw, gates, pre, regimes, hits):
+        for b in range(first, last):
             sequence_traced(p, x[b], h0[b], c0[b], theta, saturated, inclusive, round_feedback,
                             closed, h_out[b], c_out[b], h_raw[b], gates[b], pre[b],
                             regimes[b], hits[b])
+
+    def run_batch(inclusive, round_feedback, p, x, *args):
+        spread((x.shape[0] + BATCH_LANES - 1) // BATCH_LANES,
+               lambda first, last: batch(first, last, inclusive, round_feedback, p, x, *args))
+
+    def run_batch_traced(inclusive, round_feedback, p, x, *args):
+        spread(x.shape[0], lambda first, last: batch_traced(first, last, inclusive,
+                                                            round_feedback, p, x, *args))
 
     return run, run_traced, run_batch, run_batch_traced
 

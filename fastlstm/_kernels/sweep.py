@@ -9,8 +9,8 @@ parameters are copied into a (12, LANES) buffer (the table itself stays
 (N, 12), so no transposed copy of it is ever made), and the innermost loop
 runs over the LANES cells of the block, contiguous in memory: LLVM turns it
 into SIMD code (one cell per lane; in float64 the activations are those of
-``fastlstm.run``, in float32 the ``*_f32`` variants of ``activations``).  Threads take blocks
-(``numba.prange``); time is never split.
+``fastlstm.run``, in float32 the ``*_f32`` variants of ``activations``).  Threads take spans
+of blocks (``threads.spread``); time is never split.
 
 Every cell, also those of a short last block (whose spare lanes repeat its
 last cell), goes through the same vector code, so a cell's numbers do not
@@ -33,8 +33,9 @@ import functools
 import numba
 import numpy as np
 
-from .._config import INLINE_JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, JIT
 from .lanes import LANES, step_f32, step_f64
+from .threads import spread
 
 def _make_block(ftype, step):
     """``block(p, n0, theta, <plan>, <outputs>, saturated, inclusive,
@@ -142,13 +143,16 @@ def make_sweep_kernel(saturated: bool, float32: bool):
     compilation of (up to 3x) more variants, ~10 s each.  The kernel closes
     over two bools and nothing else, so that Numba's on-disk cache key is
     the same in every process (Dask workers included).
+
+    The callable returned runs the serial compiled kernel on spans of blocks
+    of cells, on threads (``threads.spread``).
     """
 
-    @numba.njit(**PARALLEL_JIT)
-    def kernel(p, theta, inclusive, round_feedback, x_node, src, dst, init_h, init_c, n_slots,
-               counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out, round_out,
-               correct):
-        for blk in numba.prange((p.shape[0] + LANES - 1) // LANES):
+    @numba.njit(**JIT)
+    def kernel(first, last, p, theta, inclusive, round_feedback, x_node, src, dst, init_h,
+               init_c, n_slots, counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out,
+               traj_out, round_out, correct):
+        for blk in range(first, last):
             if float32:
                 block_f32(p, blk * LANES, theta, x_node, src, dst, init_h, init_c, n_slots,
                           counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out,
@@ -158,4 +162,7 @@ def make_sweep_kernel(saturated: bool, float32: bool):
                           counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out,
                           round_out, correct, saturated, inclusive, round_feedback)
 
-    return kernel
+    def run(p, *args):
+        spread((p.shape[0] + LANES - 1) // LANES, lambda first, last: kernel(first, last, p, *args))
+
+    return run

@@ -35,12 +35,13 @@ import math
 import numba
 import numpy as np
 
-from .._config import INLINE_JIT, JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, JIT
 from .activations import _fma, sigmoid, tanh
 from .lanes import squash_f64 as squash
 from .sequence import bind_flags, regime
 from .sequence import sequence as scalar_sequence
 from .sequence import sequence_traced as scalar_sequence_traced
+from .threads import spread
 
 
 @numba.njit(**INLINE_JIT)
@@ -201,19 +202,29 @@ def _compiled(saturated: bool):
                             round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes,
                             hits)
 
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        for s in numba.prange(x.shape[0]):
+    @numba.njit(**JIT)
+    def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out,
+              c_out):
+        for s in range(first, last):
             any_sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
                          round_feedback, h_out[s], c_out[s])
 
-    @numba.njit(**PARALLEL_JIT)
-    def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed,
-                         h_out, c_out, h_raw, gates, pre, regimes, hits):
-        for s in numba.prange(x.shape[0]):
+    @numba.njit(**JIT)
+    def batch_traced(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta,
+                     closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
+        for s in range(first, last):
             any_sequence_traced(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated,
                                 inclusive, round_feedback, closed, h_out[s], c_out[s],
                                 h_raw[s], gates[s], pre[s], regimes[s], hits[s])
+
+    def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
+        spread(x.shape[0], lambda first, last: batch(first, last, inclusive, round_feedback,
+                                                     W_ihT, W_hhT, b, x, *args))
+
+    def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
+        spread(x.shape[0], lambda first, last: batch_traced(first, last, inclusive,
+                                                            round_feedback, W_ihT, W_hhT, b,
+                                                            x, *args))
 
     return run, run_traced, run_batch, run_batch_traced
 
