@@ -16,12 +16,18 @@ calls the search once per piece of h on which the regimes are constant.
 ``isolate`` covers ``[lo, hi]`` by interval Newton with bisection: a
 sub-interval is discarded when the enclosure of F excludes 0 or the Newton
 step leaves it empty (no root there), and *certified* when F' excludes 0 and
-the Newton image lies inside it (exactly one root there).  Pieces narrower
-than ``TOL`` that are neither are merged into clusters, which are certified
-once more with epsilon-inflation (an enclosure centred on a float Newton
-estimate, wide enough to hold the cluster); what still fails is reported as
-unresolved (a tangency, two roots closer than the search resolves, or a root
-at a point where F' vanishes).  So the certified roots and the unresolved
+the Newton image lies inside it (exactly one root there).  Where F' excludes
+0 but Newton does not contract (F too steep for its interval slope), the
+signs of F at the two ends decide instead: F is strictly monotone there, so
+equal signs mean no root and opposite signs exactly one, bracketed further
+by bisection on signs.  A piece that is neither is bisected, down to pieces
+no float splits, except where F is flat to float64 (the enclosures of F at
+its ends and middle all hold 0, on a piece narrower than ``FLAT_WIDTH``):
+such pieces are merged into clusters, which are certified once more with
+epsilon-inflation (an enclosure centred on a float Newton estimate, wide
+enough to hold the cluster); what still fails is reported as unresolved (a
+tangency, two roots closer than float64 separates, or a root where F' is
+below what float64 resolves).  So the certified roots and the unresolved
 clusters between them account for every root in ``[lo, hi]``.
 
 Kernels assume clean input and write into arrays they are given.
@@ -33,10 +39,12 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, JIT
-from .intervals import add, div, isigmoid, itanh, mul, one_minus_square, sigmoid_slope, sub
+from .intervals import add, div, isigmoid, itanh, mul, sigmoid_slope, sub, tanh_slope
 
-#: Width below which an undecided piece stops being bisected (absolute, in h).
-TOL = 2.0 ** -44
+#: Below this width an undecided piece where F is flat to float64 (``_flat``) is a
+#: cluster; any other undecided piece is bisected until no float splits it.
+#: Clusters closer than this (absolute, in h) are merged into one.
+FLAT_WIDTH = 2.0 ** -20
 #: Most sub-intervals examined in one search; the rest are reported unresolved.
 MAX_STEPS = 200_000
 #: Split point of a bisection, a little off centre, so that a root at a simple
@@ -64,10 +72,10 @@ def _gate(p, k, xlo, xhi, reg, hlo, hhi, is_tanh):
     zlo, zhi = _preactivation(p, k, xlo, xhi, hlo, hhi)
     if is_tanh:
         vlo, vhi = itanh(zlo, zhi)
-        slo, shi = one_minus_square(vlo, vhi)
+        slo, shi = tanh_slope(zlo, zhi)
     else:
         vlo, vhi = isigmoid(zlo, zhi)
-        slo, shi = sigmoid_slope(vlo, vhi)
+        slo, shi = sigmoid_slope(zlo, zhi)
     dlo, dhi = mul(wh, wh, slo, shi)
     return vlo, vhi, dlo, dhi
 
@@ -99,7 +107,7 @@ def evaluate(p, x, reg, hlo, hhi, out):
     clo, chi = div(iglo, ighi, slo, shi)
     if reg[4] == 0:
         tlo, thi = itanh(clo, chi)
-        dtlo, dthi = one_minus_square(tlo, thi)
+        dtlo, dthi = tanh_slope(clo, chi)
     else:
         tlo = thi = 1.0 if reg[4] > 0 else -1.0
         dtlo = dthi = 0.0
@@ -143,6 +151,41 @@ def _newton(p, x, reg, lo, hi, scratch):
 
 
 @numba.njit(**INLINE_JIT)
+def _sign_at(p, x, reg, h, scratch):
+    """The sign of F(h) where its enclosure excludes 0, else 0."""
+    evaluate(p, x, reg, h, h, scratch)
+    if scratch[0] > 0.0:
+        return 1
+    if scratch[1] < 0.0:
+        return -1
+    return 0
+
+
+@numba.njit(**INLINE_JIT)
+def _bracket(p, x, reg, a, b, sa, scratch):
+    """Shrink [a, b] around its one root by bisection on signs (F monotone, F(a) of sign sa).
+
+    Where Newton cannot contract (F so steep that F' spans decades over
+    [a, b], as where tanh(W h) jumps across a float-sized interval), the
+    signs still can.  0 is tried first when inside (a root there is common
+    and has no float neighbours to converge through); the loop ends where F
+    at the midpoint is not decided or [a, b] holds no float between its ends.
+    """
+    for _ in range(4200):  # > 2 * 2098, the floats' binary exponents across [-1, 1]
+        m = 0.0 if a < 0.0 < b else a + 0.5 * (b - a)
+        if not a < m < b:
+            break
+        s = _sign_at(p, x, reg, m, scratch)
+        if s == 0:
+            break
+        if s == sa:
+            a = m
+        else:
+            b = m
+    return a, b
+
+
+@numba.njit(**INLINE_JIT)
 def _refine(p, x, reg, lo, hi, scratch):
     """Shrink a certified enclosure by Newton steps until it stops shrinking."""
     for _ in range(60):
@@ -174,10 +217,48 @@ def _inflate(p, x, reg, a, b, scratch):
         if ok and lo < nlo and nhi < hi:
             rlo, rhi = _refine(p, x, reg, nlo, nhi, scratch)
             return rlo, rhi, True
+        if ok:  # F monotone on [lo, hi]: opposite signs at its ends also prove one root
+            sa = _sign_at(p, x, reg, lo, scratch)
+            if sa != 0 and _sign_at(p, x, reg, hi, scratch) == -sa:
+                ra, rb = _bracket(p, x, reg, lo, hi, sa, scratch)
+                rlo, rhi = _refine(p, x, reg, ra, rb, scratch)
+                return rlo, rhi, True
         r *= 4.0
         if r > 1e-6:
             break
     return a, b, False
+
+
+@numba.njit(**INLINE_JIT)
+def _flat(p, x, reg, a, m, b, scratch):
+    """True where the enclosures of F at a, m and b all hold 0: F is flat to float64 there.
+
+    Bisecting such a piece further resolves nothing (a tangency, roots closer
+    than float64 separates, or a root where F' is below what it resolves); a
+    piece that is only undecided because its interval enclosure is too wide
+    (a steep root, F' huge beside a point where F' = 0) is not flat at its
+    ends and is bisected on, down to a few floats if need be.
+    """
+    for h in (a, m, b):
+        evaluate(p, x, reg, h, h, scratch)
+        if scratch[0] > 0.0 or scratch[1] < 0.0:
+            return False
+    return True
+
+
+@numba.njit(**INLINE_JIT)
+def _compact(small, n):
+    """Sort the first n pieces and merge those within FLAT_WIDTH of each other; the new count."""
+    order = np.argsort(small[:n, 0])
+    pieces = small[order]
+    k = 0
+    for j in range(n):
+        if k > 0 and pieces[j, 0] <= small[k - 1, 1] + FLAT_WIDTH:
+            small[k - 1, 1] = max(small[k - 1, 1], pieces[j, 1])
+        else:
+            small[k, 0], small[k, 1] = pieces[j, 0], pieces[j, 1]
+            k += 1
+    return k
 
 
 @numba.njit(**JIT)
@@ -189,7 +270,7 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
     of either: the count returned exceeds K and the caller must refuse.
     """
     scratch = np.empty(6)
-    stack = np.empty((256, 2))
+    stack = np.empty((4400, 2))  # depth: bisection down to single floats near 0
     small = np.empty((4096, 2))
     nstack, nsmall, nroots, nunres, steps = 1, 0, 0, 0, 0
     stack[0, 0], stack[0, 1] = lo, hi
@@ -198,9 +279,14 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
         a, b = stack[nstack, 0], stack[nstack, 1]
         steps += 1
         if steps > MAX_STEPS or nstack >= stack.shape[0] - 2:
+            if nsmall == small.shape[0]:
+                nsmall = _compact(small, nsmall)
             if nsmall < small.shape[0]:
                 small[nsmall, 0], small[nsmall, 1] = a, b
-            nsmall += 1
+                nsmall += 1
+            else:
+                unresolved[0, 0], unresolved[0, 1] = lo, hi
+                return nroots, 1
             continue
         while True:
             evaluate(p, x, reg, a, b, scratch)
@@ -214,34 +300,42 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
                         roots[nroots, 0], roots[nroots, 1] = rlo, rhi
                     nroots += 1
                     break
+                # F is strictly monotone on [a, b]: the signs at its ends decide
+                sa = _sign_at(p, x, reg, a, scratch)
+                sb = _sign_at(p, x, reg, b, scratch)
+                if sa != 0 and sb == sa:
+                    break  # no root
+                if sa != 0 and sb == -sa:  # exactly one root, inside (a, b)
+                    ra, rb = _bracket(p, x, reg, a, b, sa, scratch)
+                    rlo, rhi = _refine(p, x, reg, ra, rb, scratch)
+                    if nroots < roots.shape[0]:
+                        roots[nroots, 0], roots[nroots, 1] = rlo, rhi
+                    nroots += 1
+                    break
                 nlo, nhi = max(a, nlo), min(b, nhi)
                 if nlo > nhi:
                     break  # every root of [a, b] lies in the empty Newton image
                 if nhi - nlo < 0.5 * (b - a):  # the rest of [a, b] is root-free
                     a, b = nlo, nhi
                     continue
-            if b - a < TOL:
+            mid = a + _SPLIT * (b - a)
+            if not a < mid < b or (b - a < FLAT_WIDTH and _flat(p, x, reg, a, mid, b, scratch)):
+                if nsmall == small.shape[0]:
+                    nsmall = _compact(small, nsmall)
                 if nsmall < small.shape[0]:
                     small[nsmall, 0], small[nsmall, 1] = a, b
-                nsmall += 1
+                    nsmall += 1
+                else:  # thousands of separate clusters: one cluster of everything
+                    unresolved[0, 0], unresolved[0, 1] = lo, hi
+                    return nroots, 1
                 break
-            mid = a + _SPLIT * (b - a)
             stack[nstack, 0], stack[nstack, 1] = a, mid
             stack[nstack + 1, 0], stack[nstack + 1, 1] = mid, b
             nstack += 2
             break
-    if nsmall > small.shape[0]:  # too many to keep: report one cluster of everything
-        unresolved[0, 0], unresolved[0, 1] = lo, hi
-        return nroots, 1
-    # clusters of touching small pieces, in order
-    order = np.argsort(small[:nsmall, 0])
-    k = 0
-    while k < nsmall:
-        ca, cb = small[order[k], 0], small[order[k], 1]
-        k += 1
-        while k < nsmall and small[order[k], 0] <= cb + TOL:
-            cb = max(cb, small[order[k], 1])
-            k += 1
+    nsmall = _compact(small, nsmall)
+    for k in range(nsmall):
+        ca, cb = small[k, 0], small[k, 1]
         rlo, rhi, ok = _inflate(p, x, reg, ca, cb, scratch)
         if ok:
             if nroots < roots.shape[0]:

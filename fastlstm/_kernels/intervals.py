@@ -106,9 +106,21 @@ def square(alo, ahi):
 
 
 @numba.njit(**INLINE_JIT)
+def sigmoid_down(z):
+    """A float <= sigmoid(z), >= 0."""
+    return max(0.0, down(sigmoid(z), _PAD_FUNC))
+
+
+@numba.njit(**INLINE_JIT)
+def sigmoid_up(z):
+    """A float >= sigmoid(z), <= 1."""
+    return min(1.0, up(sigmoid(z), _PAD_FUNC))
+
+
+@numba.njit(**INLINE_JIT)
 def isigmoid(alo, ahi):
     """sigmoid of an interval, within [0, 1]."""
-    return max(0.0, down(sigmoid(alo), _PAD_FUNC)), min(1.0, up(sigmoid(ahi), _PAD_FUNC))
+    return sigmoid_down(alo), sigmoid_up(ahi)
 
 
 @numba.njit(**INLINE_JIT)
@@ -118,16 +130,43 @@ def itanh(alo, ahi):
 
 
 @numba.njit(**INLINE_JIT)
-def sigmoid_slope(slo, shi):
-    """``{s (1 - s) : s in [slo, shi]}`` for ``0 <= slo <= shi <= 1`` (peak 1/4 at s = 1/2)."""
-    a = slo * (1.0 - slo)
-    b = shi * (1.0 - shi)
-    hi = 0.25 if slo <= 0.5 <= shi else max(a, b)
-    return max(0.0, down(min(a, b), _PAD_ARITH)), up(hi, _PAD_ARITH)
+def _abs_range(alo, ahi):
+    """``(min |a|, max |a|)`` over ``[alo, ahi]``."""
+    if alo <= 0.0 <= ahi:
+        return 0.0, max(-alo, ahi)
+    if alo > 0.0:
+        return alo, ahi
+    return -ahi, -alo
 
 
 @numba.njit(**INLINE_JIT)
-def one_minus_square(alo, ahi):
-    """``{1 - a**2 : a in [alo, ahi]}`` (the slope of tanh from its value)."""
-    qlo, qhi = square(alo, ahi)
-    return down(1.0 - qhi, _PAD_ARITH), up(1.0 - qlo, _PAD_ARITH)
+def sigmoid_slope(zlo, zhi):
+    """``{sigmoid'(z) : z in [zlo, zhi]}``, within [0, 1/4].
+
+    From z, not from the value s of sigmoid (as s (1 - s)): where s is near
+    1, 1 - s would carry the absolute widening of s and lose every relative
+    digit.  sigmoid' is even and decreasing in |z|, so its range is its
+    values at the largest and the smallest |z|; at |z| = a it is q (1 - q)
+    with q = sigmoid(-a) in (0, 1/2], where q (1 - q) increases with q: the
+    enclosure of q gives the bounds, and 1 - q >= 1/2 keeps its relative
+    accuracy.  Each bound has two roundings (1 - q and the product, or one
+    with a fused multiply-add), within the 4 ulp of the widening.
+    """
+    if zlo != zlo or zhi != zhi:
+        return 0.0, 0.25
+    m, big = _abs_range(zlo, zhi)
+    qlo = sigmoid_down(-big)
+    qhi = min(0.5, sigmoid_up(-m))
+    return max(0.0, down(qlo * (1.0 - qlo), _PAD_ARITH)), min(0.25, up(qhi * (1.0 - qhi), _PAD_ARITH))
+
+
+@numba.njit(**INLINE_JIT)
+def tanh_slope(zlo, zhi):
+    """``{tanh'(z) = 1 - tanh(z)**2 = 4 sigmoid'(2 z) : z in [zlo, zhi]}``, within [0, 1].
+
+    From z for the same reason as ``sigmoid_slope``: at |z| = 30, 1 - tanh**2
+    is 4e-26, and 1 - t**2 of a widened t would be [0, 1e-15].  (2 z and the
+    factor 4 are exact; 2 z may overflow to inf, where the slope is 0.)
+    """
+    lo, hi = sigmoid_slope(2.0 * zlo, 2.0 * zhi)
+    return 4.0 * lo, 4.0 * hi

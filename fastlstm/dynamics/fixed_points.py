@@ -16,8 +16,10 @@ max f)``, the bound of the reachable box): searching [-1, 1] is complete.
 
 The search (fastlstm/_kernels/fixed_points.py) proves every other part of
 [-1, 1] free of roots and encloses each root in an interval shown, by
-interval Newton, to hold exactly one; a root it cannot certify (a tangency,
-where F and F' vanish together) is reported as *uncertified*, never dropped.
+interval Newton or by a sign change where F' excludes 0, to hold exactly
+one; a root it cannot certify (a tangency, where F and F' vanish together,
+or a root too steep for float64 intervals) is reported as *uncertified*,
+never dropped, with the reason in its ``note``.
 
 Saturated semantics
 -------------------
@@ -25,12 +27,13 @@ Each gate pre-activation is linear in h, so [-1, 1] is cut at the points
 where one reaches ``+-threshold``; on each open piece between cuts the gate
 regimes are constant, and a fixed point's ``c`` is saturated high, low or in
 the band: three smooth functions per piece (the same search, regimes forced),
-whose roots are kept where their ``c`` is in the regime assumed.  A root
-whose enclosure straddles a cut or the threshold of ``c`` is reported
-uncertified; so is a cut point itself where F may vanish (the exact
-arithmetic of ``symbolic.fixed_points`` decides those).  Where the forget gate
-saturates at 1, ``c = c + i g`` fixes every c where ``i g = 0``: such
-non-isolated fixed points are reported in ``FixedPoints.non_isolated``.
+whose roots are kept where they lie in the piece and their ``c`` is in the
+regime assumed.  Those two questions, and whether a cut point itself is
+fixed, are decided exactly, on the parameters as Fractions (saturated.py,
+exact.py); only what 1024-bit interval arithmetic cannot settle is reported
+uncertified.  Where the forget gate saturates at 1, ``c = c + i g`` fixes
+every c where ``i g = 0``: such non-isolated fixed points are reported in
+``FixedPoints.non_isolated``.
 """
 
 from __future__ import annotations

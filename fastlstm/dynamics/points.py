@@ -27,10 +27,11 @@ class FixedPoint:
         One of ``STABILITY_CLASSES``; ``"non-hyperbolic"`` when an eigenvalue
         lies within ``UNIT_CIRCLE_TOL`` of the unit circle.
     certified : bool
-        False for a candidate the search could not prove (a tangency, or a
-        point on a regime boundary): its enclosure may hold one, several or no
-        fixed point, and ``note`` says why.  Outside the enclosures of
-        ``points`` (and the ``non_isolated`` sets) there is no fixed point.
+        False for a candidate the search could not prove (a tangency, a root
+        too steep for float64 intervals, or a regime question 1024 bits did
+        not settle): its enclosure may hold one, several or no fixed point,
+        and ``note`` says why.  Outside the enclosures of ``points`` (and the
+        ``non_isolated`` sets) there is no fixed point.
     regimes : str
         The regimes of f, i, o, g and c at the point: ``-`` smooth, ``H``/``L``
         saturated high/low (``-----`` under exact semantics).

@@ -1,131 +1,170 @@
 """Fixed points under saturated semantics: one smooth search per piece and regime of c.
 
 The gate pre-activations ``z_k = W_kh h + (W_kx x + b_k)`` are linear in h,
-so [-1, 1] is cut where some ``|z_k| = threshold``.  On an open piece between
-cuts every gate has one regime; a fixed point's c is saturated high, low or
-in the band, and each case is a smooth F with those regimes forced
-(search.search_piece).  A root is kept when its enclosures lie inside
-the piece and inside the regime of c assumed, dropped when they lie outside,
-and reported uncertified when they straddle (within rounding of a cut or of
-the threshold).  The cut points themselves are checked on their own.
+so [-1, 1] is cut where some ``|z_k| = threshold``; the cuts are computed
+exactly, as Fractions (exact.py).  On an open piece between cuts every gate
+has one regime (decided exactly at the piece's rational middle); a fixed
+point's c is saturated high, low or in the band, and each case is a smooth F
+with those regimes forced (search.search_piece).  Where f, i and g are all
+saturated, c = i g / (1 - f) is a constant Fraction and its regime is decided
+exactly, so only that case is searched.
+
+A root found by the float64 search is kept when it lies in its piece and its
+c in the regime assumed.  Both are decided exactly, not within a margin: an
+enclosure that holds a cut is settled by the sign of F at the cut (F is
+monotone on a certified enclosure, so the sign says on which side its root
+lies, and F = 0 there puts the root on the cut itself, which belongs to the
+cut's own regimes); an enclosure of c that holds +-threshold is settled by
+interval Newton in high precision (exact.ExactCell.root_c_regime).  The cut
+points themselves are checked exactly, with the regimes at the cut: F(cut) =
+0 is a certified fixed point; anything else is none.  Only what 1024-bit
+interval arithmetic cannot settle is reported uncertified, with that reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 
-import numpy as np
-
+from .exact import MAX_BITS, ExactCell, decide, sign
 from .points import NonIsolated
-from .search import search_piece
-
-#: Relative distance to a cut under which a float64 cut (computed with two
-#: roundings) cannot decide which side a root is on.
-_CUT_MARGIN = 2.0 ** -48
-
-
-def _regime(z, theta, inclusive):
-    if inclusive:
-        return 1 if z >= theta else (-1 if z <= -theta else 0)
-    return 1 if z > theta else (-1 if z < -theta else 0)
+from .search import point, search_piece
 
 
 def _offsets(params, x):
     return [params[3 * k + 1] * x + params[3 * k + 2] for k in range(4)]
 
 
-def _cuts(params, x, theta):
-    """The h in (-1, 1) where some gate pre-activation reaches +-theta (float64)."""
-    cuts = set()
-    for k, u in enumerate(_offsets(params, x)):
-        a = params[3 * k]
-        if a != 0.0:
-            cuts.update(h for h in ((theta - u) / a, (-theta - u) / a) if -1.0 < h < 1.0)
-    return sorted(cuts)
+def _float_down(q):
+    """The largest float <= the Fraction q."""
+    f = float(q)
+    return math.nextafter(f, -math.inf) if Fraction(f) > q else f
 
 
-def _side(value, lo, hi, lo_open, hi_open):
-    """+1 inside the set (lo, hi), -1 outside, 0 too close to tell (intervals with margins)."""
-    vlo, vhi = value
-    m_lo = _CUT_MARGIN * (1.0 + abs(lo)) if math.isfinite(lo) else 0.0
-    m_hi = _CUT_MARGIN * (1.0 + abs(hi)) if math.isfinite(hi) else 0.0
-    above_lo = vlo > lo + m_lo if lo_open else vlo >= lo + m_lo
-    below_hi = vhi < hi - m_hi if hi_open else vhi <= hi - m_hi
-    if above_lo and below_hi:
+def _float_up(q):
+    """The smallest float >= the Fraction q."""
+    f = float(q)
+    return math.nextafter(f, math.inf) if Fraction(f) < q else f
+
+
+def _float_regime(lo, hi, theta, inclusive):
+    """The regime of every c in [lo, hi] when they share one, else None (exact comparisons)."""
+    if lo > theta or (inclusive and lo >= theta):
         return 1
-    if vhi < lo - m_lo or vlo > hi + m_hi:
+    if hi < -theta or (inclusive and hi <= -theta):
         return -1
-    return 0
+    if (-theta < lo and hi < theta) or (not inclusive and -theta <= lo and hi <= theta):
+        return 0
+    return None
 
 
-def _c_range(rc, theta, inclusive):
-    """The set of c of regime rc, as (lo, hi, lo_open, hi_open)."""
-    if rc > 0:
-        return theta, math.inf, not inclusive, True
-    if rc < 0:
-        return -math.inf, -theta, True, not inclusive
-    return -theta, theta, inclusive, inclusive
+def _show(q):
+    return f"{float(q):.17g}"
 
 
 def saturated_points(params, x, sem):
     """(points, non_isolated) of the saturated step for input x (see the module docstring)."""
-    theta, inclusive = sem.threshold, sem.inclusive
-    cuts = _cuts(params, x, theta)
+    exact = ExactCell(params, x, sem.threshold, sem.inclusive)
+    cuts = exact.cuts()
+    edges = [Fraction(-1)] + cuts + [Fraction(1)]
     offsets = _offsets(params, x)
-    edges = [-math.inf] + cuts + [math.inf]
     points, non_isolated = [], []
     for a, b in zip(edges, edges[1:]):
-        lo, hi = max(a, -1.0), min(b, 1.0)
-        mid = lo + 0.5 * (hi - lo)
-        regs = [_regime(params[3 * k] * mid + offsets[k], theta, inclusive) for k in range(4)]
+        regs = exact.regimes_at((a + b) / 2)
+        lo, hi = _float_down(a), _float_up(b)
         if regs[0] > 0:
             non_isolated += _forget_saturated(params, offsets, regs, lo, hi)
             continue
-        for rc in (-1, 0, 1):
+        c_fixed = bool(regs[0] and regs[1] and regs[3])  # f = 0: c = i g, a constant
+        rcs = [exact.regime(Fraction(regs[1] > 0) * regs[3])] if c_fixed else [-1, 0, 1]
+        for rc in rcs:
             def accept(p, rc=rc, a=a, b=b):
-                where = _side(p.h_enclosure, a, b, True, True)
-                regime = _side(p.c_enclosure, *_c_range(rc, theta, inclusive))
-                if where < 0 or regime < 0:
-                    return None
-                if p.certified and (where == 0 or regime == 0):
-                    return dataclasses.replace(p, certified=False,
-                                               note="on a regime boundary")
-                return p
+                return _accept(exact, regs, rc, a, b, c_fixed, p)
             points += search_piece(params, x, regs + [rc], lo, hi, accept)
-    # a cut already inside an uncertified enclosure is not reported a second time
-    flagged = [p.h_enclosure for p in points if not p.certified]
-    cuts_left = [hc for hc in cuts if not any(lo - _CUT_MARGIN <= hc <= hi + _CUT_MARGIN
-                                             for lo, hi in flagged)]
-    points += _at_cuts(params, x, cuts_left, offsets, theta, inclusive)
+    points += _at_cuts(params, x, exact, cuts)
     return points, non_isolated
 
 
-def _at_cuts(params, x, cuts, offsets, theta, inclusive):
-    """Uncertified candidates where F may vanish exactly at a cut point."""
-    from .._kernels.fixed_points import evaluate
+def _accept(exact, regs, rc, a, b, c_fixed, p):
+    """p if its root is in the open piece (a, b) with c in regime rc, None if not,
+    an uncertified copy where that is not decided (see the module docstring)."""
+    lo, hi = p.h_enclosure
+    flo, fhi = Fraction(lo), Fraction(hi)
+    # the piece is open at a cut, closed at -1 and 1 (no fixed point lies beyond them)
+    if fhi < a or flo > b or (fhi == a and a > -1) or (flo == b and b < 1):
+        return None
+    if c_fixed:
+        c_regime = rc
+    else:
+        c_regime = _float_regime(*p.c_enclosure, exact.theta, exact.inclusive)
+        if c_regime is not None and c_regime != rc:
+            return None
+    if not p.certified:
+        return p
+    for end, inside in ((a, 1), (b, -1)):
+        if -1 < end < 1 and flo <= end <= fhi:
+            increasing = decide(lambda: sign(exact.evaluate(regs, rc, _interval(lo, hi),
+                                                           slope=True)[2]))
+            side = None if increasing is None else exact.side_of(regs, rc, end, increasing > 0)
+            if side is None:
+                return dataclasses.replace(p, certified=False, note=(
+                    f"within 2**-{MAX_BITS} of the regime cut h = {_show(end)}: "
+                    "on which side is not decided"))
+            if side != inside:
+                return None  # beyond the cut, or on it (the cut's own regimes decide there)
+    if c_regime is None:
+        c_regime = exact.root_c_regime(regs, rc, lo, hi)
+        if c_regime is None:
+            return dataclasses.replace(p, certified=False, note=(
+                f"c is within 2**-{MAX_BITS} of +-threshold here: its regime is not decided"))
+        if c_regime != rc:
+            return None
+    return p
 
-    out = np.empty(6)
+
+def _interval(lo, hi):
+    from mpmath import iv
+
+    return iv.mpf([lo, hi])
+
+
+def _at_cuts(params, x, exact, cuts):
+    """The fixed points exactly on a cut, with the regimes at the cut, decided exactly."""
     found = []
-    for hc in cuts:
-        regs = []
-        for k in range(4):
-            z = params[3 * k] * hc + offsets[k]
-            near = [s for s in (1, -1) if abs(z - s * theta) <= _CUT_MARGIN * (1.0 + abs(z))]
-            regs.append((near[0] if inclusive else 0) if near else _regime(z, theta, inclusive))
+    for e in cuts:
+        regs = exact.regimes_at(e)
         if regs[0] > 0:
             continue  # the forget gate at 1: covered by the pieces' non-isolated report
-        width = _CUT_MARGIN * (1.0 + abs(hc))
-        for rc in (-1, 0, 1):
-            reg = np.array(regs + [rc], dtype=np.int64)
-            evaluate(params, x, reg, hc - width, hc + width, out)
-            if out[0] <= 0.0 <= out[1]:
-                lo, hi, lo_open, hi_open = _c_range(rc, theta, inclusive)
-                if _side((out[2], out[3]), lo, hi, lo_open, hi_open) >= 0:
-                    found += search_piece(params, x, regs + [rc], hc - width, hc + width,
-                                          lambda p: dataclasses.replace(
-                                              p, certified=False, note="at a regime cut"))
+        rc = decide(lambda: exact.regime_of(exact.evaluate(regs, 0, e)[1]))
+        for r in ([rc] if rc is not None else [-1, 0, 1]):
+            s = decide(lambda: sign(exact.evaluate(regs, r, e)[0]))
+            if s == 0 and rc is not None:
+                found.append(_cut_point(params, x, exact, regs, r, e, True, ""))
+            elif s is None or s == 0:
+                why = (f"F is within 2**-{MAX_BITS} of 0" if s is None else "F = 0") + \
+                      (" and c" if rc is None else "") + \
+                      (f" within 2**-{MAX_BITS} of +-threshold" if rc is None else "")
+                found.append(_cut_point(params, x, exact, regs, r, e, False,
+                                        f"at the regime cut h = {_show(e)}: {why}; not decided"))
     return found
+
+
+def _cut_point(params, x, exact, regs, rc, e, certified, note):
+    """The record of a fixed point at the cut e: h = e, c = i g / (1 - f) there."""
+    lo, hi = _float_down(e), _float_up(e)
+    p = point(params, x, regs + [rc], lo, hi, certified, note)
+    c = decide(lambda: _c_value(exact.evaluate(regs, rc, e)[1]))
+    h = float(e)
+    return dataclasses.replace(p, h=h, c=p.c if c is None else c)
+
+
+def _c_value(c):
+    """c as the nearest float where known to that accuracy, else None."""
+    if isinstance(c, Fraction):
+        return float(c)
+    lo, hi = float(c.a), float(c.b)
+    return lo if lo == hi else None
 
 
 def _forget_saturated(params, offsets, regs, lo, hi):

@@ -33,8 +33,8 @@ def search_piece(params, x, regimes, lo, hi, accept=None):
     if n > MAX_ROOTS or u > MAX_ROOTS:
         raise ValueError(f"the cell has more than {MAX_ROOTS} fixed points or unresolved "
                          f"clusters for x={x}; refusing to report an incomplete list")
-    points = [_point(params, x, reg, *roots[k], True, "") for k in range(n)]
-    points += [_point(params, x, reg, *unresolved[k], False, "tangency or F' = 0")
+    points = [point(params, x, reg, *roots[k], True, "") for k in range(n)]
+    points += [point(params, x, reg, *unresolved[k], False, _why(params, x, reg, *unresolved[k]))
                for k in range(u)]
     points = _merge(points)
     if accept is not None:
@@ -42,7 +42,40 @@ def search_piece(params, x, regimes, lo, hi, accept=None):
     return points
 
 
-def _point(params, x, reg, lo, hi, certified, note):
+def _why(params, x, reg, lo, hi):
+    """The note of a cluster the search left unresolved: why it could not certify it.
+
+    F is flat to float64 there: its enclosures at points hold 0.  The
+    enclosure of F' at the middle tells why: clearly away from 0, the bounds
+    of F are too wide to isolate a root (e.g. c = i g / (1 - f) with 1 - f
+    tiny magnifies the rounding of every gate); holding 0 but spanning
+    decades, F changes faster than float64 resolves (its slope swings
+    between a huge value and about -1 within an ulp of h); holding 0 and
+    narrow, F and F' vanish together (a tangency, or roots too close to
+    separate).
+    """
+    from .._kernels.fixed_points import evaluate
+
+    out = np.empty(6)
+    h = lo + 0.5 * (hi - lo)
+    evaluate(params, x, reg, h, h, out)
+    dlo, dhi = out[4], out[5]
+    if dlo > 0.0 or dhi < 0.0:
+        return (f"F' is about {0.5 * (dlo + dhi):.3g} here, not 0, but the float64 interval "
+                "bounds of F are too wide to isolate a root")
+    if dhi - dlo <= 1e-6:
+        return "F and F' vanish together to float64 precision (a tangency, or roots too " \
+               "close to separate)"
+    return (f"F' lies somewhere in [{dlo:.3g}, {dhi:.3g}] here: F changes faster than float64 "
+            "resolves, and its interval bounds are too wide to isolate a root")
+
+
+def point(params, x, reg, lo, hi, certified, note):
+    """The FixedPoint record of a root of F in [lo, hi] with the regimes ``reg`` forced.
+
+    h is the middle of [lo, hi], c the middle of its enclosure there; the
+    enclosure of c is over [lo, hi]; the Jacobian is taken at (h, c).
+    """
     from .._kernels.fixed_points import evaluate
 
     out = np.empty(6)

@@ -105,7 +105,25 @@ def eigenvalues_2x2(J):
 
     >>> eigenvalues_2x2(np.array([[0.0, -1.0], [1.0, 0.0]]))
     (1j, -1j)
+
+    A matrix with an entry beyond 2**256 (or all below 2**-256) is first
+    scaled by a power of two near its largest entry, so tr**2 and det cannot
+    overflow (or underflow) where the entries are near 1e300:
+
+    >>> eigenvalues_2x2(np.array([[-1e300, 0.5], [-1e300, 0.5]]))
+    (-1e+300, 0.0)
     """
+    J = np.asarray(J, dtype=np.float64)
+    peak = float(np.max(np.abs(J)))
+    scale = 1.0
+    if math.isfinite(peak) and peak != 0.0 and not 2.0 ** -256 <= peak <= 2.0 ** 256:
+        scale = math.ldexp(1.0, math.frexp(peak)[1])  # a power of two just above the peak
+    pair = _eigenvalues_scaled(J / scale)
+    return tuple(v * scale for v in pair)
+
+
+def _eigenvalues_scaled(J):
+    """The eigenvalues of a 2x2 matrix whose tr**2 and det stay finite, largest modulus first."""
     tr = J[0, 0] + J[1, 1]
     det = J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
     disc = tr * tr / 4.0 - det

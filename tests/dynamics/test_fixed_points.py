@@ -3,6 +3,7 @@
 import cmath
 import math
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -138,17 +139,78 @@ def test_saturated_semantics_agrees_with_the_symbolic_regions(cell, inclusive):
                 assert not p.certified and "boundary" in p.note
 
 
-def test_the_boundary_case_is_reported_not_dropped():
+def test_c_on_the_threshold_is_decided_exactly():
     # c* = i g / (1 - f) = -1 exactly (i = 1, g = -1, f = 0 saturated): tanh(c) is on its
-    # threshold.  Closed boundary: c saturates low; open: it stays in the band.
+    # threshold.  Closed boundary: c saturates low; open: it stays in the band.  The regime
+    # of a constant c is decided in rationals, so each semantics has one certified point.
     cell = _saturated_cells()[3]
-    ref = {inc: sym_fixed_points(cell.to_dict(), 0.5, inclusive=inc) for inc in (True, False)}
-    assert [q.regimes[-1] for q in ref[True]] == ["L"]
-    assert [q.regimes[-1] for q in ref[False]] == ["-"]
-    for inc in (True, False):
-        ours = fl.fixed_points(cell, 0.5, activation="saturated", inclusive=inc)
-        assert not ours.complete
-        assert any(abs(p.h - float(ref[inc][0].h)) < 1e-12 for p in ours)
+    for inclusive, regime_c in ((True, "L"), (False, "-")):
+        (q,) = sym_fixed_points(cell.to_dict(), 0.5, inclusive=inclusive)
+        assert q.regimes[-1] == regime_c and q.certified
+        ours = fl.fixed_points(cell, 0.5, activation="saturated", inclusive=inclusive)
+        assert ours.complete and len(ours) == 1
+        (p,) = ours
+        assert p.regimes == q.regimes and p.h_enclosure[0] <= float(q.h) <= p.h_enclosure[1]
+
+
+# Issue 20: f = 0, i = 1, g = 1 saturated on the piece that holds the fixed point, so
+# c = 1 * 1 / (1 - 0) = 1 = threshold exactly.  Closed boundary: tanh(c) = 1 and h = o(h);
+# open boundary: tanh(c) = tanh(1) and h = o(h) tanh(1).  Each is fixed under its own
+# semantics only (the symbolic engine: 0.44957 and 0.34239); both used to be reported,
+# uncertified, under either.
+C_AT_THRESHOLD = [1.350695183960764, -0.8181725132647246, -3.4414081633152964,
+                  -3.9082488407778158, -2.1334631696582447, 3.313724595888993,
+                  8.239469850668257e-05, 2.35569231277721, -0.2024551740681888,
+                  2.2267945319883653, 3.0865930649150926, 3.8478733772657714]
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_c_exactly_on_the_threshold_is_reported_under_its_own_semantics_only(inclusive):
+    cell = fl.ScalarLSTM.from_array(C_AT_THRESHOLD)
+    (q,) = sym_fixed_points(cell.to_dict(), 0, inclusive=inclusive)
+    assert q.certified and float(q.c) == 1.0
+    fps = fl.fixed_points(cell, 0, activation="saturated", inclusive=inclusive)
+    assert fps.complete and len(fps) == 1
+    (p,) = fps
+    assert p.regimes == q.regimes == ("LH-HH" if inclusive else "LH-H-")
+    assert p.h_enclosure[0] <= float(q.h) <= p.h_enclosure[1]
+    assert p.h == pytest.approx(0.44957 if inclusive else 0.34239, abs=1e-5)
+
+
+def _random_saturated_cases(seed, n):
+    """(cell, x, inclusive) with |weights| <= 4, b_f <= 0; some rounded to 0 or 1 decimals, so that
+    cuts and |c| = threshold are hit exactly (the cases float64 margins could not decide)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for k in range(n):
+        digits = (None, 1, 0)[k % 3]
+        p, x = rng.uniform(-4, 4, 12), rng.uniform(-1, 1)
+        p[2] = -abs(p[2])  # b_f <= 0: f = 1 (non-isolated points) on fewer pieces
+        if digits is not None:
+            p, x = np.round(p, digits) + 0.0, np.round(x, digits) + 0.0
+        cases.append((fl.ScalarLSTM.from_array(p), float(x), bool(k % 2)))
+    return cases
+
+
+def test_saturated_points_are_fixed_points_of_the_symbolic_engine():
+    # Every point reported is a fixed point the symbolic engine finds (same place, same
+    # regimes), and every point the symbolic engine certifies is reported, certified.
+    checked = 0
+    for cell, x, inclusive in _random_saturated_cases(20, 40):
+        try:
+            ref = sym_fixed_points(cell.to_dict(), x, inclusive=inclusive)
+        except NotImplementedError:  # f = 1 on a piece: fixed points need not be isolated
+            continue
+        checked += 1
+        ours = fl.fixed_points(cell, x, activation="saturated", inclusive=inclusive)
+        for p in ours:
+            assert any(p.h_enclosure[0] <= float(q.h) <= p.h_enclosure[1]
+                       and p.regimes == q.regimes for q in ref), (cell, x, inclusive, p)
+        for q in ref:
+            if q.certified:
+                assert any(p.certified and p.h_enclosure[0] <= float(q.h) <= p.h_enclosure[1]
+                           for p in ours), (cell, x, inclusive, q)
+    assert checked >= 20
 
 
 def test_jacobian_matches_symbolic_differentiation():
@@ -241,14 +303,96 @@ def test_forget_gate_at_one_reports_non_isolated_fixed_points():
     assert [n.h_range for n in fps.non_isolated] == [(0.0, 0.0)]
 
 
-def test_fixed_points_on_cuts_and_a_pitchfork_are_each_reported_once():
+def test_fixed_points_on_cuts_are_decided_exactly_and_a_pitchfork_is_reported_once():
     # saturated, f = 0, i = 1, o = sigmoid(0) = 1/2, g = tanh(2 h) in the band |h| < 1/2.
-    # h = 1/2 is a cut (z_g = 1): closed boundary, g = 1, c = 1 saturates high, h = o = 1/2:
-    # a fixed point exactly on the cut (likewise -1/2).  In the band h' = tanh(tanh(2 h)) / 2
-    # has slope 1 at h = 0: a pitchfork, F'(0) = 0.  None can be certified in float64.
+    # h = 1/2 is a cut (z_g = 1): closed boundary, g = 1, c = 1 saturates high, h' = o = 1/2:
+    # a fixed point exactly on the cut, F = 1/2 - 1/2 = 0 in rationals (likewise -1/2), so
+    # certified.  In the band h' = tanh(tanh(2 h)) / 2 has slope 1 at h = 0: a pitchfork,
+    # F'(0) = 0, which no interval test certifies.
     cell = fl.ScalarLSTM(W_ch=2.0, b_f=-5.0, b_i=5.0)
     fps = fl.fixed_points(cell, 0, activation="saturated")
-    assert [p.h for p in fps] == [-0.5, 0.0, 0.5] and not fps.complete
-    assert [p.note for p in fps] == ["on a regime boundary", "tangency or F' = 0",
-                                     "on a regime boundary"]
-    assert fps[1].stability == "non-hyperbolic"
+    assert len(fps) == 3 and not fps.complete
+    low, pitchfork, high = fps
+    for p, h in ((low, -0.5), (high, 0.5)):
+        assert p.certified and p.h == h and p.h_enclosure == (h, h) and p.c == 2 * h
+    assert not pitchfork.certified and pitchfork.stability == "non-hyperbolic"
+    assert pitchfork.h_enclosure[0] <= 0.0 <= pitchfork.h_enclosure[1]
+    assert "vanish together" in pitchfork.note
+    # open boundary: at the cut g = tanh(1), c = tanh(1) is in the band and
+    # h' = tanh(tanh(1)) / 2 = 0.32 != 1/2: the cuts are not fixed, only the pitchfork is left
+    fps = fl.fixed_points(cell, 0, activation="saturated", inclusive=False)
+    assert len(fps) == 1 and not fps[0].certified
+    assert fps[0].h_enclosure[0] <= 0.0 <= fps[0].h_enclosure[1]
+
+
+@pytest.mark.parametrize("w", [-1e20, -1e50, -1e300])
+def test_a_steep_saddle_at_zero_is_certified(w):
+    # Issue 20: W_ch = w, b_i = b_o = 100, the rest 0, x = 0.  f = sigmoid(0) = 1/2, so
+    # c = i g / (1 - f) = 2 i tanh(w h) and F(h) = o tanh(2 i tanh(w h)) - h: F(0) = 0, and
+    # F > 0 for h < 0, F < 0 for h > 0 (w < 0), so (0, 0) is the only fixed point.  There
+    # g' = w, and the Jacobian is [[o i w, o f], [i w, f]]: det = o i w f - o f i w = 0,
+    # trace = o i w + f, so the eigenvalues are o i w + 1/2 (about w) and 0: a saddle.
+    # F jumps from +0.96 to -0.96 within |h| ~ 1/|w|, and the old search reported a point
+    # at h = -5e-15, c = 2 (not fixed: one step goes to h = 0.96), and -inf at w = -1e300.
+    cell = fl.ScalarLSTM(W_ch=w, b_i=100.0, b_o=100.0)
+    fps = fl.fixed_points(cell, 0)
+    assert len(fps) == 1 and fps.complete
+    (p,) = fps
+    assert p.h_enclosure[0] <= 0.0 <= p.h_enclosure[1] and abs(p.h) < 1e-300
+    assert abs(p.c) < 1e-200
+    i = o = sigmoid(100.0)
+    assert p.eigenvalues[0] == pytest.approx(o * i * w + 0.5, rel=1e-12)
+    assert p.eigenvalues[1] == 0.0
+    assert p.stability == "saddle"
+    step = fl.run(cell, [0.0], h0=p.h, c0=p.c)
+    assert abs(step.h[0] - p.h) < 1e-12 and abs(step.c[0] - p.c) < 1e-12
+
+
+# f = sigmoid(b_f + ...) about 1 - 1e-16 here, so c* = i g / (1 - f) is about -2.3e15 and
+# tanh'(c*) is 0: F'(h*) is about -1.  Float64 intervals of 1 - tanh(c)**2 from tanh(c)
+# itself blew up, and the old search called the root a "tangency or F' = 0".
+HUGE_C = [-0.12307348943482754, 2.751137998796229, 37.34878027054047, -0.5874928383734046,
+          -2.994481265334805, -0.4788927918412176, 0.7886166367937406, 2.6097665651199016,
+          2.5420595085464077, -1.035901120055413, 2.933166153714115, -1.8739503585928872]
+HUGE_C_X = -0.6854810258319108
+# A root where c' is about 1e18: F rises through 0 and peaks within an ulp of h, which
+# float64 intervals cannot resolve (the symbolic engine certifies it at 60 digits).
+STEEP = [2.8823762723395063, -2.031678559540173, 39.725309474829416, 2.860555079741159,
+         -0.1877121991877182, -2.278622974631522, -0.23741864380158084, 0.2593902568761841,
+         1.7199527511952866, 2.9949306107363567, -1.5309886529116676, -2.7946488465830788]
+STEEP_X = -0.9954280421620423
+
+
+def F_mp(params, x, h):
+    """F(h) = o tanh(i g / (1 - f)) - h in mpmath (the module's F, 50 digits)."""
+    P = [mpmath.mpf(v) for v in params]
+    z = [P[3 * k] * h + (P[3 * k + 1] * x + P[3 * k + 2]) for k in range(4)]
+    sig = [1 / (1 + mpmath.exp(-v)) for v in z[:3]]
+    c = sig[1] * mpmath.tanh(z[3]) * (1 + mpmath.exp(z[0]))   # 1 / (1 - f) = 1 + e**z_f
+    return sig[2] * mpmath.tanh(c) - h
+
+
+def test_a_root_with_huge_c_is_certified():
+    cell = fl.ScalarLSTM.from_array(HUGE_C)
+    (q,) = sym_fixed_points(cell.to_dict(), HUGE_C_X, activation="exact")
+    with mpmath.workdps(50):
+        slope = mpmath.diff(lambda h: F_mp(HUGE_C, HUGE_C_X, h), q.h)
+    assert -1.5 < slope < -0.5  # F' about -1: nothing like a tangency
+    fps = fl.fixed_points(cell, HUGE_C_X)
+    assert fps.complete and len(fps) == 1
+    assert fps[0].h_enclosure[0] <= float(q.h) <= fps[0].h_enclosure[1]
+
+
+def test_an_uncertified_root_says_why():
+    cell = fl.ScalarLSTM.from_array(STEEP)
+    ref = sym_fixed_points(cell.to_dict(), STEEP_X, activation="exact")
+    fps = fl.fixed_points(cell, STEEP_X)
+    assert not fps.complete
+    for p in fps:
+        (q,) = [q for q in ref if p.h_enclosure[0] <= float(q.h) <= p.h_enclosure[1]]
+        if p.certified:
+            continue
+        with mpmath.workdps(50):
+            slope = mpmath.diff(lambda h: F_mp(STEEP, STEEP_X, h), q.h)
+        assert slope > 1e10  # a steep simple root, no tangency: the note must not claim one
+        assert "tangency" not in p.note and "faster than float64 resolves" in p.note
