@@ -273,6 +273,31 @@ def periodic_input(value, name="x"):
     return arr.reshape(-1)
 
 
+#: The most steps, ``transient + steps``, a Lyapunov run takes: each measured
+#: step moves the binary exponent of a product of the r's (an int64) by less
+#: than 2**11, and the mean divides it by ``steps`` as a float64, exact below 2**53.
+MAX_LYAPUNOV_STEPS = 2 ** 52
+
+
+def lyapunov_steps(transient, steps):
+    """``(transient, steps)`` of a Lyapunov run, integers >= 0 and >= 1 whose sum
+    is at most ``MAX_LYAPUNOV_STEPS`` (2**52).
+
+    Examples
+    --------
+    >>> lyapunov_steps(2**51, 2**51 + 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: transient + steps must be at most 2**52 (about 4.5e+15 steps), got 2251799813685248 + 2251799813685249
+    """
+    transient = integer(transient, "transient", 0, MAX_LYAPUNOV_STEPS)
+    steps = integer(steps, "steps", 1, MAX_LYAPUNOV_STEPS)
+    if transient + steps > MAX_LYAPUNOV_STEPS:
+        raise ValueError(f"transient + steps must be at most 2**52 (about "
+                         f"{float(MAX_LYAPUNOV_STEPS):.1e} steps), got {transient} + {steps}")
+    return transient, steps
+
+
 #: The largest bound on the tangent map's entries that ``tangent_map_range`` accepts: far
 #: enough below 1e154 that the squared norm of a tangent vector stays finite.
 TANGENT_LIMIT = 1e150

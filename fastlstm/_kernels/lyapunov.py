@@ -54,6 +54,10 @@ _ONE_BITS = 0x3FF0000000000000
 _TINY = 2.0**-1000  # below it a factor is scaled up by 2**600 first, so no product is subnormal
 _LIFT = 2.0**600
 
+#: Cell-steps per compiled call of ``make_lyapunov_kernel`` (a few tenths of a
+#: second on one core at most): Ctrl-C is answered between calls.
+CALL_STEPS = 2**22
+
 
 @numba.njit(**INLINE_JIT)
 def accumulate(m, e, r):
@@ -80,14 +84,17 @@ def lane(w, j):
 
 
 def _make_block(ftype, step, sigmoid, tanh, exp_neg):
-    """``block(p, n0, theta, inclusive, round_feedback, x, h0, c0, transient, steps,
-    lam1, lam2, saturated)`` in precision ``ftype``: the exponents of the cells
-    ``p[n0:n0 + LANES]`` (spare lanes repeat the last cell).  ``step`` is the lane
-    step of ``lanes``, ``exp_neg(a, s)`` = e**(-s a); every constant is an
-    ``ftype``, so nothing is promoted.  The products of the r's are kept in
-    float64 in both precisions (``accumulate``)."""
+    """``block(p, n0, theta, inclusive, round_feedback, x, t0, t1, transient, steps,
+    state, acc_m, acc_e, lam1, lam2, saturated)`` in precision ``ftype``: steps
+    t0 .. t1 - 1 of the cells ``p[n0:n0 + LANES]`` (spare lanes repeat the last
+    cell), from and back into their columns of ``state`` (h, c, q1h, q1c) and of
+    the accumulators ``acc_m``, ``acc_e`` (m1, m2 and e1, e2); steps before
+    ``transient`` are not measured, and once t1 is ``transient + steps`` the
+    exponents go to ``lam1``, ``lam2``.  ``step`` is the lane step of ``lanes``,
+    ``exp_neg(a, s)`` = e**(-s a); every constant is an ``ftype``, so nothing
+    is promoted.  The products of the r's are kept in float64 in both
+    precisions (``accumulate``)."""
     zero, one, two, four, small = ftype(0.0), ftype(1.0), ftype(2.0), ftype(4.0), ftype(0.625)
-    q0h, q0c = ftype(Q0[0]), ftype(Q0[1])
     squash = make_squash(ftype)
 
     @numba.njit(**INLINE_JIT)
@@ -150,30 +157,32 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
         return do * s + o * ds * dc_dh, o * ds * dc_dc, dc_dh, dc_dc, do * s * dc_dc
 
     @numba.njit(**INLINE_JIT)
-    def block(p, n0, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1,
-              lam2, saturated):
+    def block(p, n0, theta, inclusive, round_feedback, x, t0, t1, transient, steps, state,
+              acc_m, acc_e, lam1, lam2, saturated):
         n = p.shape[0]
         valid = min(LANES, n - n0)
         w = np.empty((12, LANES), ftype)
+        h = np.empty(LANES, ftype)
+        c = np.empty(LANES, ftype)
+        q1h = np.empty(LANES, ftype)
+        q1c = np.empty(LANES, ftype)
+        m1 = np.empty(LANES)  # prod r11 = m1 2**e1, prod |det J| = m2 2**e2 (float64)
+        m2 = np.empty(LANES)
+        e1 = np.empty(LANES, np.int64)
+        e2 = np.empty(LANES, np.int64)
         for j in range(LANES):
             row = n0 + min(j, valid - 1)
             for k in range(12):
                 w[k, j] = p[row, k]
-        h = np.full(LANES, h0, ftype)
-        c = np.full(LANES, c0, ftype)
-        q1h = np.full(LANES, q0h, ftype)
-        q1c = np.full(LANES, q0c, ftype)
-        m1 = np.ones(LANES)  # prod r11 = m1 2**e1, prod |det J| = m2 2**e2 (float64)
-        m2 = np.ones(LANES)
-        e1 = np.zeros(LANES, np.int64)
-        e2 = np.zeros(LANES, np.int64)
+            h[j], c[j], q1h[j], q1c[j] = state[0, row], state[1, row], state[2, row], state[3, row]
+            m1[j], m2[j], e1[j], e2[j] = acc_m[0, row], acc_m[1, row], acc_e[0, row], acc_e[1, row]
         period = x.shape[0]
-        for t in range(transient):
+        for t in range(t0, min(t1, transient)):
             xt = x[t % period]
             for j in range(LANES):  # the SIMD loop: one cell per lane
                 h[j], c[j] = step(lane(w, j), h[j], c[j], xt, theta, saturated, inclusive,
                                   round_feedback)
-        for t in range(transient, transient + steps):
+        for t in range(max(t0, transient), t1):
             xt = x[t % period]
             for j in range(LANES):  # the SIMD loop: one cell per lane
                 wj = lane(w, j)
@@ -190,9 +199,13 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
                 q1h[j] = uh / r11 if r11 > zero else q1h[j]
                 q1c[j] = uc / r11 if r11 > zero else q1c[j]
         for j in range(valid):
-            first = exponent(m1[j], e1[j], steps)
-            lam1[n0 + j] = first
-            lam2[n0 + j] = exponent(m2[j], e2[j], steps) - first if first > -np.inf else -np.inf
+            row = n0 + j
+            state[0, row], state[1, row], state[2, row], state[3, row] = h[j], c[j], q1h[j], q1c[j]
+            acc_m[0, row], acc_m[1, row], acc_e[0, row], acc_e[1, row] = m1[j], m2[j], e1[j], e2[j]
+            if t1 == transient + steps:
+                first = exponent(m1[j], e1[j], steps)
+                lam1[row] = first
+                lam2[row] = exponent(m2[j], e2[j], steps) - first if first > -np.inf else -np.inf
 
     return block
 
@@ -225,6 +238,13 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     sweep kernel), and the kernel closes over two bools alone (a stable
     on-disk cache key).
 
+    The steps run in slices of about ``call_steps`` cell-steps (keyword;
+    default ``CALL_STEPS``), one compiled call each, so that Python's signal
+    handlers run between them and Ctrl-C stops a long run at once.  Each
+    call carries the whole state (h, c, the tangent vector, the mantissas
+    and exponents of the products) into the next, so the exponents are the
+    same bits for every slicing.
+
     The callable returned passes ``p`` to the kernel as a read-only view,
     whatever the caller's array: one Numba specialization for every caller
     (``fl.lyapunov`` and ``fl.sweep``), so one machine code.  Two compiles
@@ -233,18 +253,33 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     """
 
     @numba.njit(**PARALLEL_JIT)
-    def kernel(p, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1, lam2):
+    def kernel(p, theta, inclusive, round_feedback, x, t0, t1, transient, steps, state, acc_m,
+               acc_e, lam1, lam2):
         for blk in numba.prange((p.shape[0] + LANES - 1) // LANES):
             if float32:
-                block_f32(p, blk * LANES, theta, inclusive, round_feedback, x, h0, c0,
-                          transient, steps, lam1, lam2, saturated)
+                block_f32(p, blk * LANES, theta, inclusive, round_feedback, x, t0, t1,
+                          transient, steps, state, acc_m, acc_e, lam1, lam2, saturated)
             else:
-                block_f64(p, blk * LANES, theta, inclusive, round_feedback, x, h0, c0,
-                          transient, steps, lam1, lam2, saturated)
+                block_f64(p, blk * LANES, theta, inclusive, round_feedback, x, t0, t1,
+                          transient, steps, state, acc_m, acc_e, lam1, lam2, saturated)
 
-    def run(p, *args):
+    ftype = np.float32 if float32 else np.float64
+
+    def run(p, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1, lam2, *,
+            call_steps=CALL_STEPS):
+        n = p.shape[0]
+        if n == 0:
+            return
         read_only = p.view()
         read_only.flags.writeable = False
-        kernel(read_only, *args)
+        state = np.empty((4, n), ftype)  # h, c, q1h, q1c
+        state[0], state[1], state[2], state[3] = h0, c0, ftype(Q0[0]), ftype(Q0[1])
+        acc_m = np.ones((2, n))  # m1, m2
+        acc_e = np.zeros((2, n), np.int64)  # e1, e2
+        total = transient + steps
+        span = max(1, call_steps // (-(-n // LANES) * LANES))  # steps per call
+        for t0 in range(0, total, span):
+            kernel(read_only, theta, inclusive, round_feedback, x, t0, min(t0 + span, total),
+                   transient, steps, state, acc_m, acc_e, lam1, lam2)
 
     return run

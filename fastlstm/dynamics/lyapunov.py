@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.lyapunov import make_lyapunov_kernel
-from .._validate import (finite_scalar, integer, periodic_input, preactivation_range,
+from .._validate import (finite_scalar, lyapunov_steps, periodic_input, preactivation_range,
                          tangent_map_range)
 from ..params import as_cell
 from ..semantics import Semantics
@@ -53,7 +53,10 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     transient : int >= 0
         Steps run before measuring (not measured), to reach the attractor.
     steps : int >= 1
-        Steps measured: each exponent is a mean over these.
+        Steps measured: each exponent is a mean over these.  ``transient +
+        steps`` is at most 2**52 (``MAX_LYAPUNOV_STEPS``: the products'
+        int64 exponents and their float64 mean stay exact).  A long run goes
+        in slices of steps, so Ctrl-C (``KeyboardInterrupt``) stops it at once.
 
     Returns
     -------
@@ -68,10 +71,11 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     Raises
     ------
     ValueError
-        For a bad value, naming the argument; also when a pre-activation
-        could overflow (as ``fastlstm.run`` refuses) or when the Jacobian's
-        entries could: (|W_fh| + |W_ih| + |W_oh| + |W_ch|) (|c0| +
-        transient + steps + 1) must stay below 1e150.
+        For a bad value, naming the argument (``transient + steps`` above
+        2**52 included); also when a pre-activation could overflow (as
+        ``fastlstm.run`` refuses) or when the Jacobian's entries could:
+        (|W_fh| + |W_ih| + |W_oh| + |W_ch|) (|c0| + transient + steps + 1)
+        must stay below 1e150.
     TypeError
         For an argument of the wrong type.
 
@@ -139,8 +143,7 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     x = periodic_input(x)
     h0 = finite_scalar(h0, "h0")
     c0 = finite_scalar(c0, "c0")
-    transient = integer(transient, "transient", 0)
-    steps = integer(steps, "steps", 1)
+    transient, steps = lyapunov_steps(transient, steps)
     preactivation_range(values[0], np.array([h0]), x)
     tangent_map_range(values, c0, transient + steps, name="cell")
     return lyapunov_rows(values, x, h0, c0, transient, steps, sem)[0]

@@ -17,8 +17,8 @@ import dataclasses
 
 import numpy as np
 
-from .._validate import (finite_scalar, integer, periodic_input, preactivation_range_table,
-                         tangent_map_range)
+from .._validate import (finite_scalar, lyapunov_steps, periodic_input,
+                         preactivation_range_table, tangent_map_range)
 from .checks import fits_float32
 
 __all__ = ["Drive", "KEY", "make_drive"]
@@ -65,8 +65,7 @@ def make_drive(values, x, h0, c0, transient, steps, dtype="float64") -> Drive:
                              f"be a number, got shape {np.shape(value)}")
     h0 = finite_scalar(h0, "h0")
     c0 = finite_scalar(c0, "c0")
-    transient = integer(transient, "transient", 0)
-    steps = integer(steps, "steps", 1)
+    transient, steps = lyapunov_steps(transient, steps)
     preactivation_range_table(values, np.array([h0]), x)
     tangent_map_range(values, c0, transient + steps)
     if dtype == "float32":

@@ -2,6 +2,9 @@
 estimate from nearby trajectories in mpmath, the symbolic Jacobian, bad input."""
 
 import math
+import signal
+import threading
+import time
 
 import mpmath
 import numpy as np
@@ -238,9 +241,9 @@ def test_sweep_on_dask_workers_gives_the_same_bits():
     (dict(x=[[0.0, 1.0]]), ValueError, r"x must be a number or one period .* got shape \(1, 2\)"),
     (dict(x=[0.0, np.nan]), ValueError, "x must be finite"),
     (dict(x="1"), TypeError, "x must hold real numbers"),
-    (dict(steps=0), ValueError, "steps must be an integer >= 1"),
+    (dict(steps=0), ValueError, r"steps must be an integer in \[1, .*\], got 0"),
     (dict(steps=10.0), TypeError, "steps must be an integer"),
-    (dict(transient=-1), ValueError, "transient must be an integer >= 0"),
+    (dict(transient=-1), ValueError, r"transient must be an integer in \[0, .*\], got -1"),
     (dict(h0=np.inf), ValueError, "h0 must be finite"),
     (dict(activation="linear"), ValueError, "activation"),
 ])
@@ -265,13 +268,89 @@ def test_lyapunov_refuses_a_bad_cell():
 @pytest.mark.parametrize("kwargs, match", [
     (dict(target=[1]), "scores nothing"),
     (dict(h0=[0.0, 0.0]), "h0 must be a number"),
-    (dict(steps=0), "steps must be an integer >= 1"),
+    (dict(steps=0), r"steps must be an integer in \[1, .*\], got 0"),
     (dict(params=np.diag(np.full(12, 1e149))), "params row 0: the weights on h are too large"),
 ])
 def test_sweep_lyapunov_refuses_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         args = dict(params=fl.random_params(3, seed=0)) | kwargs
         fl.sweep(args.pop("params"), [1.0], record="lyapunov", **args)
+
+
+# --- long runs: slices of steps, Ctrl-C, sizes refused ---------------------------
+
+@pytest.mark.parametrize("saturated, float32", [(False, False), (True, False), (False, True)])
+def test_slices_of_steps_give_the_bits_of_one_call(saturated, float32):
+    # The kernel carries h, c, the tangent vector and the products' mantissas and
+    # exponents from one call to the next: one step per call (the transient ending
+    # inside a call or not) must give the bits of a single call.  70 cells: a full
+    # block of 64 lanes and a short one.
+    from fastlstm._kernels.lyapunov import LANES, make_lyapunov_kernel
+
+    run = make_lyapunov_kernel(saturated, float32)
+    f = np.float32 if float32 else np.float64
+    P = fl.random_params(70, -2.0, 2.0, seed=3).values
+    x = np.array([0.0, 1.0, 0.5], f)
+    results = []
+    for call_steps in (1, 2 * LANES * 7, 10**12):  # 1, 7 and all 63 steps a call
+        lam1, lam2 = np.empty(70), np.empty(70)
+        run(P, f(1.5), True, False, x, f(0.25), f(-0.5), 13, 50, lam1, lam2,
+            call_steps=call_steps)
+        results.append(np.concatenate([lam1, lam2]))
+    assert np.isfinite(results[0][:70]).sum() >= 60  # mostly real numbers, not -inf
+    for other in results[1:]:
+        assert np.array_equal(results[0], other)
+
+
+def _interrupted_after(seconds, call):
+    """``(error, elapsed)``: run ``call`` with a real SIGINT sent to this process after
+    ``seconds`` (Python's own handler installed, as in a script)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(seconds, signal.raise_signal, (signal.SIGINT,))
+    start = time.perf_counter()
+    try:
+        timer.start()
+        call()
+    except KeyboardInterrupt as exc:
+        return exc, time.perf_counter() - start
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    pytest.fail("the call ran to its end: the SIGINT was not handled")
+
+
+def test_ctrl_c_stops_a_long_lyapunov_run():
+    # 10**9 steps of 64 lanes would take about half an hour; Ctrl-C must stop it
+    # between two slices of steps (a liveness bound, not a benchmark).
+    fl.lyapunov(PARITY, 0, steps=10)  # compiled outside the bound
+    err, elapsed = _interrupted_after(0.5, lambda: fl.lyapunov(PARITY, 0, steps=10**9))
+    assert type(err) is KeyboardInterrupt
+    assert elapsed < 30
+
+
+def test_ctrl_c_stops_a_long_lyapunov_sweep_keeping_the_finished_rows():
+    grid = fl.grid(base=PARITY, W_ch=[-1.0, 0.0, 1.0])
+    fl.sweep(grid, 0, record="lyapunov", steps=10)  # compiled outside the bound
+    err, elapsed = _interrupted_after(
+        0.5, lambda: fl.sweep(grid, 0, record="lyapunov", steps=2**31 - 1))
+    assert isinstance(err, fl.SweepInterrupted)
+    assert elapsed < 30
+    assert err.completed.tolist() == [False] * 3  # one chunk, stopped inside
+    assert err.result.lyapunov.shape == (3,)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(transient=2**63 - 1), r"transient must be an integer in \[0, 4503599627370496\]"),
+    (dict(steps=2**63), r"steps must be an integer in \[1, 4503599627370496\], got an integer of"),
+    (dict(transient=2**51, steps=2**51 + 1), r"transient \+ steps must be at most 2\*\*52"),
+])
+def test_sizes_beyond_the_exact_range_are_refused(kwargs, match):
+    # The products' binary exponents (int64) move by < 2**11 a step and the mean
+    # divides by steps as a float64: transient + steps <= 2**52 keeps both exact.
+    with pytest.raises(ValueError, match=match):
+        fl.lyapunov(PARITY, 0, **kwargs)
+    with pytest.raises(ValueError, match=match):
+        fl.sweep(fl.random_params(3, seed=0), 0, record="lyapunov", **kwargs)
 
 
 # --- the command line -------------------------------------------------------------
@@ -299,4 +378,5 @@ def test_cli_sweep_lyapunov_bad_input(capsys):
                  "--no-progress"]) == 2
     assert main(["sweep", "--axis", "W_ch=-100:0:3", "--record", "lyapunov",
                  "--transient", "-1", "--no-progress"]) == 2
-    assert "transient must be an integer >= 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "transient must be an integer in [0, 4503599627370496], got -1" in err
