@@ -6,4 +6,22 @@ compiled is loaded by the other.  That is safe because fastlstm's saves hold
 a lock on the cache folder (``fastlstm._config._save_entry``); Numba's own
 save, unlocked, could file one process's machine code under another's
 signature.
+
+Before any test runs, the controller (or the one process without xdist)
+compiles every kernel family into that cache with ``fastlstm compile``'s
+function, two families at a time in worker processes; the tests then load
+them instead of each worker compiling the same kernels
+(``FASTLSTM_SKIP_WARMUP=1`` skips that, for a quick run of a few tests).
 """
+
+import os
+
+
+def pytest_sessionstart(session):
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller warmed up
+        return
+    if os.environ.get("FASTLSTM_SKIP_WARMUP", "") not in ("", "0"):
+        return
+    import fastlstm
+
+    fastlstm.compile_kernels(processes=2, progress=False)

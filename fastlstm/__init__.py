@@ -34,6 +34,10 @@ from .automata import (IntervalProof, OneCounterMachine, Provenance, find_counte
 from .dynamics import Boundary, FixedPoint, FixedPoints, fixed_point_boundaries, fixed_points
 from .dynamics import OrbitDiagram, lyapunov, orbit_diagram
 
+# --- compiling the kernels: the notice on stderr, and ahead of time ---
+from . import compiling
+from .compiling import compile_kernels
+
 
 __all__ = [
     "ACTIVATIONS", "GATE_NAMES", "PARAM_NAMES", "PREACTIVATION_NAMES", "TABLE_ROWS",
@@ -52,6 +56,8 @@ __all__ = [
     # dynamics
     "Boundary", "FixedPoint", "FixedPoints", "fixed_point_boundaries", "fixed_points",
     "OrbitDiagram", "lyapunov", "orbit_diagram",
+    # compiling
+    "compile_kernels", "compiling",
 ]
 
 from ._config import VERSION as __version__  # noqa: E402  (read once, from package metadata)

@@ -261,12 +261,6 @@ def _compiled(saturated: bool):
                           h_out, c_out)
 
     @numba.njit(**JIT)
-    def run_traced(inclusive, round_feedback, p, x, h0, c0, theta, closed, h_out, c_out, h_raw,
-                   gates, pre, regimes, hits):
-        sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
-                        h_out, c_out, h_raw, gates, pre, regimes, hits)
-
-    @numba.njit(**JIT)
     def batch(first, last, inclusive, round_feedback, p, x, h0, c0, theta, h_out, c_out):
         w = unpack(p)
         for blk in range(first, last):
@@ -280,6 +274,11 @@ def _compiled(saturated: bool):
             sequence_traced(p, x[b], h0[b], c0[b], theta, saturated, inclusive, round_feedback,
                             closed, h_out[b], c_out[b], h_raw[b], gates[b], pre[b],
                             regimes[b], hits[b])
+
+    def run_traced(inclusive, round_feedback, p, x, h0, c0, theta, closed, *outputs):
+        # a batch of one: the machine code of run_batch_traced, compiled once
+        batch_traced(0, 1, inclusive, round_feedback, p, x[None], np.full(1, h0),
+                     np.full(1, c0), theta, closed, *(out[None] for out in outputs))
 
     def run_batch(inclusive, round_feedback, p, x, *args):
         spread((x.shape[0] + BATCH_LANES - 1) // BATCH_LANES,

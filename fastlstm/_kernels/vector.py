@@ -184,23 +184,14 @@ def any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
 
 @functools.lru_cache(maxsize=None)
 def _compiled(saturated: bool):
-    """The four kernels for saturated or exact steps; ``inclusive`` and
+    """The four runs for saturated or exact steps; ``inclusive`` and
     ``round_feedback`` are their first (run-time) arguments (as in
     ``sequence._compiled``: compiling them in would only multiply compiles).
+    Two compiled kernels serve them: a single sequence is a batch of one, so
+    ``run`` is the machine code of ``run_batch`` (and ``run_traced`` that of
+    ``run_batch_traced``), compiled once; each costs ~10 s to compile.
     The kernels close over one bool, so Numba's on-disk cache key stays the
     same from one process to the next."""
-
-    @numba.njit(**JIT)
-    def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
-                     h_out, c_out)
-
-    @numba.njit(**JIT)
-    def run_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed, h_out,
-                   c_out, h_raw, gates, pre, regimes, hits):
-        any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
-                            round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes,
-                            hits)
 
     @numba.njit(**JIT)
     def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out,
@@ -217,6 +208,15 @@ def _compiled(saturated: bool):
                                 inclusive, round_feedback, closed, h_out[s], c_out[s],
                                 h_raw[s], gates[s], pre[s], regimes[s], hits[s])
 
+    def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
+        batch(0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None], h0[None], c0[None],
+              theta, h_out[None], c_out[None])
+
+    def run_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed,
+                   *outputs):
+        batch_traced(0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None], h0[None],
+                     c0[None], theta, closed, *(out[None] for out in outputs))
+
     def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
         spread(x.shape[0], lambda first, last: batch(first, last, inclusive, round_feedback,
                                                      W_ihT, W_hhT, b, x, *args))
@@ -226,6 +226,8 @@ def _compiled(saturated: bool):
                                                             round_feedback, W_ihT, W_hhT, b,
                                                             x, *args))
 
+    run.kernel = run_batch.kernel = batch  # the compiled kernels, for inspection
+    run_traced.kernel = run_batch_traced.kernel = batch_traced
     return run, run_traced, run_batch, run_batch_traced
 
 

@@ -1,4 +1,4 @@
-"""The ``fastlstm`` command line: ``run``, ``equations``, ``sweep``, ``explain``.
+"""The ``fastlstm`` command line: ``run``, ``equations``, ``sweep``, ``explain``, ``dynamics``, ``compile``.
 
 ``main(argv)`` parses, runs one command and returns the exit status:
 

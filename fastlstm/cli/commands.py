@@ -470,3 +470,18 @@ def cmd_dynamics(args) -> int:
                   + ", ".join(f"{v:.{args.digits}g}" for v in lam)]
     _print("\n".join(lines))
     return 0
+
+
+def cmd_compile(args) -> int:
+    from .. import _config
+    from ..compiling import compile_kernels
+
+    compiled = compile_kernels(processes=args.processes, progress=not args.quiet)
+    count = sum(map(len, compiled.values()))
+    where = _config.CACHE_DIR
+    if count:
+        _print(f"compiled {count} kernels of {sum(map(bool, compiled.values()))} families "
+               f"into {where}")
+    else:
+        _print(f"every kernel was already compiled for this machine (cache: {where})")
+    return 0

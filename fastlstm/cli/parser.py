@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from .commands import cmd_dynamics, cmd_equations, cmd_explain, cmd_run, cmd_sweep
+from .commands import cmd_compile, cmd_dynamics, cmd_equations, cmd_explain, cmd_run, cmd_sweep
 from .values import finite, length, max_sweep_length, positive_int, threshold
 
 __all__ = ["PROG", "build_parser"]
@@ -265,4 +265,21 @@ chaos maps:
                    help="significant digits in the table (default: 6); json is exact")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json")
+
+    # compile
+    p = sub.add_parser(
+        "compile", formatter_class=_Formatter, help="compile every kernel for this machine now",
+        description=_para(
+            "Compile every compiled kernel of fastlstm for this machine, ahead of time, in "
+            "parallel processes, into the kernel cache, so that no later call waits for a "
+            "compilation. Kernels already cached are loaded, not compiled: a second run "
+            "does nothing. The cache folder is FASTLSTM_CACHE_DIR when set."),
+        epilog="""examples:
+  fastlstm compile
+  fastlstm compile --processes 1 --quiet
+""")
+    p.set_defaults(func=cmd_compile)
+    p.add_argument("--processes", type=positive_int, default=None, metavar="N",
+                   help="worker processes (default: the number of cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser

@@ -212,7 +212,7 @@ class _Silent:
         pass
 
 
-def _progress(progress, total):
+def _progress(progress, total, desc="sweep", unit="sets"):
     if callable(progress):
         return _Callback(progress, total)
     if not progress:
@@ -220,8 +220,8 @@ def _progress(progress, total):
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return _Bar(total, "sweep")
-    return tqdm(total=total, desc="sweep", unit="sets")
+        return _Bar(total, desc)
+    return tqdm(total=total, desc=desc, unit=unit)
 
 
 # --- the public function -----------------------------------------------------

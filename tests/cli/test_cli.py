@@ -546,3 +546,18 @@ def _update_docs():
 
 if __name__ == "__main__":
     _update_docs()
+
+
+def test_docs_cli_names_every_command_and_counts_them():
+    import argparse
+    import pathlib
+    import re
+
+    from fastlstm.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    commands = sorted(sub.choices)
+    intro = (pathlib.Path(__file__).parents[2] / "docs" / "cli.md").read_text().split("\n\n")[1]
+    words = {4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+    assert f"has {words[len(commands)]} commands" in intro, intro
+    assert sorted(re.findall(r"`(\w+)`\s+\(", intro)) == commands

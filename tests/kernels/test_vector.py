@@ -362,9 +362,10 @@ def test_read_only_inputs_are_accepted():
 _VECTOR_KERNEL = """
 import numba
 from fastlstm._kernels import vector as vk
-run = vk._compiled(False)[0]  # exact steps; inclusive and round_feedback come first
-a1, a2, flag = numba.float64[::1], numba.float64[:, ::1], numba.boolean
-run.compile((flag, flag, a2, a2, a1, a2, a1, a1, numba.float64, a2, a2))
+run = vk._compiled(False)[0].kernel  # exact steps: a batch of sequences, spans of it first
+a1, a2, a3, flag = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1], numba.boolean
+span = numba.int64
+run.compile((span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3))
 kernels = {"run": run}
 """
 
