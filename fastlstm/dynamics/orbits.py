@@ -10,8 +10,14 @@ from .._kernels.sequence import make_sequence_kernels
 from .._validate import finite_scalar, integer, periodic_input, preactivation_range, real_array
 from ..params import PARAM_NAMES, as_cell
 from ..semantics import Semantics
+from ..sweeps.memory import format_bytes, memory_limit
 
 __all__ = ["OrbitDiagram", "orbit_diagram"]
+
+#: Steps of the transient per kernel call (rounded to whole periods of the
+#: input): the transient's buffers do not grow with it, and Ctrl-C is
+#: answered between calls.
+TRANSIENT_STEPS = 2**18
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -89,7 +95,9 @@ def orbit_diagram(base_cell, axis, values, x, *, transient=500, keep=100, activa
     transient : int >= 0
         Steps dropped before keeping.
     keep : int >= 1
-        Steps kept per value.
+        Steps kept per value.  The kept values, ``len(values) * keep``
+        float64, must fit in memory (3/4 of what is available); the
+        transient takes a fixed amount, however long.
     activation, threshold, inclusive, round_feedback, h0, c0
         The semantics and the initial state (see ``fastlstm.run``).
 
@@ -122,16 +130,30 @@ def orbit_diagram(base_cell, axis, values, x, *, transient=500, keep=100, activa
     keep = integer(keep, "keep", 1)
     h0 = finite_scalar(h0, "h0")
     c0 = finite_scalar(c0, "c0")
-    xs = np.resize(x, transient + keep)  # the period repeated
+    need, limit = 8 * keep * (values.size + 2), memory_limit()  # h kept; a row's x and c
+    if need > limit:
+        raise ValueError(f"keep={keep} for {values.size} values needs {format_bytes(need)} "
+                         f"(h of every value and kept step, as float64), more than the "
+                         f"{format_bytes(limit)} allowed (3/4 of the available memory); "
+                         f"keep fewer steps or use fewer values at a time")
     cells = np.repeat(base[None, :], values.size, axis=0)
     cells[:, PARAM_NAMES.index(axis)] = values
     for p in cells:
         preactivation_range(p, np.array([h0]), x)
     run = make_sequence_kernels(*sem.kernel_key())[0]
+    # The transient in calls of whole periods, each from the last (h, c) of the one
+    # before (the h fed back, rounded under round_feedback): the bits of one call.
+    period = x.size
+    xs = np.resize(x, min(transient, max(TRANSIENT_STEPS // period, 1) * period))
+    h_buf, c_buf = np.empty(xs.size), np.empty(xs.size)
+    x_keep = x[(transient % period + np.arange(keep)) % period]  # step t reads x[t % P]
+    c_keep = np.empty(keep)
     h = np.empty((values.size, keep))
-    h_all = np.empty(xs.size)
-    c_all = np.empty(xs.size)
     for v, p in enumerate(cells):
-        run(p, xs, h0, c0, sem.threshold, h_all, c_all)
-        h[v] = h_all[transient:]
+        h_t, c_t = h0, c0
+        for start in range(0, transient, max(xs.size, 1)):
+            n = min(xs.size, transient - start)
+            run(p, xs[:n], h_t, c_t, sem.threshold, h_buf[:n], c_buf[:n])
+            h_t, c_t = float(h_buf[n - 1]), float(c_buf[n - 1])
+        run(p, x_keep, h_t, c_t, sem.threshold, h[v], c_keep)
     return OrbitDiagram(axis=axis, values=values, h=h, x=x, transient=transient, semantics=sem)

@@ -1,6 +1,7 @@
 """fl.orbit_diagram: hand-derived attractors, the plain oracle, plots, bad input."""
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -68,6 +69,44 @@ def test_chaos_map_is_centred_on_zero_with_named_axes():
     colours = mesh.cmap(mesh.norm(lam))
     assert colours[0, 0, 0] > colours[0, 0, 2]          # log 50 > 0: red
     assert colours[1, 0, 2] > colours[1, 0, 0]          # about -100: blue
+
+
+@pytest.mark.parametrize("round_feedback", [False, True])
+def test_a_transient_in_many_calls_gives_the_bits_of_one_run(monkeypatch, round_feedback):
+    # Calls of 6 steps (2 periods of 3): the transient of 50 steps ends inside a
+    # period and a call; each row must be the tail of one fl.run, bit for bit.
+    from fastlstm.dynamics import orbits
+
+    monkeypatch.setattr(orbits, "TRANSIENT_STEPS", 7)
+    base = fl.ScalarLSTM(W_fh=0.8, W_fx=0.3, b_f=0.5, W_ih=-0.7, W_ix=1.0, b_i=0.2,
+                         W_oh=1.1, W_ox=-0.4, b_o=0.6, W_ch=-2.5, W_cx=1.5, b_c=0.1)
+    x, values = [1.0, 0.0, 0.5], [-4.0, 0.5, 3.0]
+    d = fl.orbit_diagram(base, "W_ch", values, x, transient=50, keep=8, h0=0.3, c0=-0.2,
+                         round_feedback=round_feedback)
+    for v, row in zip(values, d.h):
+        tail = fl.run(base.replace(W_ch=v), np.resize(x, 58), h0=0.3, c0=-0.2,
+                      round_feedback=round_feedback).h[50:]
+        assert np.array_equal(row, tail)
+
+
+def test_memory_does_not_grow_with_the_transient():
+    # 8 * 10**6 steps: a float64 array of the transient alone would be 61 MiB
+    # (tracemalloc sees every NumPy allocation).
+    fl.orbit_diagram(PARITY, "W_ch", [-1.0], 0, keep=1, transient=10)  # compiled first
+    tracemalloc.start()
+    try:
+        d = fl.orbit_diagram(PARITY, "W_ch", [-1.0], 0, keep=1, transient=8 * 10**6)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20
+    assert d.h.shape == (1, 1) and d.h[0, 0] == 0.0  # the parity cell's fixed point at 0
+
+
+def test_a_keep_that_cannot_fit_is_refused_with_its_size():
+    # 2**40 steps kept: 8 TiB of h, and as much for the x and c of a row
+    with pytest.raises(ValueError, match=r"keep=1099511627776 for 1 values needs 24\.0 TiB"):
+        fl.orbit_diagram(PARITY, "W_ch", [-1.0], 0, keep=2**40)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
