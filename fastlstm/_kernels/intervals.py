@@ -6,19 +6,69 @@ pair of real operands in its arguments.  Numba cannot switch the rounding
 mode, so each computed endpoint is widened instead:
 
 * ``+ - * /`` are correctly rounded (error <= 1/2 ulp; with the ``arcp``
-  option a division is a reciprocal and a product, <= 1.5 ulp): endpoints
+  option a division is a correctly rounded reciprocal and a product, <= 1 ulp;
+  ``contract`` only fuses a product into a sum, one rounding fewer): endpoints
   are widened by ``_PAD_ARITH`` = 2**-50 relative (>= 4 ulps), plus 2**-1060
   absolute for results that underflow.
-* ``sigmoid`` and ``tanh`` are the package's own kernels (activations.py),
-  within 3 ulp of the correctly rounded value (sigmoid 2.5; measured against
-  mpmath in tests/kernels/test_activations.py, and re-checked for the interval
-  bounds in tests/kernels/test_intervals.py); endpoints are widened by
-  ``_PAD_FUNC`` = 2**-48 relative (16 ulps: a margin of 5 over the tested bound).
+* ``sigmoid`` and ``tanh`` are the package's own compiled functions
+  (activations.py), the very code ``fl.run`` runs; their error is *proved*
+  (below) to be at most ``ACTIVATION_ERROR`` = 2**-49 relative, plus 2**-1074
+  absolute for a sigmoid that underflows.  An endpoint is widened by
+  ``_PAD_FUNC`` = 2**-48 relative and 2**-1060 absolute, which covers that
+  error measured from the computed value (2**-49 / (1 - 2**-49)) and the
+  rounding of the widening itself.
 
-Both functions are increasing, so the image of ``[lo, hi]`` is
-``[f(lo), f(hi)]``, widened.  The widening subtraction itself rounds, by at
-most half an ulp, which the margins absorb.  NaN (``0 * inf``) becomes the
-whole line, so a result is never falsely narrow.
+The true sigmoid and tanh are increasing, so the image of ``[lo, hi]`` is
+``[f(lo), f(hi)]``, enclosed by ``[f_c(lo) - pad, f_c(hi) + pad]``: nothing
+rests on the compiled functions being monotone (they are not, from one ulp to
+the next: ``sigmoid_c(-0.9541171212498785) > sigmoid_c(-0.9541171212498784)``).
+NaN (``0 * inf``) becomes the whole line, so a result is never falsely narrow.
+
+The error of the compiled sigmoid and tanh
+------------------------------------------
+u = 2**-53; every float operation below rounds to nearest (error <= u
+relative, or 2**-1075 absolute where it underflows), a fused multiply-add
+rounds once, and the division ``num / den`` is either one rounding or, under
+``arcp``, two (``num * (1 / den)``).  Both functions call ``_exp_parts(a, s)``
+for a = |z| >= 0, s = 1 (sigmoid) or 2 (tanh).
+
+1. *Reduction.*  x = -s a is exact and |x| <= 1000 after the clamp; k is the
+   integer nearest x log2(e) as rounded, within 1/2 + 2**-42, so
+   r* = x - k ln2 has |r*| <= R = 0.34658.  r = fma(k, -L_lo, fma(k, -L, x))
+   (L + L_lo = ln2 within 2**-110, |k| <= 1443) rounds twice:
+   |r - r*| <= 2u|r*| + 2**-97, and r = r* = x exactly when k = 0.
+2. *Polynomial.*  p = P_c(r) evaluates P(r) = r + r**2 Q(r) by Estrin's
+   scheme; the coefficient c_j of r**j passes through at most D_j roundings
+   (D = 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 14 for j = 1..12), so
+   |P_c(r) - P(r)| <= sum_j D_j u |c_j| rho**j <= 4.2 u rho (rho = |r| <= R;
+   a fusion only drops a rounding; where products underflow, every term but
+   r is below rho**2 and the loss below 2**-500 rho).  The fit error
+   |P(r) - expm1(r)| <= 2**-59 rho is proved on [-R, R] by Taylor models in
+   mpmath interval arithmetic (tests/kernels/test_activations.py).  With |expm1'| <= e**R < 1.4143 on
+   [r, r*]: |p - expm1(r*)| <= 4.22 u rho for k = 0, and <= 2.45 u for k != 0.
+   The result e**x = (1 + p*) 2**k, p* = expm1(r*), 1 + p* >= e**-R > 0.7071.
+3. *sigmoid*, e = e**-a: den = fma(S, p, 2**600 + S) (S = 2**(k + 600)) is
+   2**600 (1 + e) within 2.23 u relative (|2**k (p - p*)| / (1 + e) plus
+   one rounding, and 2**-53 more where 2**600 + S rounds, k < -52).  For
+   z >= 0 the numerator 2**600 is exact: error <= 2.23 u + 2 u = 4.3 u.  For
+   z < 0, num = fma(S, p, S) is 2**600 e within |p - p*| / 0.7071 + u <=
+   4.46 u: error <= 4.46 u + 2.23 u + 2 u <= 8.7 u, and 2**-1075 absolute
+   more where the quotient is subnormal (z < -708).  Beyond the clamp
+   (|z| > 1000) the result is 0 or 1, within e**-1000 < 2**-1442.
+4. *tanh*, e = e**-2a: num = fma(-S, p, 2**600 - S) against 2**600 (1 - e).
+   k = 0: num = -2**600 p exactly, and |p*| >= 0.8451 rho, so num is within
+   4.22 / 0.8451 u = 5.0 u; k = -1: 1 - e >= 0.2928, within 0.5 * 2.45 u /
+   0.2928 + u = 5.2 u; k <= -2: 1 - e >= 0.6464, within 0.95 u + u + 0.78 u
+   (the rounding of 2**600 - S, k < -53) = 2.8 u.  With den (2.23 u) and the
+   division (2 u): error <= 9.5 u.  copysign is exact.
+
+So |sigmoid_c(z) - sigmoid(z)| <= 8.7 u sigmoid(z) + 2**-1075 and
+|tanh_c(x) - tanh(x)| <= 9.5 u |tanh(x)| (second-order terms are below
+100 u**2); ``ACTIVATION_ERROR`` = 16 u = 2**-49 leaves a margin of 1.7.
+tests/kernels/test_activations.py recomputes every number above (the
+rounding counts, the fit error by Taylor models, the ranges) and checks the
+bounds against mpmath at points placed on the worst cases (k changing,
+e/(1 + e) below a power of two, |x| < R/2 for tanh, subnormal sigmoids).
 """
 
 from __future__ import annotations
@@ -31,7 +81,10 @@ from .._config import INLINE_JIT
 from .activations import sigmoid, tanh
 
 _PAD_ARITH = 2.0 ** -50
-_PAD_FUNC = 2.0 ** -48
+#: Proved bound on the relative error of the compiled sigmoid and tanh (module
+#: docstring): |f_c(z) - f(z)| <= ACTIVATION_ERROR |f(z)|, plus 2**-1074 for sigmoid.
+ACTIVATION_ERROR = 2.0 ** -49
+_PAD_FUNC = 2.0 * ACTIVATION_ERROR
 _TINY = 2.0 ** -1060
 _INF = math.inf
 

@@ -5,15 +5,25 @@ so a cell's state after a word is (output, c): only c is infinite.  Given a
 candidate machine (learned, say), the proof keeps for every machine state q
 one interval I_q of float64 values that holds the c of every non-empty word
 leading to q, and checks that from every c in I_q each symbol x gives the
-output of the machine's successor state.  The interval is the abstraction:
-for fixed (h, x) the four gates are constants, c' = f c + i g is
-nondecreasing in c (f >= 0), and the output round(o tanh(c')) is
-nondecreasing in c' (o >= 0), so the compiled step at the two ends of
-I_q decides the whole interval: the same output at both ends means the
-same output everywhere between, whatever regime (saturated low, band,
-saturated high) c' passes through, and the image of I_q is the interval
-between the two images.  The regime boundaries of the saturated form are
-where the checks can fail; an interval that straddles one fails.
+output of the machine's successor state.  What is proved is about the
+compiled step, the very bits ``fl.run`` computes, not about the real-valued
+cell.  The interval is the abstraction: for fixed (h, x) the four gates are
+constants, and the compiled c' = fma(i, g, f * c) is nondecreasing in c (f >=
+0, and rounding to nearest is monotone), so the compiled c' of every c in
+I_q lies between those of its two ends, and the image of I_q is that
+interval.  The output is round(h'), h' = o act(c') rounded once (o >= 0);
+act is 1 or -1 where c' saturates and the compiled tanh in the band.  The
+compiled tanh is *not* monotone from one ulp to the next, but it is within
+``ACTIVATION_ERROR`` = 2**-49 of the true, increasing tanh (a proved bound:
+fastlstm/_kernels/intervals.py), so for every c' between the ends h' is at
+least h'(lower end) - H_SLACK and at most h'(upper end) + H_SLACK, H_SLACK =
+2**-47 (two activation errors, measured from computed values, and the
+rounding of o act and of the bound), and within [-o, o]; the ends themselves
+are exact.  When both bounds round to the successor's output, every c in I_q
+gives it, whatever regime (saturated low, band, saturated high) c' passes
+through.  Where only the bounds fail (h' at an end within H_SLACK of a
+rounding boundary), the values between are not decided and the proof says
+so; an interval that straddles a regime boundary fails outright.
 
 The intervals grow from the start state's successors to a fixpoint.  An end
 that keeps moving (a drifting c) is widened to +-M, M = max(2**60, |c0|),
@@ -30,11 +40,11 @@ widened: each such end is the c after a word the proof keeps, so a failure
 there comes with a true counterexample (``IntervalProof.counterexample``),
 which ``learn_automaton`` feeds back to L*.
 
-Soundness rests on the monotonicity of the compiled tanh and sigmoid
-(fastlstm/_kernels/activations.py; tests/automata/test_abstraction.py checks
-it on a dense grid) and on the signs of zero being harmless: h = -0.0 and
-h = +0.0 feed back as the same pre-activations up to the sign of an exact
-zero, which changes no rounded output.
+Soundness rests on the proved error bound of the compiled tanh (not on its
+monotonicity), on the monotonicity of rounding to nearest, and on the signs
+of zero being harmless: h = -0.0 and h = +0.0 feed back as the same
+pre-activations up to the sign of an exact zero, which changes no rounded
+output (docs/guarantees.md lists what each proof rests on).
 """
 
 from __future__ import annotations
@@ -43,6 +53,8 @@ import dataclasses
 
 import numpy as np
 
+from .._kernels import sequence as _sequence_kernels
+from .._kernels.intervals import ACTIVATION_ERROR
 from ..semantics import round_half_to_zero
 from .extract import expand_states
 from .machine import MooreMachine
@@ -56,6 +68,9 @@ __all__ = ["IntervalProof", "prove_by_abstraction"]
 WIDEN_SCHEDULE = (64, 4096)
 #: The least bound on |c| after widening (see the module notes).
 C_BOUND = 2.0 ** 60
+#: How far the compiled h' = o act(c') may lie beyond its values at the two ends of an
+#: interval of c' (see the module notes): 2 * 2**-49 / (1 - 2**-49) for act, 3 roundings.
+H_SLACK = 4.0 * ACTIVATION_ERROR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +178,9 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
     values = start.values
     h_start, c_start = np.array([start.h0]), np.array([start.c0])
     step = start.step_args()
+    # The same kernels without the rounding of h (the flags are run-time values).
+    raw_sem = dataclasses.replace(start.sem, round_feedback=False)
+    raw_step = (_sequence_kernels.make_sequence_kernels(*raw_sem.kernel_key()),) + step[1:]
     table, outputs = machine.transitions, machine.outputs
     n, A = table.shape
     bound = max(C_BOUND, abs(float(c_start[0])))
@@ -174,9 +192,17 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
         return (f"from {origin} on x={symbols[a]}, c in [{_num(lo)}, {_num(hi)}] gives "
                 f"output {got}, not {outputs[q2]} (state q{q2})")
 
+    def undecided(q, lo, hi, a, h_ends):
+        q2 = int(table[q, a])
+        return (f"from state q{q} (output {outputs[q]}) on x={symbols[a]}, c in [{_num(lo)}, "
+                f"{_num(hi)}]: h' at the ends ({h_ends[0]:.17g}, {h_ends[1]:.17g}) rounds to "
+                f"{outputs[q2]}, but between them h' is only known within {H_SLACK:.3g} "
+                "(the proved error of the compiled tanh), which reaches a rounding boundary")
+
     def cex(word, a):
         return None if word is None else tuple(machine.alphabet[b] for b in word + (a,))
 
+    gate_o = _OutputGates(start)
     start_out = int(round_half_to_zero(h_start[0]))
     if start_out != outputs[machine.start]:
         return IntervalProof(False, (None,) * n, (), f"the start state carries "
@@ -210,8 +236,9 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
             ends = [(float(lo[q]), float(hi[q]), tuple(words[q])) for q in live.tolist()]
             h_in = np.repeat(outputs[live].astype(np.float64), 2)
             c_in = np.column_stack([lo[live], hi[live]]).reshape(-1)
-            h2, c2 = expand_states(*step, h_in, c_in, values)
-            out2 = round_half_to_zero(h2).astype(np.int64).reshape(live.size, 2, A)
+            h2, c2 = expand_states(*raw_step, h_in, c_in, values)  # h2: h' before rounding
+            h2 = h2.reshape(live.size, 2, A)
+            out2 = round_half_to_zero(h2).astype(np.int64)
             c2 = c2.reshape(live.size, 2, A)
             for k, q in enumerate(live.tolist()):
                 q_lo, q_hi, q_words = ends[k]
@@ -222,6 +249,13 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
                             return IntervalProof(False, _intervals(lo, hi), _widened(moves, widen_after),
                                                  fail(q, q_lo, q_hi, a, int(out2[k, end, a])),
                                                  cex(q_words[end], a))
+                    if c2[k, 0, a] != c2[k, 1, a]:  # values of c' between the ends: bound them
+                        o = gate_o[int(outputs[q]), a]
+                        between = _between(h2[k, 0, a], h2[k, 1, a], o)
+                        if (round_half_to_zero(np.array(between)) != outputs[q2]).any():
+                            return IntervalProof(False, _intervals(lo, hi),
+                                                 _widened(moves, widen_after),
+                                                 undecided(q, q_lo, q_hi, a, h2[k, :, a]))
                     new_lo, new_hi = c2[k, 0, a], c2[k, 1, a]
                     if new_lo < lo[q2]:
                         moves[q2, 0] += 1
@@ -243,6 +277,33 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
         if proof.proved or proof.counterexample is not None or not proof.widened:
             break
     return proof
+
+
+class _OutputGates(dict):
+    """``gates[h, a]``: the compiled output gate o after reading ``values[a]`` with h fed
+    back (o depends on h and x alone, not on c), from a traced step, computed once."""
+
+    def __init__(self, start):
+        super().__init__()
+        self.start = start
+
+    def __missing__(self, key):
+        from ..run import run_batch
+
+        h, a = key
+        sem, values = self.start.sem, self.start.values
+        tr = run_batch(self.start.cell, values.reshape(-1, 1), h0=float(h), c0=0.0,
+                       trace=True, activation=sem.activation, threshold=sem.threshold,
+                       inclusive=sem.inclusive)
+        for b in range(values.size):
+            self[h, b] = float(tr.gates[b, 0, 2])
+        return self[h, a]
+
+
+def _between(h_lo, h_hi, o):
+    """Bounds of the compiled h' = o act(c') for every c' between two ends whose h' are
+    ``h_lo`` and ``h_hi``: each widened by H_SLACK, and within [-o, o] (|act| <= 1)."""
+    return max(h_lo - H_SLACK, -o), min(h_hi + H_SLACK, o)
 
 
 def _intervals(lo, hi):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -56,9 +58,11 @@ def test_counter_has_no_finite_quotient():
     assert naive.run(x)[-1] != fl.run(fl.presets.dyck1(), x, **SAT_RF).rounded[-1]
 
 
-def test_compiled_step_is_monotone_in_c():
-    # The proof's premise: for fixed (h, x), c' and the unrounded h' never
-    # decrease as c grows (dense grid across the band and the saturated ends).
+def test_compiled_step_premises():
+    # The proof's premises: for fixed (h, x), c' never decreases as c grows (rounding is
+    # monotone and f >= 0); h' = o act(c') need not be monotone (the compiled tanh is not,
+    # from one ulp to the next), but it never falls more than H_SLACK below a value it
+    # took at a smaller c (dense grid across the band and the saturated ends).
     c = np.concatenate([np.linspace(-30, 30, 60_001), np.linspace(-1.01, 1.01, 20_001)])
     c.sort()
     for cell in (LAST, ALTERNATE, fl.presets.dyck1(), fl.ScalarLSTM(b_f=0.3, b_o=1.0, b_c=0.7)):
@@ -66,7 +70,27 @@ def test_compiled_step_is_monotone_in_c():
             for h in (-1.0, 0.0, 1.0):
                 # One step: h is o tanh(c') before any rounding (rounding is monotone too).
                 tr = fl.run_batch(cell, np.ones((c.size, 1)), h0=h, c0=c, activation=activation)
-                assert (np.diff(tr.c[:, 0]) >= 0).all() and (np.diff(tr.h[:, 0]) >= 0).all()
+                assert (np.diff(tr.c[:, 0]) >= 0).all()
+                h_new = tr.h[:, 0]
+                assert (h_new >= np.maximum.accumulate(h_new) - abstraction.H_SLACK).all()
+
+
+def test_a_proof_within_the_activation_error_of_a_rounding_boundary_is_not_claimed():
+    # f = 1/2, i = o = 1, g = tanh(b_c) constant: c_t = c_{t-1} / 2 + g rises to c* = 2 g,
+    # with b_c chosen so that tanh(c*) = 1/2 - 20 ulp.  Every run outputs 0, and the
+    # compiled h' at both ends of the interval of c rounds to 0, but the upper end is
+    # within the proved error of the compiled tanh (16 ulp of 1/2, doubled) of 1/2, so
+    # the values of c' between the ends are not decided: the proof is refused, not
+    # claimed (it used to be, on the unproved monotonicity of the compiled tanh), and it
+    # offers no counterexample.
+    g = math.atanh(0.5 - 20 * 2.0 ** -53) / 2
+    cell = fl.ScalarLSTM(b_i=100.0, b_o=100.0, b_c=math.atanh(g))
+    run = fl.run(cell, [0.0] * 200, round_feedback=True)
+    assert (run.rounded == 0).all()
+    assert 0.5 - abstraction.H_SLACK < fl.run(cell, [0.0] * 200).h[-1] < 0.5
+    proof = fl.prove_by_abstraction(cell, fl.MooreMachine([[0]], [0], alphabet=(0,)))
+    assert not proof.proved and proof.counterexample is None
+    assert "rounding boundary" in proof.reason
 
 
 def test_bad_arguments():
