@@ -10,7 +10,6 @@ from .._kernels.sequence import make_sequence_kernels
 from .._validate import finite_scalar, integer, periodic_input, preactivation_range, real_array
 from ..params import PARAM_NAMES, as_cell
 from ..semantics import Semantics
-from ..sweeps.memory import format_bytes, memory_limit
 
 __all__ = ["OrbitDiagram", "orbit_diagram"]
 
@@ -18,6 +17,9 @@ __all__ = ["OrbitDiagram", "orbit_diagram"]
 #: input): the transient's buffers do not grow with it, and Ctrl-C is
 #: answered between calls.
 TRANSIENT_STEPS = 2**18
+#: The most bytes the kept steps may take: h of every value and kept step, and
+#: the input and c of one row, float64 (a plot shows far fewer points).
+MAX_KEPT_BYTES = 2**32
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -95,9 +97,9 @@ def orbit_diagram(base_cell, axis, values, x, *, transient=500, keep=100, activa
     transient : int >= 0
         Steps dropped before keeping.
     keep : int >= 1
-        Steps kept per value.  The kept values, ``len(values) * keep``
-        float64, must fit in memory (3/4 of what is available); the
-        transient takes a fixed amount, however long.
+        Steps kept per value.  The kept values, ``(len(values) + 2) *
+        keep`` float64, may take at most ``MAX_KEPT_BYTES`` (4 GiB); the
+        transient takes a fixed amount of memory, however long.
     activation, threshold, inclusive, round_feedback, h0, c0
         The semantics and the initial state (see ``fastlstm.run``).
 
@@ -130,12 +132,12 @@ def orbit_diagram(base_cell, axis, values, x, *, transient=500, keep=100, activa
     keep = integer(keep, "keep", 1)
     h0 = finite_scalar(h0, "h0")
     c0 = finite_scalar(c0, "c0")
-    need, limit = 8 * keep * (values.size + 2), memory_limit()  # h kept; a row's x and c
-    if need > limit:
-        raise ValueError(f"keep={keep} for {values.size} values needs {format_bytes(need)} "
-                         f"(h of every value and kept step, as float64), more than the "
-                         f"{format_bytes(limit)} allowed (3/4 of the available memory); "
-                         f"keep fewer steps or use fewer values at a time")
+    need = 8 * keep * (values.size + 2)  # h kept; a row's x and c
+    if need > MAX_KEPT_BYTES:
+        raise ValueError(f"keep={keep} for {values.size} values needs {need} bytes "
+                         f"({need / 2**30:.1f} GiB: h of every value and kept step, as float64), "
+                         f"more than the {MAX_KEPT_BYTES} (4 GiB) orbit_diagram allows; keep "
+                         f"fewer steps or use fewer values at a time")
     cells = np.repeat(base[None, :], values.size, axis=0)
     cells[:, PARAM_NAMES.index(axis)] = values
     for p in cells:

@@ -105,8 +105,12 @@ def test_memory_does_not_grow_with_the_transient():
 
 def test_a_keep_that_cannot_fit_is_refused_with_its_size():
     # 2**40 steps kept: 8 TiB of h, and as much for the x and c of a row
-    with pytest.raises(ValueError, match=r"keep=1099511627776 for 1 values needs 24\.0 TiB"):
+    with pytest.raises(ValueError, match=r"keep=1099511627776 for 1 values needs "
+                                         r"26388279066624 bytes \(24576\.0 GiB"):
         fl.orbit_diagram(PARITY, "W_ch", [-1.0], 0, keep=2**40)
+    # 2**25 steps for 14 values: (14 + 2) * 8 * 2**25 bytes = 4 GiB, the most allowed
+    with pytest.raises(ValueError, match=r"keep=33554433 for 14 values needs 4294967424 bytes"):
+        fl.orbit_diagram(PARITY, "W_ch", np.zeros(14), 0, keep=2**25 + 1)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
