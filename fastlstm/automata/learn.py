@@ -50,6 +50,12 @@ __all__ = ["Provenance", "learn_automaton"]
 EXACT_STATES = 500
 #: Largest number of strings of the last exhaustively tested length.
 MAX_TEST_LEVEL = 2 ** 20
+#: Longest exhaustively tested length (it binds a one-symbol alphabet only:
+#: each length is a step of every hypothesis walk).
+MAX_TEST_DEPTH = 2 ** 12
+#: Most steps of the random tests, ``random_tests * random_length``: the strings,
+#: their inputs, states and outputs take about 50 bytes a step.
+MAX_TEST_STEPS = 2 ** 24
 #: Test strings up to this many steps in all run through the serial kernel.
 _SERIAL_STEPS = 2 ** 18
 
@@ -145,7 +151,7 @@ class _Tests:
         run = functools.partial(_rounded_rows, kernels, p, theta, h0, c0)
         # Every string of length `depth` in product order (last symbol fastest); the
         # strings of length L are the prefixes of every A**(depth - L)-th of them.
-        full = run(values[np.indices((A,) * depth).reshape(depth, -1).T]) if depth else None
+        full = run(values[_strings(A, depth, np.arange(A ** depth))]) if depth else None
         self.levels = [full[::A ** (depth - L), L - 1] for L in range(1, depth + 1)]
         rng = np.random.default_rng(seed)
         self.words = rng.integers(0, A, size=(n_random, length))
@@ -160,8 +166,7 @@ class _Tests:
             states = table[states].reshape(-1)   # product order: parent-major, symbol-minor
             bad = np.flatnonzero(outputs[states] != cell_out)
             if bad.size:
-                k = int(bad[0])
-                return tuple(int(d) for d in np.unravel_index(k, (A,) * length))
+                return tuple(_strings(A, length, bad[:1])[0].tolist())
         if not self.words.size:
             return None
         states = np.full(self.words.shape[0], start)
@@ -176,6 +181,38 @@ class _Tests:
             return None
         b, t = first
         return tuple(self.words[b, :t + 1].tolist())
+
+
+def _strings(A, length, index):
+    """The strings of ``length`` symbols numbered ``index`` (an int64 array) in
+    product order (last symbol fastest): their digits in base A, (len(index), length)."""
+    powers = A ** np.arange(length - 1, -1, -1, dtype=np.int64)  # < MAX_TEST_LEVEL when A > 1
+    digits = index[:, None] // powers
+    digits %= A  # in place: one (len(index), length) array
+    return digits
+
+
+def _check_tests(A, test_depth, random_tests, random_length):
+    """Refuse, before any work, tests that cannot be held or run; nothing as large
+    as ``A**test_depth`` is computed."""
+    largest = MAX_TEST_DEPTH  # the deepest test_depth allowed for this alphabet
+    if A > 1:
+        largest, level = 0, A
+        while level <= MAX_TEST_LEVEL and largest < MAX_TEST_DEPTH:
+            largest, level = largest + 1, level * A
+    if test_depth > largest:
+        size = (f"{A}**{test_depth} strings of the last length, and at most {MAX_TEST_LEVEL} "
+                f"are tested" if A > 1 else
+                f"{test_depth} lengths, and at most {MAX_TEST_DEPTH} are tested (a one-symbol "
+                f"alphabet has one string of each length: random_length tests a longer one)")
+        raise ValueError(f"test_depth={test_depth} means {size}; use test_depth <= {largest} "
+                         f"for this alphabet")
+    steps = random_tests * max(random_length, 1)
+    if steps > MAX_TEST_STEPS or random_length > MAX_TEST_STEPS:
+        raise ValueError(f"random_tests={random_tests} strings of random_length={random_length} "
+                         f"are more steps than the {MAX_TEST_STEPS} tested at most "
+                         f"(random_tests * random_length, about 50 bytes a step): use fewer "
+                         f"or shorter random tests")
 
 
 def _rounded_rows(kernels, p, theta, h0, c0, X):
@@ -221,11 +258,13 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
         language then has no machine of that size (a counter, say: see
         ``find_counter``).  At most ``MAX_STATES`` (2**22).
     test_depth : int
-        Every string of length 1 .. test_depth is tested (at most 2**20
-        strings of the last length).
+        Every string of length 1 .. test_depth is tested (at most
+        ``MAX_TEST_LEVEL`` = 2**20 strings of the last length, and
+        test_depth at most ``MAX_TEST_DEPTH`` = 4096).
     random_tests, random_length : int
         Random strings tested (every prefix of each is compared), drawn once
-        with ``seed``.
+        with ``seed``; at most ``MAX_TEST_STEPS`` = 2**24 steps in all
+        (``random_tests * random_length``).
     seed : int
     prove : bool
         Try the interval abstraction proof on a learned machine.
@@ -265,11 +304,9 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     sem, cell, symbols, values = start.sem, start.cell, start.symbols, start.values
     max_states = integer(max_states, "max_states", 1, MAX_STATES)
     test_depth = integer(test_depth, "test_depth", 0)
-    if len(symbols) ** test_depth > MAX_TEST_LEVEL:
-        raise ValueError(f"test_depth={test_depth} means {len(symbols)}**{test_depth} strings of "
-                         f"the last length; at most {MAX_TEST_LEVEL} are tested")
     random_tests = integer(random_tests, "random_tests", 0)
     random_length = integer(random_length, "random_length", 0)
+    _check_tests(len(symbols), test_depth, random_tests, random_length)
     seed = integer(seed, "seed", 0)
     if not isinstance(prove, (bool, np.bool_)):
         raise TypeError(f"prove must be True or False, got {prove!r}")

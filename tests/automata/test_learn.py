@@ -125,6 +125,34 @@ def test_bad_arguments_are_named(kwargs, error, match):
         fl.learn_automaton(LAST, **kwargs)
 
 
+@pytest.mark.parametrize("alphabet, kwargs, match", [
+    # 2**(10**10) is never computed: a bounded loop finds the deepest allowed length
+    ((0, 1), dict(test_depth=10**10), r"test_depth=10000000000 means 2\*\*10000000000 strings "
+                                      r".*use test_depth <= 20"),
+    ((0, 1, 2), dict(test_depth=13), r"3\*\*13 strings .* use test_depth <= 12"),
+    ((0,), dict(test_depth=10**6), r"test_depth=1000000 means 1000000 lengths, and at most 4096"),
+    ((0, 1), dict(random_tests=10**5, random_length=10**4),
+     r"random_tests=100000 strings of random_length=10000 are more steps than the 16777216"),
+    ((0, 1), dict(random_tests=2**40, random_length=0), r"random_tests=1099511627776"),
+    ((0, 1), dict(random_tests=0, random_length=10**30), r"random_length=10{30}"),
+])
+def test_tests_too_large_are_refused_before_any_work(alphabet, kwargs, match):
+    # The parity cell is extracted exactly at once: a refusal must come before that.
+    with pytest.raises(ValueError, match=match):
+        fl.learn_automaton(fl.presets.parity(), alphabet, **kwargs)
+
+
+def test_one_symbol_tested_beyond_numpys_dimensions():
+    # c counts up from c0 = -80 (f = i = g = 1, so c_t = t - 80 exactly) and o = 1, so
+    # h = tanh(c) rounds to -1 for 79 steps, 0 at step 80, then 1 for good: a chain of
+    # 82 states, found by exhaustive tests of up to 100 zeros (NumPy has at most 64
+    # dimensions: the strings of one symbol are no (1,) * length array).
+    counting = fl.ScalarLSTM(**COUNTING, b_o=100.0)
+    m = fl.learn_automaton(counting, (0,), c0=-80.0, test_depth=100, random_tests=0)
+    assert len(m) == 82 and m.provenance.exhaustive == 100
+    assert m.run([0] * 90).tolist() == [-1] * 79 + [0] + [1] * 10
+
+
 @pytest.mark.parametrize("cell", [LAST, ALTERNATE, ODD_RUN], ids=["last", "alternate", "odd-run"])
 def test_same_machine_as_aalpy(cell):
     aalpy = pytest.importorskip("aalpy", reason="AALpy (a peer, pip install aalpy) is not "
