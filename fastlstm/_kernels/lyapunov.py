@@ -39,10 +39,11 @@ import math
 import numba
 import numpy as np
 
-from .._config import INLINE_JIT, PARALLEL_JIT
+from .._config import INLINE_JIT, JIT
 from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
                           sigmoid_f32, tanh, tanh_f32)
 from .lanes import LANES, make_squash, preactivations, step_f32, step_f64
+from .threads import spread
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
 #: axis, so no structural zero of a Jacobian (a column of zeros where the map
@@ -245,17 +246,20 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     and exponents of the products) into the next, so the exponents are the
     same bits for every slicing.
 
-    The callable returned passes ``p`` to the kernel as a read-only view,
+    Threads take spans of blocks of cells (``threads.spread``, serial
+    compiled code: the same machine code in the process that compiled it and
+    in one that loaded it from the cache).  The callable returned passes
+    ``p`` to the kernel as a read-only view,
     whatever the caller's array: one Numba specialization for every caller
     (``fl.lyapunov`` and ``fl.sweep``), so one machine code.  Two compiles
     may fuse the Jacobian's multiply-adds differently, and their rows must
     agree bit for bit.
     """
 
-    @numba.njit(**PARALLEL_JIT)
-    def kernel(p, theta, inclusive, round_feedback, x, t0, t1, transient, steps, state, acc_m,
-               acc_e, lam1, lam2):
-        for blk in numba.prange((p.shape[0] + LANES - 1) // LANES):
+    @numba.njit(**JIT)
+    def kernel(first, last, p, theta, inclusive, round_feedback, x, t0, t1, transient, steps,
+               state, acc_m, acc_e, lam1, lam2):
+        for blk in range(first, last):
             if float32:
                 block_f32(p, blk * LANES, theta, inclusive, round_feedback, x, t0, t1,
                           transient, steps, state, acc_m, acc_e, lam1, lam2, saturated)
@@ -279,7 +283,8 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
         total = transient + steps
         span = max(1, call_steps // (-(-n // LANES) * LANES))  # steps per call
         for t0 in range(0, total, span):
-            kernel(read_only, theta, inclusive, round_feedback, x, t0, min(t0 + span, total),
-                   transient, steps, state, acc_m, acc_e, lam1, lam2)
+            args = (read_only, theta, inclusive, round_feedback, x, t0, min(t0 + span, total),
+                    transient, steps, state, acc_m, acc_e, lam1, lam2)
+            spread(-(-n // LANES), lambda first, last: kernel(first, last, *args))
 
     return run

@@ -14,7 +14,9 @@ So every kernel that spreads work is serial, takes the span of its work it
 should do (``start``, ``stop``, in blocks, sequences or cells) and releases
 the GIL (``nogil``); ``spread`` calls it on contiguous spans from a pool of
 threads.  A unit's numbers never depend on its span.  The thread count is
-Numba's, ``NUMBA_NUM_THREADS`` (by default the number of cores).
+Numba's, ``NUMBA_NUM_THREADS`` (by default the number of cores).  (The
+compiled machine's table walk, ``machine``, keeps ``prange``: it copies
+values and computes none, so no copy of it can round differently.)
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def spans(n: int, parts: int) -> list[tuple[int, int]]:
     """``range(n)`` cut into at most ``parts`` contiguous, nearly equal spans.
 
     >>> spans(10, 3)
-    [(0, 4), (4, 7), (7, 10)]
+    [(0, 3), (3, 6), (6, 10)]
     >>> spans(2, 8)
     [(0, 1), (1, 2)]
     """
