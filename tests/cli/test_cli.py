@@ -561,3 +561,32 @@ def test_docs_cli_names_every_command_and_counts_them():
     words = {4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
     assert f"has {words[len(commands)]} commands" in intro, intro
     assert sorted(re.findall(r"`(\w+)`\s+\(", intro)) == commands
+
+
+def test_readme_chaos_map_command_draws_the_pictured_cell():
+    # README's one-line recipe for docs/chaos_map.png must sweep the same grid around the same
+    # cell as docs/chaos_pictures.py, which drew the picture: otherwise --plot's marker for the
+    # base cell lands elsewhere (W_ch and b_c left out of --params put it at (0, 0), on the legend).
+    import importlib.util
+
+    from fastlstm.cli.commands import _cell
+    from fastlstm.cli.parser import build_parser
+    from fastlstm.cli.values import parse_axis
+
+    spans = re.findall(r"`(fastlstm sweep [^`]*)`", (ROOT / "README.md").read_text())
+    chaos = [" ".join(s.split()) for s in spans if "--record lyapunov" in s]
+    assert len(chaos) == 1, spans
+    args = build_parser().parse_args(shlex.split(chaos[0])[1:])
+    cell, _, _ = _cell(args)
+    spec = importlib.util.spec_from_file_location("chaos_pictures",
+                                                  ROOT / "docs" / "chaos_pictures.py")
+    pictures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pictures)
+    assert cell.to_dict() == pictures.CHAOTIC.to_dict()
+    # The README's own chaotic cell, W_ch = -10 and b_c = 4 among its parameters.
+    assert (cell.W_ch, cell.b_c) == (-10.0, 4.0)
+    axes = dict(parse_axis(a) for a in args.axis)
+    assert list(axes) == ["W_ch", "b_c"]
+    np.testing.assert_array_equal(axes["W_ch"], np.linspace(-12.0, 0.0, 240))
+    np.testing.assert_array_equal(axes["b_c"], np.linspace(0.0, 8.0, 240))
+    assert (args.record, args.input, args.plot) == ("lyapunov", "0", "chaos_map.png")
