@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sympy import Matrix, S
+from sympy import Matrix, Piecewise, S
 
 from .reference import Reference, simulate
-from .stepmap import step_map
+from .stepmap import _map_branches, step_map
 from .symbols import GATE_PARAMS, c_prev, h_prev, x_t
 
 
@@ -53,7 +53,20 @@ def jacobian(params=None, x=x_t, **semantics):
     m = step_map(params, x, **semantics)
     # rounding (round_feedback) is flat between its jumps: the h row is zero
     h = S.Zero if semantics.get("round_feedback", False) else m["h"]
-    return Matrix([[f.diff(v) for v in (h_prev, c_prev)] for f in (h, m["c"])])
+    return Matrix([[_derivative(f, v) for v in (h_prev, c_prev)] for f in (h, m["c"])])
+
+
+def _derivative(f, v):
+    """``df/dv``, a Piecewise branch by branch, keeping the step map's explicit intervals.
+
+    Piecewise.diff would rebuild them as first-match upper bounds (the band printed as
+    ``h_{t-1} < 51/100``, read as overlapping the piece before it).  The step map's
+    branches cover the real line, so equal derivatives on all of them are one value.
+    """
+    d = _map_branches(f, lambda e: e.diff(v))
+    if isinstance(d, Piecewise) and len({e for e, _ in d.args}) == 1:
+        return d.args[0][0]
+    return d
 
 
 def step_jacobians(reference):

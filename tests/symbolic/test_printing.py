@@ -75,3 +75,19 @@ def test_single_equation_matrix_and_chained_interval():
 def test_rejects_other_objects(obj):
     with pytest.raises(TypeError, match="latex"):
         sym.latex(obj)
+
+
+def test_golden_latex_of_the_jacobian_prints_both_bounds_of_the_band():
+    # Parity cell reading a 1, saturated: c_t = 1 for h <= 49/100, tanh(50 - 100 h) in the
+    # band, -1 for h >= 51/100 (docs/symbolic.md), so dc_t/dh_{t-1} is 0, then
+    # -100 (1 - tanh^2(50 - 100 h)), then 0.  The band prints with both of its bounds, as the
+    # step map's does, not as "h < 51/100" (which reads as overlapping the first piece).
+    J = sym.jacobian(PARITY, 1, activation="saturated")
+    assert sym.latex(J[1, 0]) == (
+        r"\begin{cases} 0 & \text{for}\: h_{t-1} \leq \frac{49}{100} \\"
+        r"100 \tanh^{2}{\left(50 - 100 h_{t-1} \right)} - 100 & "
+        r"\text{for}\: \frac{49}{100} < h_{t-1} < \frac{51}{100} \\"
+        r"0 & \text{for}\: h_{t-1} \geq \frac{51}{100} \end{cases}")
+    # the conditions are the step map's, one for one
+    conditions = [cond for _, cond in sym.step_map(PARITY, 1, activation="saturated")["c"].args]
+    assert [cond for _, cond in J[1, 0].args] == conditions
