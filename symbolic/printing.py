@@ -4,6 +4,8 @@ r"""LaTeX for everything the package produces.
 - a step map ``{"c": ..., "h": ...}`` -> ``align*`` of ``c_t`` and ``h_t``
 - a Piecewise -> ``cases`` (SymPy's layout)
 - a :class:`~symbolic.reference.Reference` (from ``simulate``) -> a booktabs ``tabular``
+  (``\toprule``/``\midrule``/``\bottomrule``: the document needs ``\usepackage{booktabs}``,
+  which the table's first line, a LaTeX comment, says)
 - any other SymPy object (a Jacobian matrix, say) -> its LaTeX
 
 Products print the state last, as in ``f_{t} c_{t-1}`` and ``W_{f,h} h_{t-1}``
@@ -76,6 +78,11 @@ def _bound_side(rel):
 def latex(obj):
     r"""LaTeX source for equations, step maps, piecewise forms and trajectories.
 
+    A trajectory (a ``simulate`` result) becomes a ``tabular`` ruled with the booktabs
+    package's ``\toprule``, ``\midrule`` and ``\bottomrule``: put
+    ``\usepackage{booktabs}`` in the document's preamble.  The table's first line is the
+    LaTeX comment ``% needs \usepackage{booktabs}``, so the source says so too.
+
     Examples
     --------
     >>> from symbolic import lstm_equations, simulate
@@ -87,6 +94,7 @@ def latex(obj):
     >>> parity = dict(W_fh=0, W_fx=0, b_f=-100, W_ih=0, W_ix=100, b_i=100,
     ...               W_oh=0, W_ox=100, b_o=0, W_ch=-100, W_cx=50, b_c=0)
     >>> print(latex(simulate(parity, [1, 0], activation="saturated", digits=10)))
+    % needs \usepackage{booktabs}
     \begin{tabular}{rrrrrrrrrc}
     \toprule
     $t$ & $x_t$ & $f_t$ & $i_t$ & $o_t$ & $g_t$ & $c_t$ & $h_t$ & $[h_t]$ & $f\,i\,o\,g\,c$ \\
@@ -150,6 +158,7 @@ def _table(ref):
         cells = [f"${text}$" for text in [t, *map(_number, numbers),
                                           _marks(ref.regimes[t], ref.boundary_hits[t])]]
         rows.append(" & ".join(cells) + r" \\")
-    return "\n".join([r"\begin{tabular}{rrrrrrrrrc}", r"\toprule", " & ".join(header) + r" \\",
+    return "\n".join([r"% needs \usepackage{booktabs}",
+                      r"\begin{tabular}{rrrrrrrrrc}", r"\toprule", " & ".join(header) + r" \\",
                       r"\midrule", *rows, r"\bottomrule", r"\end{tabular}"])
 

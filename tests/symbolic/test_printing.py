@@ -4,6 +4,8 @@ The golden LaTeX of the five equations and of the parity step map is in
 test_symbolic_equations.py and test_symbolic_stepmap.py.
 """
 
+import pathlib
+
 import pytest
 import sympy
 from sympy import Rational
@@ -13,6 +15,8 @@ from symbolic.functions import sigmoid
 
 from .test_equations import PARITY
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
 # The semantics table's saturated, closed-boundary row for 1 1 0 1 1 (docs/semantics.md),
 # worked by hand:
 # t=0: z = (-100, 200, 100, 50) -> f i o g = 0 1 1 1; c = 1 on the boundary (+*)
@@ -20,6 +24,7 @@ from .test_equations import PARITY
 # g = 1, c = 1 (+*), h = 1/2 rounds to 0; t=3: h = 1/2, z_g = 0 -> g = 0, c = 0;
 # t=4: h = 0, z_g = 50 -> c = 1 (+*).  Regime marks in the order f i o g c.
 PARITY_TABLE = "\n".join([
+    r"% needs \usepackage{booktabs}",
     r"\begin{tabular}{rrrrrrrrrc}",
     r"\toprule",
     r"$t$ & $x_t$ & $f_t$ & $i_t$ & $o_t$ & $g_t$ & $c_t$ & $h_t$ & $[h_t]$ & $f\,i\,o\,g\,c$ \\",
@@ -38,8 +43,16 @@ def test_golden_table_of_the_literal_rule():
     assert sym.latex(sym.simulate(PARITY, [1, 1, 0, 1, 1], activation="saturated")) == PARITY_TABLE
 
 
+def test_table_says_it_needs_booktabs():
+    # \toprule, \midrule and \bottomrule are booktabs commands: plain LaTeX stops at them.
+    text = sym.latex(sym.simulate(PARITY, [1], activation="saturated"))
+    assert text.splitlines()[0] == r"% needs \usepackage{booktabs}"
+    assert "booktabs" in sym.latex.__doc__
+    assert r"\usepackage{booktabs}" in (ROOT / "docs" / "symbolic.md").read_text()
+
+
 def test_table_of_the_exact_run_rounds_irrational_values():
-    row = sym.latex(sym.simulate(PARITY, [1, 0], digits=30)).splitlines()[4]
+    row = sym.latex(sym.simulate(PARITY, [1, 0], digits=30)).splitlines()[5]
     # f = sigmoid(-100), i = sigmoid(200), o = sigmoid(100), g = tanh(50), then c, h
     assert row.startswith(r"$0$ & $1$ & $3.720 \cdot 10^{-44}$ & $1.0000$ & $1.0000$ & $1.0000$ & "
                           r"$1.0000$ & $0.7616$ & $1$ & ")
