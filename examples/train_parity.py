@@ -22,10 +22,11 @@ torch version)::
     python examples/train_parity.py
 
 It writes ``examples/parity_lstm.pt`` (a torch state_dict) and
-``examples/parity_lstm.npz`` (the same keys as NumPy arrays: ``lstm.weight_ih_l0``,
-..., ``readout.weight``, ``readout.bias`` and ``readout.labels``), which the
-tests, the docs and ``fastlstm run --weights`` read with ``fl.load_weights``,
-without torch.
+``fastlstm/data/parity_lstm.npz`` (the same keys as NumPy arrays:
+``lstm.weight_ih_l0``, ..., ``readout.weight``, ``readout.bias`` and
+``readout.labels``).  The ``.npz`` is package data, installed with fastlstm:
+``fl.presets.parity_lstm()`` loads it without torch, and
+``fastlstm run --weights`` reads the file ``fl.presets.weights_file("parity_lstm")``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ import fastlstm as fl
 from fastlstm.vector import run_batch_vector
 
 HERE = pathlib.Path(__file__).resolve().parent
+# the package's copy, installed with it (fl.presets.weights_file names the same file)
+NPZ = HERE.parent / "fastlstm" / "data" / "parity_lstm.npz"
 HIDDEN = 3
 LABELS = (-1, 0, 1)  # readout output k stands for LABELS[k]
 BETA = 12.0  # final weight scale: pre-activations well beyond the band (-1, 1)
@@ -100,12 +103,12 @@ def save(net):
             state[k] = state[k] * BETA  # the weights the network was last trained with
     state["readout.labels"] = torch.tensor(LABELS)  # what each readout output stands for
     torch.save(state, HERE / "parity_lstm.pt")
-    np.savez(HERE / "parity_lstm.npz", **{k: v.numpy() for k, v in state.items()})
+    np.savez(NPZ, **{k: v.numpy() for k, v in state.items()})
 
 
 def check(max_length=12):
     """Load the saved weights and score them: (saturated accuracy, exact accuracy)."""
-    cell, readout = fl.load_weights(HERE / "parity_lstm.npz")
+    cell, readout = fl.load_weights(NPZ)
     scores = {}
     for name, semantics in (("saturated", SEMANTICS), ("exact", {})):
         right = total = 0

@@ -311,7 +311,7 @@ class LSTMCell(FrozenArrays):
         cell = getattr(layer, "cell", layer)  # an LSTM layer runs an LSTMCell
         for option, wanted in (("activation", "tanh"), ("recurrent_activation", "sigmoid")):
             keras_activation(getattr(cell, option), wanted, f"Keras LSTM {option}",
-                             f"the cell computes {wanted} (docs/semantics.md)")
+                             f"the cell computes {wanted}")
         if getattr(layer, "go_backwards", False):
             raise ValueError("Keras LSTM go_backwards=True is not supported: the cell reads "
                              "the sequence forwards (reverse x yourself)")

@@ -1,10 +1,20 @@
-"""Named cells.  ``parity`` is the cell of the worked example (docs/semantics.md)."""
+"""Named cells, and the trained network shipped with the package.
+
+``parity`` is the scalar cell of the worked example (docs/semantics.md);
+``NAMES`` are the scalar cells ``get`` and ``fastlstm --preset`` know.
+``parity_lstm`` is a trained network (a 3-unit LSTM and a readout) whose
+weights file is installed with the package, in ``fastlstm/data/``;
+``weights_file`` gives the path of such a file, for ``fastlstm run
+--weights``.
+"""
 
 from __future__ import annotations
 
+import pathlib
+
 from .params import ScalarLSTM
 
-__all__ = ["dyck1", "parity", "get", "NAMES"]
+__all__ = ["dyck1", "parity", "get", "NAMES", "parity_lstm", "weights_file", "WEIGHTS"]
 
 
 def parity() -> ScalarLSTM:
@@ -63,3 +73,75 @@ def get(name: str) -> ScalarLSTM:
         return _PRESETS[name]()
     except KeyError:
         raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(NAMES)}") from None
+
+
+#: The trained networks whose weights ship with the package (``weights_file``).
+WEIGHTS = ("parity_lstm",)
+_DATA = pathlib.Path(__file__).resolve().parent / "data"
+
+
+def weights_file(name: str) -> pathlib.Path:
+    """The path of a weights file installed with the package.
+
+    Parameters
+    ----------
+    name : str
+        One of ``WEIGHTS``: ``"parity_lstm"``, the network of
+        ``parity_lstm``.
+
+    Returns
+    -------
+    pathlib.Path
+        An absolute path to an ``.npz`` file that ``fl.load_weights`` and
+        ``fastlstm run --weights`` read.
+
+    Examples
+    --------
+    >>> import fastlstm as fl
+    >>> path = fl.presets.weights_file("parity_lstm")
+    >>> path.name, path.is_absolute(), path.is_file()
+    ('parity_lstm.npz', True, True)
+    >>> fl.presets.weights_file("parity")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown weights 'parity'; shipped weights: parity_lstm (the scalar presets parity, dyck1 are cells: fl.presets.get)
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, one of {', '.join(WEIGHTS)}; got "
+                        f"{type(name).__name__}")
+    if name not in WEIGHTS:
+        raise ValueError(f"unknown weights {name!r}; shipped weights: {', '.join(WEIGHTS)} "
+                         f"(the scalar presets {', '.join(NAMES)} are cells: fl.presets.get)")
+    return _DATA / f"{name}.npz"
+
+
+def parity_lstm():
+    """A trained network for the worked example's task: a 3-unit LSTM and a readout.
+
+    Trained with PyTorch (an ``nn.LSTM(1, 3)`` and an ``nn.Linear(3, 3)``)
+    to label every step +1 when the current run of ones has odd length, -1
+    when it has even length and 0 right after a zero.  The readout's three
+    outputs stand for the labels -1, 0, +1 (its argmax is the label).
+    Training pushed the gates into saturation, so under
+    ``activation="saturated", round_feedback=True`` its machine extracts
+    exactly and minimises to the task's three states.  The weights are the
+    file ``weights_file("parity_lstm")``, written by the repository's
+    ``examples/train_parity.py``.
+
+    Returns
+    -------
+    TrainedNetwork
+        ``(cell, readout)``, as ``fl.load_weights`` returns them.
+
+    Examples
+    --------
+    >>> import fastlstm as fl
+    >>> cell, readout = fl.presets.parity_lstm()
+    >>> cell.hidden_size, cell.input_size, readout.labels
+    (3, 1, (-1, 0, 1))
+    >>> readout.label(fl.run(cell, [1, 1, 0, 1, 1]).h).tolist()
+    [1, -1, 0, 1, -1]
+    """
+    from .weights import load_weights  # weights imports the vector cell: only when asked
+
+    return load_weights(weights_file("parity_lstm"))

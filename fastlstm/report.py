@@ -534,7 +534,7 @@ def _comparison_text(cmp, cols, digits):
     for c in cols:
         if c.group:
             c.group = _short(c.group)
-    lines = [f"the semantics table (docs/semantics.md) side by side (threshold {theta})",
+    lines = [f"the semantics table side by side (threshold {theta})",
              "",
              _render_text(cols, digits),
              "",

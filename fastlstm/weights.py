@@ -65,11 +65,12 @@ def load_weights(source, *, labels=None) -> TrainedNetwork:
 
     Examples
     --------
-    The network trained by examples/train_parity.py: a 3-unit LSTM and a
-    readout whose three outputs stand for the labels -1, 0, +1.
+    The network shipped with the package (``fl.presets.parity_lstm``): a
+    3-unit LSTM and a readout whose three outputs stand for the labels -1,
+    0, +1.
 
     >>> import fastlstm as fl
-    >>> cell, readout = fl.load_weights("examples/parity_lstm.npz")
+    >>> cell, readout = fl.load_weights(fl.presets.weights_file("parity_lstm"))
     >>> cell.hidden_size, readout.labels
     (3, (-1, 0, 1))
     >>> fl.load_weights({"lstm.weight_ih_l0": [[1.0]] * 4, "lstm.weight_hh_l0": [[0.0]] * 4,

@@ -1,4 +1,5 @@
-"""The trained network shipped with examples/train_parity.py (examples/parity_lstm.npz):
+"""The trained network examples/train_parity.py wrote, shipped with the package
+(fastlstm/data/parity_lstm.npz, ``fl.presets.parity_lstm()``; the torch file stays in examples/):
 it solves the odd-run parity task under the semantics the example uses, it is the
 network torch computes, and its extracted machine is the task's 3-state machine.
 
@@ -36,7 +37,7 @@ def strings(length):
 
 @pytest.fixture(scope="module")
 def network():
-    return fl.load_weights(EXAMPLES / "parity_lstm.npz")
+    return fl.presets.parity_lstm()
 
 
 def test_the_oracle_gives_the_key():

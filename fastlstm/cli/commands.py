@@ -77,8 +77,8 @@ def cmd_run(args) -> int:
                                        ("--open-boundary", args.open_boundary),
                                        ("--round-feedback", args.round_feedback)) if on]
         if given:
-            raise ValueError("--compare runs every row of the semantics table "
-                             f"(docs/semantics.md); drop {' and '.join(given)}")
+            raise ValueError("--compare runs every row of the semantics table (each "
+                             f"activation, boundary and feedback); drop {' and '.join(given)}")
         cmp = compare(cell, x, threshold=args.threshold, h0=args.h0, c0=args.c0)
         text = cmp.to_table(args.format, digits=args.digits, extra=extra)
         if args.format == "table":

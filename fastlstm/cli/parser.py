@@ -27,7 +27,7 @@ def _add_cell_options(p):
 
 
 def _add_weights_option(p):
-    p.add_argument_group("a trained network (docs/vector.md)").add_argument(
+    p.add_argument_group("a trained network").add_argument(
         "--weights", metavar="FILE",
         help="the cell (and readout) of a trained network instead of --preset/--params: a torch "
              "state_dict .pt or an .npz with its keys (nn.LSTM/nn.LSTMCell, optionally under a "
@@ -36,7 +36,7 @@ def _add_weights_option(p):
 
 
 def _add_semantics_options(p, activation=True, round_feedback=True, group=None):
-    g = group or p.add_argument_group("semantics (docs/semantics.md)")
+    g = group or p.add_argument_group("semantics (what a step computes)")
     if activation:
         g.add_argument("--activation", choices=("exact", "saturated"), default="exact",
                        help="exact sigmoid/tanh, or the saturated rule (default: exact)")
@@ -130,9 +130,11 @@ examples:
     _add_semantics_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--compare", action="store_true",
-                   help="run every row of the semantics table (docs/semantics.md) side by side; "
-                        "flags steps with a pre-activation in the band or exactly on its "
-                        "boundary, and steps where the rounded answers disagree")
+                   help="run every row of the semantics table side by side (exact; saturated "
+                        "with the closed boundary and raw or rounded feedback; saturated with "
+                        "the open boundary and raw feedback); flags steps with a pre-activation "
+                        "in the band or exactly on its boundary, and steps where the rounded "
+                        "answers disagree")
     g.add_argument("--format", choices=("table", "json", "csv", "latex", "markdown"),
                    default="table", help="output format (default: table)")
     g.add_argument("--digits", type=positive_int, default=3, metavar="N",
@@ -154,8 +156,8 @@ examples:
   fastlstm equations --saturated --step-map 1
   fastlstm equations --params W_ch=-2,b_c=0.5 --saturated --threshold 3 --open-boundary
 """, cmd_equations)
-    g = p.add_argument_group("semantics (docs/semantics.md; numbers are taken exactly: 0.1 is "
-                               "1/10)")
+    g = p.add_argument_group("semantics (what a step computes; numbers are taken exactly: 0.1 "
+                               "is 1/10)")
     g.add_argument("--saturated", action="store_true",
                    help="also print the piecewise form of the saturated rule, and use it for "
                         "--step-map")
@@ -186,7 +188,7 @@ examples:
 chaos maps:
   --record lyapunov records, instead of the accuracy, the largest Lyapunov exponent of each
   cell driven by --input (a constant, or one period X1,X2,... repeated) from h = c = 0, over
-  --steps steps after --transient (docs/dynamics.md); --plot draws the chaos map.
+  --steps steps after --transient; --plot draws the chaos map.
   fastlstm sweep --axis W_ch=-12:0:61 --axis b_c=0:8:61 --record lyapunov --input 0 \\
                  --params W_fh=9,b_f=-7,W_ih=-8,b_i=6,W_oh=8,b_o=-2 --plot chaos_map.png
 """, cmd_sweep)
@@ -251,8 +253,7 @@ chaos maps:
         "every fixed point (h*, c*), the eigenvalues of the step's Jacobian there and "
         "its stability class. The list is complete: each point lies in an interval "
         "proved to hold exactly one, and the rest of |h| <= 1 is proved free of them. "
-        "Then the Lyapunov exponents along the trajectory from h = c = 0 "
-        "(docs/dynamics.md).",
+        "Then the Lyapunov exponents along the trajectory from h = c = 0.",
         """examples:
   fastlstm dynamics --preset parity --input 1
   fastlstm dynamics --input 0 --input 1 --activation saturated

@@ -9,7 +9,6 @@ tests/naive.py run on each component; none is copied from the code's output.
 from __future__ import annotations
 
 import itertools
-import pathlib
 import re
 
 import numpy as np
@@ -269,10 +268,10 @@ def test_machine_with_vector_symbols_refuses_unknown_inputs():
 
 
 # --------------------------------------------------------------------------- #
-# the trained network shipped in examples/ (examples/train_parity.py)
+# the trained network shipped with the package (written by examples/train_parity.py)
 # --------------------------------------------------------------------------- #
 
-TRAINED = pathlib.Path(__file__).resolve().parents[2] / "examples" / "parity_lstm.npz"
+TRAINED = fl.presets.weights_file("parity_lstm")
 
 
 def test_trained_parity_network_is_the_odd_run_parity_machine():

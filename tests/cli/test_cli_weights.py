@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import sys
 
 import numpy as np
@@ -17,7 +16,7 @@ from fastlstm.cell import LSTMCell
 from fastlstm.vector import run_vector
 from tests.cli.test_cli import ok, refused
 
-PARITY_NET = str(pathlib.Path(__file__).resolve().parents[2] / "examples" / "parity_lstm.npz")
+PARITY_NET = str(fl.presets.weights_file("parity_lstm"))
 ROUNDED = ("--activation", "saturated", "--round-feedback")
 
 
