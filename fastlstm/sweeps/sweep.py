@@ -204,6 +204,23 @@ class _Callback:
         pass
 
 
+class _Tqdm:
+    """A tqdm bar whose finished state is drawn once: tqdm's close() redraws the bar (with
+    the overall rate), so the update that finishes it only counts, without drawing."""
+
+    def __init__(self, tqdm, total, desc, unit):
+        self.bar = tqdm(total=total, desc=desc, unit=unit)
+
+    def update(self, n):
+        if self.bar.total is not None and self.bar.n + n >= self.bar.total:
+            self.bar.n += n          # close() draws it
+        else:
+            self.bar.update(n)
+
+    def close(self):
+        self.bar.close()
+
+
 class _Silent:
     def update(self, n):
         pass
@@ -221,7 +238,7 @@ def _progress(progress, total, desc="sweep", unit="sets"):
         from tqdm.auto import tqdm
     except ImportError:
         return _Bar(total, desc)
-    return tqdm(total=total, desc=desc, unit=unit)
+    return _Tqdm(tqdm, total, desc, unit)
 
 
 # --- the public function -----------------------------------------------------

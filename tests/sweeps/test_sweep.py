@@ -330,6 +330,27 @@ def test_progress_bar_with_tqdm(capsys):
     assert "130/130" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("chunk_size", [64, 130])
+def test_tqdm_draws_the_finished_bar_once(monkeypatch, capsys, chunk_size):
+    # tqdm's close() redraws the finished bar (with the overall rate); the update that
+    # finished it must not draw it as well, or a log shows "100%" twice.  A tqdm that draws
+    # on every update makes this independent of how fast the chunks run.
+    tqdm_auto = pytest.importorskip("tqdm.auto")
+
+    class Eager(tqdm_auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, mininterval=0, miniters=1, **kwargs)
+
+    monkeypatch.setattr(tqdm_auto, "tqdm", Eager)
+    fl.sweep(np.zeros((130, 12)), [1.0], chunk_size=chunk_size, progress=True)
+    err = capsys.readouterr().err
+    frames = [f for f in err.replace("\n", "\r").split("\r") if f.strip()]
+    assert sum("100%" in f for f in frames) == 1, frames
+    assert "130/130" in frames[-1] and err.endswith("\n")
+    if chunk_size == 64:                  # the chunks before the last are drawn
+        assert "64/130" in frames[1] and "128/130" in frames[-2], frames
+
+
 def test_ctrl_c_stops_between_chunks_with_the_partial_result():
     P = table(500, seed=4)
     x = [1.0, 0.0, 1.0, 1.0]
