@@ -39,7 +39,7 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, JIT
-from .intervals import add, div, isigmoid, itanh, mul, sigmoid_slope, sub, tanh_slope
+from .intervals import add, div, itanh, mul, sigmoid_parts, sub, tanh_slope
 
 #: Below this width an undecided piece where F is flat to float64 (``_flat``) is a
 #: cluster; any other undecided piece is bisected until no float splits it.
@@ -63,31 +63,25 @@ def _preactivation(p, k, xlo, xhi, hlo, hhi):
 
 @numba.njit(**INLINE_JIT)
 def _gate(p, k, xlo, xhi, reg, hlo, hhi, is_tanh):
-    """(value, d value / dh) of gate k (0 f, 1 i, 2 o, 3 g) over h in [hlo, hhi]."""
+    """(value, d value / dh, 1 - value) of gate k (0 f, 1 i, 2 o, 3 g) over h in [hlo, hhi].
+
+    1 - value is enclosed without cancellation (sigmoid(-z), ``sigmoid_parts``)
+    for a sigmoid gate; it is not computed for g.
+    """
     if reg != 0:
         low = -1.0 if is_tanh else 0.0
         v = 1.0 if reg > 0 else low
-        return v, v, 0.0, 0.0
+        return v, v, 0.0, 0.0, 1.0 - v, 1.0 - v
     wh = p[3 * k]
     zlo, zhi = _preactivation(p, k, xlo, xhi, hlo, hhi)
     if is_tanh:
         vlo, vhi = itanh(zlo, zhi)
         slo, shi = tanh_slope(zlo, zhi)
+        clo, chi = 0.0, 0.0
     else:
-        vlo, vhi = isigmoid(zlo, zhi)
-        slo, shi = sigmoid_slope(zlo, zhi)
+        vlo, vhi, clo, chi, slo, shi = sigmoid_parts(zlo, zhi)
     dlo, dhi = mul(wh, wh, slo, shi)
-    return vlo, vhi, dlo, dhi
-
-
-@numba.njit(**INLINE_JIT)
-def _one_minus_f(p, xlo, xhi, reg, hlo, hhi):
-    """1 - f = sigmoid(-z_f) over h, without the cancellation of 1 - f."""
-    if reg != 0:
-        v = 0.0 if reg > 0 else 1.0
-        return v, v
-    zlo, zhi = _preactivation(p, 0, xlo, xhi, hlo, hhi)
-    return isigmoid(-zhi, -zlo)
+    return vlo, vhi, dlo, dhi, clo, chi
 
 
 @numba.njit(**JIT)
@@ -98,11 +92,11 @@ def evaluate(p, x, reg, hlo, hhi, out):
     f, i, o, g, c (int64, codes as in the module docstring).  Requires
     ``reg[0] != 1`` (with f = 1 there is no c = i g / (1 - f)).
     """
-    flo, fhi, dflo, dfhi = _gate(p, 0, x, x, reg[0], hlo, hhi, False)
-    ilo, ihi, dilo, dihi = _gate(p, 1, x, x, reg[1], hlo, hhi, False)
-    olo, ohi, dolo, dohi = _gate(p, 2, x, x, reg[2], hlo, hhi, False)
-    glo, ghi, dglo, dghi = _gate(p, 3, x, x, reg[3], hlo, hhi, True)
-    slo, shi = _one_minus_f(p, x, x, reg[0], hlo, hhi)
+    # s = 1 - f = sigmoid(-z_f), without the cancellation of 1 - f
+    flo, fhi, dflo, dfhi, slo, shi = _gate(p, 0, x, x, reg[0], hlo, hhi, False)
+    ilo, ihi, dilo, dihi, _, _ = _gate(p, 1, x, x, reg[1], hlo, hhi, False)
+    olo, ohi, dolo, dohi, _, _ = _gate(p, 2, x, x, reg[2], hlo, hhi, False)
+    glo, ghi, dglo, dghi, _, _ = _gate(p, 3, x, x, reg[3], hlo, hhi, True)
     iglo, ighi = mul(ilo, ihi, glo, ghi)
     clo, chi = div(iglo, ighi, slo, shi)
     if reg[4] == 0:
@@ -300,7 +294,14 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
                         roots[nroots, 0], roots[nroots, 1] = rlo, rhi
                     nroots += 1
                     break
-                # F is strictly monotone on [a, b]: the signs at its ends decide
+                nlo, nhi = max(a, nlo), min(b, nhi)
+                if nlo > nhi:
+                    break  # every root of [a, b] lies in the empty Newton image
+                if nhi - nlo < 0.5 * (b - a):  # the rest of [a, b] is root-free
+                    a, b = nlo, nhi
+                    continue
+                # Newton stalls, but F is strictly monotone on [a, b]: the signs at its
+                # ends decide
                 sa = _sign_at(p, x, reg, a, scratch)
                 sb = _sign_at(p, x, reg, b, scratch)
                 if sa != 0 and sb == sa:
@@ -312,12 +313,6 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
                         roots[nroots, 0], roots[nroots, 1] = rlo, rhi
                     nroots += 1
                     break
-                nlo, nhi = max(a, nlo), min(b, nhi)
-                if nlo > nhi:
-                    break  # every root of [a, b] lies in the empty Newton image
-                if nhi - nlo < 0.5 * (b - a):  # the rest of [a, b] is root-free
-                    a, b = nlo, nhi
-                    continue
             mid = a + _SPLIT * (b - a)
             if not a < mid < b or (b - a < FLAT_WIDTH and _flat(p, x, reg, a, mid, b, scratch)):
                 if nsmall == small.shape[0]:

@@ -183,34 +183,57 @@ def itanh(alo, ahi):
 
 
 @numba.njit(**INLINE_JIT)
-def _abs_range(alo, ahi):
-    """``(min |a|, max |a|)`` over ``[alo, ahi]``."""
-    if alo <= 0.0 <= ahi:
-        return 0.0, max(-alo, ahi)
-    if alo > 0.0:
-        return alo, ahi
-    return -ahi, -alo
+def _tail(z):
+    """Bounds of q = sigmoid(-|z|), within [0, 1/2]: one compiled sigmoid."""
+    q = sigmoid(-abs(z))
+    return max(0.0, down(q, _PAD_FUNC)), min(0.5, up(q, _PAD_FUNC))
+
+
+@numba.njit(**INLINE_JIT)
+def sigmoid_parts(zlo, zhi):
+    """Enclosures of sigmoid(z), sigmoid(-z) and sigmoid'(z) over ``[zlo, zhi]``.
+
+    ``(vlo, vhi, clo, chi, slo, shi)`` from two compiled sigmoids, of q =
+    sigmoid(-|z|) in (0, 1/2] at each end: sigmoid(z) is q where z < 0 and
+    1 - q where z >= 0, sigmoid(-z) the other, so whichever is small keeps
+    its relative accuracy (1 - q >= 1/2 loses none; 1 - f near 0 is not
+    1 - (f near 1)).  sigmoid' = q (1 - q) is even and decreasing in |z|,
+    with q (1 - q) increasing in q <= 1/2: its range is its values at the
+    largest and the smallest |z| (1/4 where 0 is inside), from z, not from
+    the value (s (1 - s) of a widened s near 1 would lose every digit).  Each
+    1 - q and product rounds once or twice, within ``_PAD_ARITH``.
+    """
+    if zlo != zlo or zhi != zhi:
+        return 0.0, 1.0, 0.0, 1.0, 0.0, 0.25
+    alo, ahi = _tail(zlo)
+    if zhi == zlo:  # a point (the search's midpoints and ends): one sigmoid
+        blo, bhi = alo, ahi
+    else:
+        blo, bhi = _tail(zhi)
+    if zlo >= 0.0:
+        vlo, chi = down(1.0 - ahi, _PAD_ARITH), ahi
+    else:
+        vlo, chi = alo, up(1.0 - alo, _PAD_ARITH)
+    if zhi >= 0.0:
+        vhi, clo = up(1.0 - blo, _PAD_ARITH), blo
+    else:
+        vhi, clo = bhi, down(1.0 - bhi, _PAD_ARITH)
+    if zlo < 0.0 < zhi:  # 0 inside: the peak 1/4; the largest |z| at an end
+        q_m, q_big = 0.5, (alo if -zlo >= zhi else blo)
+    elif zlo >= 0.0:
+        q_m, q_big = ahi, blo
+    else:
+        q_m, q_big = bhi, alo
+    slo = max(0.0, down(q_big * (1.0 - q_big), _PAD_ARITH))
+    shi = min(0.25, up(q_m * (1.0 - q_m), _PAD_ARITH))
+    return max(0.0, vlo), min(1.0, vhi), max(0.0, clo), min(1.0, chi), slo, shi
 
 
 @numba.njit(**INLINE_JIT)
 def sigmoid_slope(zlo, zhi):
-    """``{sigmoid'(z) : z in [zlo, zhi]}``, within [0, 1/4].
-
-    From z, not from the value s of sigmoid (as s (1 - s)): where s is near
-    1, 1 - s would carry the absolute widening of s and lose every relative
-    digit.  sigmoid' is even and decreasing in |z|, so its range is its
-    values at the largest and the smallest |z|; at |z| = a it is q (1 - q)
-    with q = sigmoid(-a) in (0, 1/2], where q (1 - q) increases with q: the
-    enclosure of q gives the bounds, and 1 - q >= 1/2 keeps its relative
-    accuracy.  Each bound has two roundings (1 - q and the product, or one
-    with a fused multiply-add), within the 4 ulp of the widening.
-    """
-    if zlo != zlo or zhi != zhi:
-        return 0.0, 0.25
-    m, big = _abs_range(zlo, zhi)
-    qlo = sigmoid_down(-big)
-    qhi = min(0.5, sigmoid_up(-m))
-    return max(0.0, down(qlo * (1.0 - qlo), _PAD_ARITH)), min(0.25, up(qhi * (1.0 - qhi), _PAD_ARITH))
+    """``{sigmoid'(z) : z in [zlo, zhi]}``, within [0, 1/4] (see ``sigmoid_parts``)."""
+    parts = sigmoid_parts(zlo, zhi)
+    return parts[4], parts[5]
 
 
 @numba.njit(**INLINE_JIT)

@@ -160,7 +160,9 @@ class ExactCell:
         x = Fraction(float(x))
         # gate k: z_k = a_k h + u_k, u_k = W_kx x + b_k
         self.lines = [(p[3 * k], p[3 * k + 1] * x + p[3 * k + 2]) for k in range(4)]
+        self.floats = [(float(a), float(u)) for a, u in self.lines]
         self.theta = Fraction(float(theta))
+        self.theta_float = float(theta)
         self.inclusive = inclusive
 
     def cuts(self):
@@ -180,8 +182,21 @@ class ExactCell:
         return 1 if z > t else (-1 if z < -t else 0)
 
     def regimes_at(self, h):
-        """The regimes of f, i, o, g at the rational h."""
-        return [self.regime(a * h + u) for a, u in self.lines]
+        """The regimes of f, i, o, g at the rational h.
+
+        In floats where z = a h + u is clearly away from +-theta (its float
+        error is below 2**-50 (|a h| + |u|), far inside the margin 2**-30),
+        in Fractions otherwise.
+        """
+        hf, t = float(h), float(self.theta)
+        regs = []
+        for (a, u), (af, uf) in zip(self.lines, self.floats):
+            z = af * hf + uf
+            if abs(abs(z) - t) > 2.0 ** -30 * (abs(af * hf) + abs(uf) + t):
+                regs.append(1 if z > t else (-1 if z < -t else 0))
+            else:
+                regs.append(self.regime(a * h + u))
+        return regs
 
     def regime_of(self, c):
         """The regime of c, a Fraction or an interval; None where an interval does not decide."""

@@ -27,6 +27,8 @@ import dataclasses
 import math
 from fractions import Fraction
 
+import numpy as np
+
 from .exact import MAX_BITS, ExactCell, decide, sign
 from .points import NonIsolated
 from .search import point, search_piece
@@ -59,6 +61,17 @@ def _float_regime(lo, hi, theta, inclusive):
     return None
 
 
+def _compare(v, edge):
+    """The sign of v - q for a float v and an edge (q, float below q, float above q)."""
+    q, q_down, q_up = edge
+    if v < q_down:
+        return -1
+    if v > q_up:
+        return 1
+    v = Fraction(v)
+    return (v > q) - (v < q)
+
+
 def _show(q):
     return f"{float(q):.17g}"
 
@@ -70,9 +83,10 @@ def saturated_points(params, x, sem):
     edges = [Fraction(-1)] + cuts + [Fraction(1)]
     offsets = _offsets(params, x)
     points, non_isolated = [], []
+    edges = [(q, _float_down(q), _float_up(q)) for q in edges]
     for a, b in zip(edges, edges[1:]):
-        regs = exact.regimes_at((a + b) / 2)
-        lo, hi = _float_down(a), _float_up(b)
+        regs = exact.regimes_at((a[0] + b[0]) / 2)
+        lo, hi = a[1], b[2]
         if regs[0] > 0:
             non_isolated += _forget_saturated(params, offsets, regs, lo, hi)
             continue
@@ -88,22 +102,26 @@ def saturated_points(params, x, sem):
 
 def _accept(exact, regs, rc, a, b, c_fixed, p):
     """p if its root is in the open piece (a, b) with c in regime rc, None if not,
-    an uncertified copy where that is not decided (see the module docstring)."""
+    an uncertified copy where that is not decided (see the module docstring).
+
+    ``a`` and ``b`` are edges ``(q, float below q, float above q)``, q a Fraction.
+    """
     lo, hi = p.h_enclosure
-    flo, fhi = Fraction(lo), Fraction(hi)
     # the piece is open at a cut, closed at -1 and 1 (no fixed point lies beyond them)
-    if fhi < a or flo > b or (fhi == a and a > -1) or (flo == b and b < 1):
+    below_a, above_b = _compare(hi, a), _compare(lo, b)
+    if below_a < 0 or above_b > 0 or (below_a == 0 and a[0] > -1) or (above_b == 0 and b[0] < 1):
         return None
     if c_fixed:
         c_regime = rc
     else:
-        c_regime = _float_regime(*p.c_enclosure, exact.theta, exact.inclusive)
+        c_regime = _float_regime(*p.c_enclosure, exact.theta_float, exact.inclusive)
         if c_regime is not None and c_regime != rc:
             return None
     if not p.certified:
         return p
-    for end, inside in ((a, 1), (b, -1)):
-        if -1 < end < 1 and flo <= end <= fhi:
+    for edge, inside in ((a, 1), (b, -1)):
+        end = edge[0]
+        if -1 < end < 1 and _compare(lo, edge) <= 0 <= _compare(hi, edge):
             increasing = decide(lambda: sign(exact.evaluate(regs, rc, _interval(lo, hi),
                                                            slope=True)[2]))
             side = None if increasing is None else exact.side_of(regs, rc, end, increasing > 0)
@@ -130,14 +148,30 @@ def _interval(lo, hi):
 
 
 def _at_cuts(params, x, exact, cuts):
-    """The fixed points exactly on a cut, with the regimes at the cut, decided exactly."""
-    found = []
+    """The fixed points exactly on a cut, with the regimes at the cut, decided exactly.
+
+    A float64 enclosure of F and c over the floats around the cut settles
+    most cases first (F excludes 0, or c is in another regime); the rest are
+    decided on Fractions and mpmath intervals.
+    """
+    from .._kernels.fixed_points import evaluate
+
+    found, out = [], np.empty(6)
     for e in cuts:
         regs = exact.regimes_at(e)
         if regs[0] > 0:
             continue  # the forget gate at 1: covered by the pieces' non-isolated report
+        lo, hi = _float_down(e), _float_up(e)
+        open_rc = []
+        for r in (-1, 0, 1):
+            evaluate(params, x, np.array(regs + [r], dtype=np.int64), lo, hi, out)
+            c_regime = _float_regime(out[2], out[3], exact.theta_float, exact.inclusive)
+            if out[0] <= 0.0 <= out[1] and c_regime in (None, r):
+                open_rc.append(r)
+        if not open_rc:
+            continue
         rc = decide(lambda: exact.regime_of(exact.evaluate(regs, 0, e)[1]))
-        for r in ([rc] if rc is not None else [-1, 0, 1]):
+        for r in ([rc] if rc in open_rc else [] if rc is not None else open_rc):
             s = decide(lambda: sign(exact.evaluate(regs, r, e)[0]))
             if s == 0 and rc is not None:
                 found.append(_cut_point(params, x, exact, regs, r, e, True, ""))

@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 
 from .points import FixedPoint
-from .stability import classify, eigenvalues_2x2, jacobian_at
+from .stability import classify, eigenvalues_2x2, jacobian_and_det
 
 #: Most roots or unresolved clusters one search keeps (the kernel counts past it).
 MAX_ROOTS = 64
@@ -84,8 +84,8 @@ def point(params, x, reg, lo, hi, certified, note):
     mid = np.empty(6)
     evaluate(params, x, reg, h, h, mid)
     c = 0.5 * (mid[2] + mid[3])
-    J = jacobian_at(params, x, h, c, tuple(int(r) for r in reg))
-    eig = eigenvalues_2x2(J)
+    J, det = jacobian_and_det(params, x, h, c, tuple(int(r) for r in reg))
+    eig = eigenvalues_2x2(J, det)
     return FixedPoint(h=float(h), c=float(c), h_enclosure=(float(lo), float(hi)),
                       c_enclosure=(float(out[2]), float(out[3])),
                       jacobian=tuple(map(tuple, J.tolist())), eigenvalues=eig,

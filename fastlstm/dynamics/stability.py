@@ -47,6 +47,23 @@ def jacobian_at(params, x, h, c, regimes=(0, 0, 0, 0, 0)):
     >>> J.round(6).tolist()
     [[-50.0, 0.0], [-100.0, 0.0]]
     """
+    return jacobian_and_det(params, x, h, c, regimes)[0]
+
+
+def _sech2(z):
+    """tanh'(z) = sech(z)**2 = 4 e / (1 + e)**2, e = e**(-2|z|): no overflow, and
+    relative accuracy where 1 - tanh(z)**2 would cancel."""
+    e = math.exp(-2.0 * abs(z))
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def jacobian_and_det(params, x, h, c, regimes):
+    """(J, det J): the Jacobian as ``jacobian_at``, and its determinant f o'(h) act(c').
+
+    det J = (o' act + o act' c'_h) f - (o act' f) c'_h = f o' act: the
+    structure cancels the c'_h terms, so det is computed without them (no
+    cancellation: 0 where o' = 0, as in the parity cell).
+    """
     w = [float(v) for v in params]
     gates, slopes = [], []
     for k in range(4):
@@ -56,10 +73,10 @@ def jacobian_at(params, x, h, c, regimes=(0, 0, 0, 0, 0)):
             slope = 0.0
         elif k == 3:
             value = math.tanh(z)
-            slope = w[3 * k] * (1.0 - value * value)
+            slope = w[3 * k] * _sech2(z)
         else:
             value = _sigmoid(z)
-            slope = w[3 * k] * value * (1.0 - value)
+            slope = w[3 * k] * value * _sigmoid(-z)  # sigmoid' = sigmoid(z) sigmoid(-z)
         gates.append(value)
         slopes.append(slope)
     (f, i, o, g), (df, di, do, dg) = gates, slopes
@@ -68,10 +85,10 @@ def jacobian_at(params, x, h, c, regimes=(0, 0, 0, 0, 0)):
         act, dact = (1.0 if regimes[4] > 0 else -1.0), 0.0
     else:
         act = math.tanh(c_next)
-        dact = 1.0 - act * act
+        dact = _sech2(c_next)
     dc_dh = df * c + di * g + i * dg
-    return np.array([[do * act + o * dact * dc_dh, o * dact * f],
-                     [dc_dh, f]])
+    J = np.array([[do * act + o * dact * dc_dh, o * dact * f], [dc_dh, f]])
+    return J, f * do * act
 
 
 def classify(eigenvalues, tol=UNIT_CIRCLE_TOL):
@@ -98,10 +115,12 @@ def classify(eigenvalues, tol=UNIT_CIRCLE_TOL):
     return f"{'stable' if inside == 2 else 'unstable'} {kind}"
 
 
-def eigenvalues_2x2(J):
+def eigenvalues_2x2(J, det=None):
     """The two eigenvalues of a real 2x2 matrix, largest modulus first.
 
     A real pair comes as floats, a complex pair as complex numbers (conjugates).
+    ``det``, where given, is the determinant known more accurately than
+    ``J[0, 0] J[1, 1] - J[0, 1] J[1, 0]`` would compute it.
 
     >>> eigenvalues_2x2(np.array([[0.0, -1.0], [1.0, 0.0]]))
     (1j, -1j)
@@ -118,14 +137,17 @@ def eigenvalues_2x2(J):
     scale = 1.0
     if math.isfinite(peak) and peak != 0.0 and not 2.0 ** -256 <= peak <= 2.0 ** 256:
         scale = math.ldexp(1.0, math.frexp(peak)[1])  # a power of two just above the peak
-    pair = _eigenvalues_scaled(J / scale)
+    if det is not None:
+        det = det / scale / scale
+    pair = _eigenvalues_scaled(J / scale, det)
     return tuple(v * scale for v in pair)
 
 
-def _eigenvalues_scaled(J):
+def _eigenvalues_scaled(J, det=None):
     """The eigenvalues of a 2x2 matrix whose tr**2 and det stay finite, largest modulus first."""
     tr = J[0, 0] + J[1, 1]
-    det = J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
+    if det is None:
+        det = J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
     disc = tr * tr / 4.0 - det
     if disc >= 0.0:
         root = math.sqrt(disc)

@@ -24,6 +24,9 @@ def _ops(a, b, out):
         out[k, 6] = iv.square(alo, ahi)
         out[k, 7] = iv.sigmoid_slope(alo, ahi)
         out[k, 8] = iv.tanh_slope(alo, ahi)
+        parts = iv.sigmoid_parts(alo, ahi)
+        out[k, 9] = parts[0], parts[1]
+        out[k, 10] = parts[2], parts[3]
 
 
 def _random_intervals(rng, n, scale):
@@ -35,13 +38,14 @@ def _random_intervals(rng, n, scale):
 def test_operations_enclose_the_exact_result():
     rng = np.random.default_rng(1)
     a, b = _random_intervals(rng, 400, 3.0), _random_intervals(rng, 400, 3.0)
-    out = np.empty((400, 9, 2))
+    out = np.empty((400, 11, 2))
     _ops(a, b, out)
     exact = {
         0: lambda x, y: x + y, 1: lambda x, y: x - y, 2: lambda x, y: x * y,
         3: lambda x, y: x / y, 4: lambda x, y: 1 / (1 + mpmath.exp(-x)),
         5: lambda x, y: mpmath.tanh(x), 6: lambda x, y: x * x,
         7: lambda x, y: 1 / (2 + 2 * mpmath.cosh(x)), 8: lambda x, y: mpmath.sech(x) ** 2,
+        9: lambda x, y: 1 / (1 + mpmath.exp(-x)), 10: lambda x, y: 1 / (1 + mpmath.exp(x)),
     }
     with mpmath.workdps(40):
         for k in range(400):
