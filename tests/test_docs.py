@@ -109,3 +109,17 @@ def test_nothing_cites_a_document_outside_the_repository():
     citing = [f"{p.relative_to(ROOT)}: {word}" for p in files if p.exists()
               for word in outside if word in p.read_text(errors="replace")]
     assert not citing, "cites a file outside the repository:\n" + "\n".join(citing)
+
+
+def test_every_benchmark_section_names_its_host():
+    # Timings and ratios depend on the machine: every section of docs/bench.md with a table
+    # says on which host it was measured, and every "Measured <date>" line (bench/report.py's
+    # header) is followed by its "Host:" line.
+    text = (ROOT / "docs" / "bench.md").read_text()
+    sections = re.split(r"^## ", FENCE.sub("", text), flags=re.M)[1:]
+    tables = [s for s in sections if re.search(r"^\|.*\|[ \t]*$", s, re.M)]
+    assert len(tables) >= 5
+    hostless = [s.splitlines()[0] for s in tables if not re.search(r"^Host: \S", s, re.M)]
+    assert not hostless, f"sections without a Host: line: {hostless}"
+    measured = re.findall(r"^Measured \d{4}-\d\d-\d\d.*\n(.*)", text, re.M)
+    assert measured and all(line.startswith("Host: ") for line in measured), measured
