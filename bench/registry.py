@@ -6,7 +6,11 @@ compilation, warm-up); only the callable is timed.  ``measure`` builds,
 checks that the result agrees with fastlstm (so every row of a table is the
 same work), then hands the callable to pytest-benchmark with the group,
 implementation name and number of steps in ``extra_info`` for
-``bench/report.py``.
+``bench/report.py``.  A peer timed on a prefix of the work (fewer steps than
+the workload's) gets a pytest-benchmark group of its own, named with its step
+count, so pytest-benchmark's raw table (ranked by time per call) compares like
+with like; ``extra_info["table"]`` names the workload's group, where
+``bench/report.py`` compares it in steps per second.
 
 A builder that skips (peer not installed, semantics it cannot express) is
 recorded in ``SKIPPED`` and ends up in the JSON, so the report can say so.
@@ -24,7 +28,7 @@ import pytest
 
 import fastlstm as fl
 
-__all__ = ["Workload", "measure", "hs_of", "build_fastlstm", "inputs", "CASES", "GENERIC",
+__all__ = ["Workload", "measure", "prefix_group", "hs_of", "build_fastlstm", "inputs", "CASES", "GENERIC",
            "SKIPPED", "REFERENCE"]
 
 #: The implementation every ratio is taken against.
@@ -128,13 +132,22 @@ def hs_of(result) -> np.ndarray:
     return np.asarray(h, dtype=np.float64)
 
 
+def prefix_group(group: str, steps: int, full_steps: int | None) -> str:
+    """The pytest-benchmark group of a call of ``steps`` in a workload of ``full_steps``:
+    ``group`` itself for the whole work, else one per prefix size (``..., first 1e5 steps``)."""
+    if full_steps is None or steps >= full_steps:
+        return group
+    return f"{group}, first {_pow10(int(steps))} steps"
+
+
 def _record_skip(group, implementation, reason):
     SKIPPED.append(dict(group=group, implementation=implementation, reason=reason))
 
 
 def measure(benchmark, *, implementation: str, build: Callable[[], Callable[[], Any]],
             group: str, steps: int, reference: np.ndarray | None = None,
-            atol: float = 1e-9, target: float | None = None, target_by: str = REFERENCE):
+            atol: float = 1e-9, target: float | None = None, target_by: str = REFERENCE,
+            full_steps: int | None = None):
     """Build, check and time one implementation on one workload.
 
     ``build()`` returns the zero-argument callable (all setup happens here,
@@ -142,7 +155,8 @@ def measure(benchmark, *, implementation: str, build: Callable[[], Callable[[], 
     of fastlstm on the same work, compared on the entries the result covers)
     to ``atol``.  ``target``: the speed-up over this peer that the
     implementation ``target_by`` aims for, recorded for the report, never
-    asserted.
+    asserted.  ``full_steps``: the steps of the whole workload; a call of
+    fewer ``steps`` (a prefix) is timed in the group :func:`prefix_group`.
     """
     try:
         fn = build()
@@ -158,8 +172,8 @@ def measure(benchmark, *, implementation: str, build: Callable[[], Callable[[], 
         np.testing.assert_allclose(
             h, expected, rtol=0, atol=atol,
             err_msg=f"{implementation} disagrees with {REFERENCE}: not the same work")
-    benchmark.group = group
-    benchmark.extra_info.update(implementation=implementation, steps=int(steps))
+    benchmark.group = prefix_group(group, steps, full_steps)
+    benchmark.extra_info.update(implementation=implementation, steps=int(steps), table=group)
     if target is not None:
         benchmark.extra_info.update(target=target, target_by=target_by)
     if elapsed > SLOW_CALL_S:

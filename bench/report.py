@@ -54,13 +54,16 @@ def _steps(n: int) -> str:
 
 
 def _rows(data: dict) -> dict[str, list[dict]]:
-    """Benchmarks by group, in the order they ran."""
+    """Benchmarks by table, in the order they ran: a peer timed on a prefix of the work
+    has a pytest-benchmark group of its own, and ``extra_info["table"]`` names the
+    workload's group, whose table it joins (rows are compared in steps per second)."""
     groups: dict[str, list[dict]] = {}
     for bench in data.get("benchmarks", []):
         info = bench.get("extra_info", {})
         steps = info.get("steps")
         median = bench["stats"]["median"]
-        groups.setdefault(bench.get("group") or bench["name"], []).append(dict(
+        table = info.get("table") or bench.get("group") or bench["name"]
+        groups.setdefault(table, []).append(dict(
             implementation=info.get("implementation", bench["name"]),
             steps=steps, median=median, min=bench["stats"]["min"],
             rounds=bench["stats"]["rounds"], target=info.get("target"),

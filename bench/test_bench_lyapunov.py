@@ -156,9 +156,10 @@ def reference():
 def test_lyapunov_grid(benchmark, implementation):
     P, group = workload()
     per_cell = TRANSIENT + STEPS
-    n = P.shape[0]
+    n = full = P.shape[0]
     if implementation in MAX_STEPS:
         n = max(64, min(n, MAX_STEPS[implementation] // per_cell))
     measure(benchmark, implementation=implementation, group=group, steps=n * per_cell,
+            full_steps=full * per_cell,
             build=lambda: LYAPUNOV[implementation](P[:n]), reference=reference(),
             atol=ATOL.get(implementation, 1e-9), target=TARGETS.get(implementation))

@@ -11,8 +11,11 @@ Groups (one table each in ``bench/report.py``):
 Plain Python (always) and PyTorch (on one sequence) cost microseconds per
 step, so they are timed on the first 10^5 steps of the same input (a prefix of
 the sequence, or the first rows of the batch; ``*_MAX_STEPS``) and compared
-in steps per second; the report shows how many steps each row timed.  Every implementation's output is
-checked against fastlstm before it is timed.
+in steps per second; the report shows how many steps each row timed.  They are
+timed in a pytest-benchmark group of their own (``..., first 1e5 steps``), so
+pytest-benchmark's raw table, which ranks by time per call, compares like with
+like; ``bench/report.py`` puts them back in their workload's table.  Every
+implementation's output is checked against fastlstm before it is timed.
 
     python -m pytest bench --benchmark-only --benchmark-json=bench/results.json
     python bench/report.py bench/results.json
@@ -71,6 +74,7 @@ def _run(benchmark, registry, implementation, kind, label, shape, max_steps, tar
     full = workload(kind, label, shape)
     w = full.truncated(max_steps.get(implementation))
     measure(benchmark, implementation=implementation, group=full.group, steps=w.steps,
+            full_steps=full.steps,
             build=lambda: registry[implementation](w.params, w.x, **w.kwargs()),
             reference=reference(kind, label, shape), target=targets.get(implementation))
 

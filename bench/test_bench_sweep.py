@@ -178,6 +178,7 @@ def test_sweep(benchmark, implementation):
     w = sweep_workload()
     n = rows_for(T_SWEEP, SWEEP_MAX_STEPS.get(implementation), N_SWEEP)
     measure(benchmark, implementation=implementation, group=w.group, steps=n * T_SWEEP,
+            full_steps=N_SWEEP * T_SWEEP,
             build=lambda: SWEEP[implementation](w.params[:n], w.x),
             reference=sweep_reference(), atol=ATOL.get(implementation, 1e-9),
             target=SWEEP_TARGETS.get(implementation))
@@ -277,6 +278,7 @@ def test_regime_map(benchmark, implementation):
     group = (f"regime map: parity cell, {GRID}x{GRID} grid x {len(X)} strings x "
              f"T={STRINGS}, scored")
     measure(benchmark, implementation=implementation, group=group, steps=n * per_row,
+            full_steps=len(table) * per_row,
             build=lambda: REGIME[implementation](table.values[:n], X, target),
             reference=regime_reference(), atol=1e-12)
 

@@ -152,10 +152,11 @@ def reference(n, shape):
 
 def _run(benchmark, registry, implementation, n, shape, targets, max_steps=None):
     x = inputs("normal", shape)
-    steps = int(np.prod(shape))
+    steps = full = int(np.prod(shape))
     if max_steps is not None and x.ndim == 1 and steps > max_steps:
         x, steps = x[:max_steps], max_steps
     measure(benchmark, implementation=implementation, group=group(n, shape), steps=steps,
+            full_steps=full,
             build=lambda: registry[implementation](cell(n), x), reference=reference(n, shape),
             target=targets.get(implementation))
 
