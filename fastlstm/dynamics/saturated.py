@@ -80,10 +80,9 @@ def saturated_points(params, x, sem):
     """(points, non_isolated) of the saturated step for input x (see the module docstring)."""
     exact = ExactCell(params, x, sem.threshold, sem.inclusive)
     cuts = exact.cuts()
-    edges = [Fraction(-1)] + cuts + [Fraction(1)]
+    edges = [(q, _float_down(q), _float_up(q)) for q in [Fraction(-1)] + cuts + [Fraction(1)]]
     offsets = _offsets(params, x)
     points, non_isolated = [], []
-    edges = [(q, _float_down(q), _float_up(q)) for q in edges]
     for a, b in zip(edges, edges[1:]):
         regs = exact.regimes_at((a[0] + b[0]) / 2)
         lo, hi = a[1], b[2]
@@ -176,11 +175,11 @@ def _at_cuts(params, x, exact, cuts):
             if s == 0 and rc is not None:
                 found.append(_cut_point(params, x, exact, regs, r, e, True, ""))
             elif s is None or s == 0:
-                why = (f"F is within 2**-{MAX_BITS} of 0" if s is None else "F = 0") + \
-                      (" and c" if rc is None else "") + \
-                      (f" within 2**-{MAX_BITS} of +-threshold" if rc is None else "")
-                found.append(_cut_point(params, x, exact, regs, r, e, False,
-                                        f"at the regime cut h = {_show(e)}: {why}; not decided"))
+                why = [f"F is within 2**-{MAX_BITS} of 0" if s is None else "F = 0"]
+                if rc is None:
+                    why.append(f"c is within 2**-{MAX_BITS} of +-threshold")
+                found.append(_cut_point(params, x, exact, regs, r, e, False, (
+                    f"at the regime cut h = {_show(e)}: {' and '.join(why)}; not decided")))
     return found
 
 
