@@ -32,7 +32,9 @@ def _add_weights_option(p):
         help="the cell (and readout) of a trained network instead of --preset/--params: a torch "
              "state_dict .pt or an .npz with its keys (nn.LSTM/nn.LSTMCell, optionally under a "
              "prefix such as lstm., and an nn.Linear readout such as readout.weight/bias); "
-             "with input size m >= 2 write each step as m numbers separated by commas")
+             "with input size m >= 2 write each step as m numbers separated by commas; "
+             "fastlstm ships one trained network, the file that Python's "
+             "fastlstm.presets.weights_file('parity_lstm') names")
 
 
 def _add_semantics_options(p, activation=True, round_feedback=True, group=None):
