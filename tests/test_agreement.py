@@ -14,7 +14,7 @@ legitimately come out the other way.  Such a step is detected from the reference
 and the comparison stops there when the decision changes the values that follow
 (saturated mode; rounding under round_feedback), or skips just that regime entry
 when it only changes the report (exact mode).  How often that happened is printed
-at the end of the module's run.
+in the terminal summary of the run (tests/counts.py; added over pytest-xdist's workers).
 """
 
 import collections
@@ -31,7 +31,7 @@ from sympy import Rational
 import fastlstm as fl
 import symbolic as sym
 
-from . import naive
+from . import counts, naive
 from .symbolic.test_stepmap import at
 
 EPS = 1e-12
@@ -42,26 +42,15 @@ SEMANTICS_IDS = ["{activation}-{inc}-{rf}".format(
     activation=s["activation"], inc="closed" if s["inclusive"] else "open",
     rf="rounded" if s["round_feedback"] else "raw") for s in SEMANTICS]
 
-#: what the comparisons excluded, printed by ``report`` below
+#: what the comparisons excluded, recorded by ``report`` below for the summary
 STATS = collections.Counter()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report(request):
     yield
-    print_counts(request, "agreement with symbolic", STATS)
-
-
-def print_counts(request, title, stats):
-    """Write ``stats`` to the terminal at the end of a module's run."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not stats:
-        return
-    with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
-        reporter.write_line(f"\n{title} (counts over all examples):")
-        for key in sorted(stats):
-            reporter.write_line(f"  {key}: {stats[key]}")
+    counts.record(request.config, "agreement with symbolic", STATS)
+    STATS.clear()
 
 
 # --- the engines, as dicts of arrays with the reference's names -------------------
@@ -314,6 +303,32 @@ def test_step_map_against_one_compiled_step(cell, x, hp, cp, threshold, inclusiv
             tol = EPS * (1 + sym.amplification(ref)[0]) * max(1, abs(float(expected)))
             assert abs(float(sympy.N(value, 30)) - got[key][0]) <= tol
 
+
+
+def test_a_parallel_run_prints_the_counts_in_its_summary():
+    # docs/symbolic.md: "A CI run prints its own counts".  CI runs the suite under
+    # pytest-xdist (-n auto), whose workers have no terminal: the counts travel to the
+    # controller and are printed in the terminal summary, added over the workers.
+    pytest.importorskip("xdist")
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+         "tests/test_agreement.py", "-k", "compiled_core and exact-closed-raw"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, FASTLSTM_SKIP_WARMUP="1"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.split("agreement with symbolic (counts over all examples)", 1)
+    assert len(summary) == 2, done.stdout
+    counts = dict(line.strip().rsplit(": ", 1) for line in summary[1].splitlines()
+                  if line.startswith("  ") and ": " in line)
+    # one hypothesis test of 40 examples, every step compared in full or cut and counted
+    assert int(counts["examples (compiled)"]) == 40
+    assert int(counts["steps"]) >= 40
 
 
 def test_the_comparison_catches_a_wrong_engine():

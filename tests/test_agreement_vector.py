@@ -31,8 +31,9 @@ import fastlstm as fl
 import symbolic as sym
 from symbolic.vector_equations import c_prev_, h_prev_
 
+from . import counts
 from .test_agreement import (EPS, SEMANTICS, SEMANTICS_IDS, UNIT, assert_close, exact_sum,
-                             half_integers, near, print_counts, product, representable)
+                             half_integers, near, product, representable)
 from .test_agreement import check as scalar_check
 
 STATS = collections.Counter()
@@ -41,7 +42,8 @@ STATS = collections.Counter()
 @pytest.fixture(scope="module", autouse=True)
 def report(request):
     yield
-    print_counts(request, "vector agreement with symbolic", STATS)
+    counts.record(request.config, "vector agreement with symbolic", STATS)
+    STATS.clear()
 
 
 def compiled(cell, xs, **semantics):
