@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .frameworks import keras_activation, keras_layer, owned_array, torch_lstm_layers
+from .frameworks import (keras_activation, keras_layer, keras_weights, owned_array,
+                         torch_lstm_layers)
 from .frozen import FrozenArrays
 from .params import ScalarLSTM, as_cell
 
@@ -315,8 +316,8 @@ class LSTMCell(FrozenArrays):
         if getattr(layer, "go_backwards", False):
             raise ValueError("Keras LSTM go_backwards=True is not supported: the cell reads "
                              "the sequence forwards (reverse x yourself)")
-        return cls._from_keras_weights(cell.get_weights() if cell.use_bias
-                                       else cell.get_weights()[:2])
+        weights = keras_weights(cell)
+        return cls._from_keras_weights(weights if cell.use_bias else weights[:2])
 
     @classmethod
     def _from_keras_weights(cls, weights):

@@ -12,6 +12,7 @@ object from it is being read.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 
@@ -151,6 +152,23 @@ def keras_layer(obj, kind, caller):
         raise ValueError(f"the {kind} layer is not built (it has no weights yet): call it on "
                          "an input or call build(input_shape) first")
     return obj
+
+
+#: The DeprecationWarning NumPy 2 raises for each weight Keras 3's torch backend converts
+#: with ``np.array(x, copy=False)`` (keras/src/backend/torch/core.py, .../common/variables.py).
+KERAS_COPY_WARNING = r"__array__ implementation doesn't accept a copy keyword"
+
+
+def keras_weights(layer):
+    """``layer.get_weights()`` without Keras's NumPy 2 copy-keyword DeprecationWarning.
+
+    The warning is about Keras's own conversion (nothing a caller can change) and came once
+    per weight of every layer loaded; other warnings pass through.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=KERAS_COPY_WARNING,
+                                category=DeprecationWarning)
+        return layer.get_weights()
 
 
 def keras_activation(fn, wanted, what, why):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._validate import real_array
-from .frameworks import keras_activation, keras_layer, owned_array
+from .frameworks import keras_activation, keras_layer, keras_weights, owned_array
 from .frozen import FrozenArrays
 
 _ANY_NDIM = tuple(range(33))
@@ -214,6 +214,6 @@ class Readout(FrozenArrays):
         if getattr(layer, "quantization_mode", None):
             raise ValueError(f"Dense quantization_mode={layer.quantization_mode!r} is not "
                              "supported")
-        weights = layer.get_weights()
+        weights = keras_weights(layer)
         return cls(weights[0].T, weights[1] if layer.use_bias else None, labels)
 

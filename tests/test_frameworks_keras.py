@@ -65,6 +65,20 @@ def test_no_bias_and_the_keras_lstm_cell():
     assert LSTMCell.from_keras(trained) == cell
 
 
+def test_loading_a_layer_shows_no_numpy_copy_warning():
+    # Keras 3's torch backend converts its variables with np.array(x, copy=False), which
+    # NumPy 2 answers with a DeprecationWarning per weight ("__array__ implementation doesn't
+    # accept a copy keyword"): our loader's own get_weights() call must not pass it on.
+    import warnings
+
+    layer = keras_lstm(np.random.default_rng(3), 2, 1)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        LSTMCell.from_keras(layer)
+        LSTMCell.from_keras(layer.cell)
+    assert not [str(w.message) for w in seen if "copy keyword" in str(w.message)]
+
+
 @pytest.mark.parametrize("options, match", [
     ({"activation": "relu"}, "activation='relu' is not supported"),
     ({"recurrent_activation": "hard_sigmoid"}, "recurrent_activation='hard_sigmoid' is not"),

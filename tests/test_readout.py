@@ -174,6 +174,19 @@ def test_from_keras_dense_agrees_with_keras(keras):
     assert Readout.from_keras(bare).bias.tolist() == [0.0]
 
 
+def test_from_keras_shows_no_numpy_copy_warning(keras):
+    # as LSTMCell.from_keras (tests/test_frameworks_keras.py): Keras' np.array(x, copy=False)
+    # under NumPy 2 warns once per weight; the loader's get_weights() keeps it to itself
+    import warnings
+
+    layer = keras.layers.Dense(2, dtype="float64")
+    layer.build((None, 3))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        Readout.from_keras(layer)
+    assert not [str(w.message) for w in seen if "copy keyword" in str(w.message)]
+
+
 def test_from_keras_refusals(keras):
     soft = keras.layers.Dense(2, activation="softmax")
     soft.build((None, 2))
