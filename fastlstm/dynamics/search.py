@@ -56,6 +56,7 @@ def _why(params, x, reg, lo, hi):
     """
     from .._kernels.fixed_points import evaluate
 
+    reg = np.asarray(reg, dtype=np.int64)  # an array, as the kernel is compiled for
     out = np.empty(6)
     h = lo + 0.5 * (hi - lo)
     evaluate(params, x, reg, h, h, out)
@@ -78,6 +79,7 @@ def point(params, x, reg, lo, hi, certified, note):
     """
     from .._kernels.fixed_points import evaluate
 
+    reg = np.asarray(reg, dtype=np.int64)  # an array, as the kernel is compiled for
     out = np.empty(6)
     evaluate(params, x, reg, lo, hi, out)
     h = lo + 0.5 * (hi - lo)
