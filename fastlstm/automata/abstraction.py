@@ -240,6 +240,16 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
             h2 = h2.reshape(live.size, 2, A)
             out2 = round_half_to_zero(h2).astype(np.int64)
             c2 = c2.reshape(live.size, 2, A)
+            # Where c' differs between the ends, the bounds of h' between them (_between)
+            # must round to the successor's output: checked for the whole round at once.
+            fed, which = np.unique(outputs[live], return_inverse=True)   # o depends on h, x
+            o = np.array([[gate_o[v, a] for a in range(A)]
+                          for v in fed.tolist()]).reshape(-1, A)[which]
+            low, high = _between(h2[:, 0, :], h2[:, 1, :], o)
+            expected = outputs[table[live]]
+            spread = ((c2[:, 0, :] != c2[:, 1, :])
+                      & ((round_half_to_zero(low) != expected)
+                         | (round_half_to_zero(high) != expected)))
             for k, q in enumerate(live.tolist()):
                 q_lo, q_hi, q_words = ends[k]
                 for a in range(A):
@@ -249,13 +259,10 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
                             return IntervalProof(False, _intervals(lo, hi), _widened(moves, widen_after),
                                                  fail(q, q_lo, q_hi, a, int(out2[k, end, a])),
                                                  cex(q_words[end], a))
-                    if c2[k, 0, a] != c2[k, 1, a]:  # values of c' between the ends: bound them
-                        o = gate_o[int(outputs[q]), a]
-                        between = _between(h2[k, 0, a], h2[k, 1, a], o)
-                        if (round_half_to_zero(np.array(between)) != outputs[q2]).any():
-                            return IntervalProof(False, _intervals(lo, hi),
-                                                 _widened(moves, widen_after),
-                                                 undecided(q, q_lo, q_hi, a, h2[k, :, a]))
+                    if spread[k, a]:   # h' between the ends may round otherwise
+                        return IntervalProof(False, _intervals(lo, hi),
+                                             _widened(moves, widen_after),
+                                             undecided(q, q_lo, q_hi, a, h2[k, :, a]))
                     new_lo, new_hi = c2[k, 0, a], c2[k, 1, a]
                     if new_lo < lo[q2]:
                         moves[q2, 0] += 1
@@ -302,8 +309,9 @@ class _OutputGates(dict):
 
 def _between(h_lo, h_hi, o):
     """Bounds of the compiled h' = o act(c') for every c' between two ends whose h' are
-    ``h_lo`` and ``h_hi``: each widened by H_SLACK, and within [-o, o] (|act| <= 1)."""
-    return max(h_lo - H_SLACK, -o), min(h_hi + H_SLACK, o)
+    ``h_lo`` and ``h_hi``: each widened by H_SLACK, and within [-o, o] (|act| <= 1).
+    Elementwise on arrays."""
+    return np.maximum(h_lo - H_SLACK, -o), np.minimum(h_hi + H_SLACK, o)
 
 
 def _intervals(lo, hi):

@@ -10,9 +10,10 @@ distinct and the table never needs a consistency check):
 
 * **Membership queries in batches.**  Every word a round of L* needs is
   collected first and answered at once from a prefix tree of (h, c) states:
-  a missing word's prefixes are expanded level by level with the very
-  kernels of ``run_batch`` (``extract.expand_states``), so each prefix is
-  computed once, and every answer stays cached for later rounds.
+  missing prefixes are expanded a symbol at a time, every word's at once,
+  with the very kernels of ``run_batch`` (``extract.expand_states``), so
+  each prefix is computed once, and every answer stays cached for later
+  rounds.
 * **Equivalence by testing.**  The hypothesis is compared with the cell on
   every input string up to ``test_depth`` and on ``random_tests`` random
   strings of ``random_length`` (every prefix of each is compared).  The
@@ -22,6 +23,11 @@ distinct and the table never needs a consistency check):
   that passes the tests goes to ``prove_by_abstraction``; a proof that
   fails at the c of a word it keeps returns that word, a counterexample
   the tests missed (often longer than any of them), and L* goes on.
+
+Giving up is bounded: past ``max_states`` states, or past ``time_limit``
+seconds (checked between batches of queries and between hypotheses), with
+``progress`` to watch it.  The observation table grows in place, each entry
+computed once, so giving up at the default ``max_states`` takes seconds.
 
 The result says plainly how far it can be trusted (``MooreMachine.provenance``,
 printed by ``describe()``): *proved* when exact extraction succeeds (the
@@ -34,10 +40,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
+import time
 
 import numpy as np
 
-from .._validate import integer
+from .._validate import finite_scalar, integer
 from ..semantics import round_half_to_zero
 from .abstraction import prove_by_abstraction
 from .extract import MAX_STATES, expand_states, extract_automaton
@@ -58,6 +66,11 @@ MAX_TEST_DEPTH = 2 ** 12
 MAX_TEST_STEPS = 2 ** 24
 #: Test strings up to this many steps in all run through the serial kernel.
 _SERIAL_STEPS = 2 ** 18
+#: Default ``time_limit`` of ``learn_automaton``, in seconds: a backstop (giving up
+#: at the default ``max_states`` takes a few seconds), not what usually stops it.
+TIME_LIMIT = 60.0
+#: The clock of the time limit (a test may substitute a fake one).
+_clock = time.monotonic
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,42 +118,63 @@ class Provenance:
 
 
 class _Oracle:
-    """Rounded h after any word (tuple of symbol indices), from a cached prefix tree."""
+    """Rounded h after any word (tuple of symbol indices), from a cached prefix tree.
+
+    Node 0 is the empty word; a node's children (one per symbol) are made
+    together, so ``kids[node * A + a]`` is its child on symbol a, or -1 (for
+    every a) while it has none.  A word is answered by walking the tree, one
+    list look-up a symbol, from the root or from a node already known.
+    """
 
     def __init__(self, kernels, p, theta, h0, c0, values):
         self._step = (kernels, p, theta)
         self._values = values
-        self._node = {(): 0}
+        self._kids = [-1] * values.size
         self._h, self._c = [h0], [c0]
         self._out = [int(round_half_to_zero(h0))]
 
     def __len__(self):
-        return len(self._node)
+        return len(self._out)
 
-    def answer(self, words):
-        """Outputs for ``words``, computing each missing prefix once, a level at a time."""
-        needed = set()
-        for w in words:
-            while w not in self._node and w[:-1] not in needed:
-                needed.add(w[:-1])   # a parent whose children are missing
-                w = w[:-1]
-        A = self._values.size
-        for length in sorted({len(w) for w in needed}):
-            parents = [w for w in needed if len(w) == length]
-            # Parents of the shortest level are known; later levels were added by earlier ones.
-            ids = [self._node[w] for w in parents]
-            h, c = expand_states(*self._step, [self._h[j] for j in ids],
-                                 [self._c[j] for j in ids], self._values)
-            outs = round_half_to_zero(h).astype(np.int64).tolist()
-            for k, w in enumerate(parents):
-                for a in range(A):
-                    child = w + (a,)
-                    if child not in self._node:
-                        self._node[child] = len(self._h)
-                        self._h.append(float(h[k * A + a]))
-                        self._c.append(float(c[k * A + a]))
-                        self._out.append(outs[k * A + a])
-        return [self._out[self._node[w]] for w in words]
+    def nodes(self, words, starts=None):
+        """The node after each word read from ``starts[k]`` (the root by default).
+
+        Where words leave the tree, the nodes they reach there (at any depth)
+        are expanded together in one batch with the compiled step, and the
+        walks go on: each prefix is computed once.
+        """
+        A, kids = self._values.size, self._kids
+        nodes = [0] * len(words) if starts is None else list(starts)
+        pending = [(k, 0) for k in range(len(words))]
+        while True:
+            missing = []
+            for k, t in pending:
+                word, node = words[k], nodes[k]
+                while t < len(word):
+                    child = kids[node * A + word[t]]
+                    if child < 0:
+                        missing.append((k, t))
+                        break
+                    t, node = t + 1, child
+                nodes[k] = node
+            if not missing:
+                return nodes
+            parents = list(dict.fromkeys(nodes[k] for k, _ in missing))
+            h, c = expand_states(*self._step, [self._h[j] for j in parents],
+                                 [self._c[j] for j in parents], self._values)
+            first = len(self._out)
+            for j, node in enumerate(parents):
+                kids[node * A:(node + 1) * A] = range(first + j * A, first + (j + 1) * A)
+            kids.extend([-1] * (len(parents) * A * A))   # the new nodes have no children
+            self._h.extend(h.tolist())
+            self._c.extend(c.tolist())
+            self._out.extend(round_half_to_zero(h).astype(np.int64).tolist())
+            pending = missing
+
+    def answer(self, words, starts=None):
+        """Outputs after ``words`` (read from ``starts``, as in ``nodes``)."""
+        out = self._out
+        return [out[node] for node in self.nodes(words, starts)]
 
 
 class _Tests:
@@ -233,7 +267,8 @@ def _rounded_rows(kernels, p, theta, h0, c0, X):
 
 def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0, inclusive=True,
                     round_feedback=False, h0=0.0, c0=0.0, max_states=200, test_depth=10,
-                    random_tests=1000, random_length=80, seed=0, prove=True) -> MooreMachine:
+                    random_tests=1000, random_length=80, seed=0, prove=True,
+                    time_limit=TIME_LIMIT, progress=False) -> MooreMachine:
     """The minimal Moore machine of the cell's output language (rounded h after each step).
 
     Exact extraction (``extract_automaton``) is tried first, with a bound of
@@ -268,6 +303,18 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     seed : int
     prove : bool
         Try the interval abstraction proof on a learned machine.
+    time_limit : float or None
+        Give up (ValueError, saying how far L* got) once this many seconds
+        have passed since the call began, checked between batches of
+        membership queries and between hypotheses (a batch or a proof is
+        not cut short).  Default ``TIME_LIMIT`` = 60 s, a backstop: giving
+        up at the default ``max_states`` takes seconds, but a larger
+        ``max_states`` can take minutes.  None: no limit.
+    progress : bool or callable
+        True: one line on stderr, redrawn as L* goes (states found, words
+        answered, hypotheses, seconds).  A callable is called as
+        ``progress(states, queries)`` between batches.  Nothing is reported
+        when exact extraction succeeds (L* does not run).
 
     Returns
     -------
@@ -277,8 +324,8 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     Raises
     ------
     ValueError
-        For a bad argument (naming it), or when no machine of at most
-        ``max_states`` states was found.
+        For a bad argument (naming it), when no machine of at most
+        ``max_states`` states was found, or when ``time_limit`` passed first.
     TypeError
         For an argument of the wrong type.
 
@@ -298,6 +345,7 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     >>> print(m.provenance.how)  # doctest: +ELLIPSIS
     L* (Rivest-Schapire) with ... then proved by an interval abstraction of c ...
     """
+    begun = _clock()
     semantics = dict(activation=activation, threshold=threshold, inclusive=inclusive,
                      round_feedback=round_feedback, h0=h0, c0=c0)
     start = checked_start(cell, alphabet, caller="learn_automaton", **semantics)
@@ -310,6 +358,11 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     seed = integer(seed, "seed", 0)
     if not isinstance(prove, (bool, np.bool_)):
         raise TypeError(f"prove must be True or False, got {prove!r}")
+    if time_limit is not None and finite_scalar(time_limit, "time_limit") <= 0:
+        raise ValueError(f"time_limit must be a positive number of seconds or None, "
+                         f"got {time_limit!r}")
+    if not (isinstance(progress, (bool, np.bool_)) or callable(progress)):
+        raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     try:
         exact = extract_automaton(cell, symbols, EXACT_STATES, **semantics)
     except ValueError:
@@ -344,13 +397,16 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
         found.append(word)
         return word
 
+    watch = _Watch(begun, time_limit, progress, max_states)
     try:
-        table, outputs, rounds = _lstar(oracle, counterexample, len(symbols), max_states)
+        table, outputs, rounds = _lstar(oracle, counterexample, len(symbols), max_states, watch)
     except ValueError as exc:
         if not found:
             raise
         raise ValueError(f"{exc}; {len(found)} of its counterexamples came from failed interval "
                          f"proofs (inputs up to length {max(len(w) for w in found)})") from None
+    finally:
+        watch.close()
     hypothesis = MooreMachine(table, outputs, symbols, 0, semantics=sem)
     randoms = (f"on {random_tests} random strings of length {random_length} (every prefix)"
                if random_tests and random_length else "on no random strings")
@@ -377,50 +433,123 @@ def learn_automaton(cell, alphabet=(0, 1), *, activation="exact", threshold=1.0,
     return _with_provenance(hypothesis, sem, Provenance("L*", False, tested, **counts))
 
 
+class _Watch:
+    """The time limit and the progress report of one ``learn_automaton`` call."""
+
+    def __init__(self, begun, limit, progress, max_states):
+        self.begun, self.limit, self.max_states = begun, limit, max_states
+        self.progress = progress
+        self.line = None     # the last line drawn (progress=True)
+        self.drawn = None    # when it was drawn
+
+    def __call__(self, states, queries, rounds):
+        now = _clock()
+        if callable(self.progress):
+            self.progress(states, queries)
+        elif self.progress:
+            self.line = (f"learn_automaton: {states} states (max_states={self.max_states}), "
+                         f"{queries} words answered, {rounds} "
+                         f"{'hypothesis' if rounds == 1 else 'hypotheses'}, "
+                         f"{now - self.begun:.1f} s")
+            if self.drawn is None or now - self.drawn >= 0.1:   # at most 10 lines a second
+                self._draw(now)
+        if self.limit is not None and now - self.begun > self.limit:
+            raise ValueError(
+                f"gave up at time_limit={self.limit:g} s: after {now - self.begun:.3g} s, L* had "
+                f"found {states} distinct states (max_states={self.max_states}), answered "
+                f"{queries} words and built {rounds} "
+                f"{'hypothesis' if rounds == 1 else 'hypotheses'}, none passing every test; "
+                f"raise time_limit (None: no limit)")
+
+    def _draw(self, now):
+        sys.stderr.write("\r" + self.line)
+        sys.stderr.flush()
+        self.drawn = now
+
+    def close(self):
+        """The last line in full, and a new line (progress=True)."""
+        if self.line is not None:
+            self._draw(_clock())
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
 def _with_provenance(machine, sem, provenance):
     return MooreMachine(machine.transitions, machine.outputs, machine.alphabet, machine.start,
                         semantics=sem, reduced_from=machine.reduced_from, provenance=provenance)
 
 
-def _lstar(oracle, counterexample, A, max_states):
+def _lstar(oracle, counterexample, A, max_states, watch):
     """``(table, outputs, rounds)`` of the first hypothesis that passes every test.
 
     The observation table: rows ``S`` (access strings, pairwise distinct
     rows) and ``S . A``, columns ``E`` (suffixes, the empty one first); the
-    entry of row u and column e is the output after u e.
+    entry of row u and column e is the output after u e.  The table grows in
+    place, so every entry is asked for once: a new row is filled once, and a
+    new suffix adds one entry to each row, read from the row's node of the
+    prefix tree.  Rows are compared by a class number refined column by
+    column (equal rows, equal classes), not as tuples rebuilt every round.
+    ``watch(states, queries, rounds)`` is called between batches (the time
+    limit and the progress report).
     """
-    S, E = [()], [()]
+    S, E = [()], []
+    node = {}     # row word u (in S or S . A) -> its node in the oracle's tree
+    cls = {}      # u -> class of its row
+    merges = []   # per column: {(class before it, output): class after it}
+
+    def add_column(e, words):
+        merge = {}
+        merges.append(merge)
+        E.append(e)
+        outs = oracle.answer([e] * len(words), [node[u] for u in words])
+        for u, out in zip(words, outs):
+            cls[u] = merge.setdefault((cls[u], out), len(merge))
+
+    def add_rows(words):
+        for u, v in zip(words, oracle.nodes(words)):
+            node[u], cls[u] = v, 0
+        starts = [node[u] for u in words]
+        outs = oracle.answer([e for e in E for _ in words], starts * len(E))
+        # Column by column, so a row's class is refined as every other row's was.
+        for j, merge in enumerate(merges):
+            for u, out in zip(words, outs[j * len(words):(j + 1) * len(words)]):
+                cls[u] = merge.setdefault((cls[u], out), len(merge))
+
+    add_rows([()] + [(a,) for a in range(A)])   # no columns yet: every class is 0
+    add_column((), list(node))
     rounds = 0
     while True:
+        watch(len(S), len(oracle), rounds)
         # Close the table: every one-symbol extension's row must be some access string's.
+        # Rows of S stay distinct as columns are added, and a row of S . A that
+        # matched one still does until the next column: only new extensions are checked.
+        known = {cls[s]: k for k, s in enumerate(S)}
+        pending = [s + (a,) for s in S for a in range(A)]
         while True:
-            rows_words = [s + (a,) for s in S for a in range(A)]
-            words = [u + e for u in S + rows_words for e in E]
-            answers = dict(zip(words, oracle.answer(words)))
-
-            def row(u):
-                return tuple(answers[u + e] for e in E)
-            known = {row(s): k for k, s in enumerate(S)}
             fresh = {}
-            for u in rows_words:
-                r = row(u)
-                if r not in known and r not in fresh:
-                    fresh[r] = u
+            for u in pending:
+                if cls[u] not in known and cls[u] not in fresh:
+                    fresh[cls[u]] = u
             if not fresh:
                 break
-            S.extend(fresh.values())
+            for r, u in fresh.items():
+                known[r] = len(S)
+                S.append(u)
             if len(S) > max_states:
                 raise ValueError(
                     f"no Moore machine of at most max_states={max_states} states: L* had found "
                     f"{len(S)} distinct states (the output language may not be regular, e.g. a "
                     "counter: see fastlstm.find_counter), or raise max_states")
-        table = np.array([[known[row(s + (a,))] for a in range(A)] for s in S], dtype=np.int32)
-        outputs = np.array([answers[s] for s in S], dtype=np.int64)
+            watch(len(S), len(oracle), rounds)
+            pending = [u + (a,) for u in fresh.values() for a in range(A)]
+            add_rows(pending)
+        table = np.array([[known[cls[s + (a,)]] for a in range(A)] for s in S], dtype=np.int32)
+        outputs = np.array(oracle.answer(S), dtype=np.int64)
         rounds += 1
         cex = counterexample(table, outputs)
         if cex is None:
             return table, outputs, rounds
-        E.append(_separating_suffix(oracle, S, table, cex))
+        add_column(_separating_suffix(oracle, S, table, cex), list(node))
 
 
 def _separating_suffix(oracle, S, table, u):

@@ -119,6 +119,13 @@ def test_failed_proof_finds_what_the_tests_missed():
     (dict(prove="yes"), TypeError, "prove"),
     (dict(seed=1.5), TypeError, "seed"),
     (dict(alphabet=()), ValueError, "alphabet"),
+    (dict(time_limit=0), ValueError, "time_limit must be a positive number of seconds or None"),
+    (dict(time_limit=-1.0), ValueError, "time_limit must be a positive"),
+    (dict(time_limit=float("inf")), ValueError, "time_limit must be finite"),
+    (dict(time_limit=float("nan")), ValueError, "time_limit must be finite"),
+    (dict(time_limit="10"), TypeError, "time_limit must be a real number"),
+    (dict(time_limit=True), TypeError, "time_limit must be a real number"),
+    (dict(progress="yes"), TypeError, "progress must be True, False or a callable"),
 ])
 def test_bad_arguments_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -182,3 +189,141 @@ def test_same_machine_as_aalpy(cell):
     table = [[states.index(s.transitions[a]) for a in (0, 1)] for s in states]
     theirs = fl.MooreMachine(table, [s.output for s in states])
     assert same_machine(fl.learn_automaton(cell, **SAT_RF), theirs)
+
+
+
+# --- bounded, visible work (issue 23) ---------------------------------------------------
+
+def _cyclic_target(word):
+    """Output 1 when the number of 1s is 0 mod 12 and the number of 0s is 0 mod 3, else 0:
+    the group Z12 x Z3 with one accepting element, so its 36 states are pairwise
+    distinct (a minimal machine of 36 states, which L* needs counterexamples to find)."""
+    return int(word.count(1) % 12 == 0 and word.count(0) % 3 == 0)
+
+
+CYCLIC_MACHINE = fl.MooreMachine([[o * 3 + (z + 1) % 3, (o + 1) % 12 * 3 + z]
+                                  for o in range(12) for z in range(3)],
+                                 [int(q == 0) for q in range(36)])
+
+
+class _WordOracle:
+    """An oracle whose nodes are the words themselves; it counts every word asked."""
+
+    def __init__(self, target):
+        self.target, self.asked = target, 0
+
+    def __len__(self):
+        return self.asked
+
+    def nodes(self, words, starts=None):
+        return [w if starts is None else starts[k] + w for k, w in enumerate(words)]
+
+    def answer(self, words, starts=None):
+        self.asked += len(words)
+        return [self.target(w) for w in self.nodes(words, starts)]
+
+
+def test_lstar_asks_each_table_entry_once():
+    # Rebuilding the whole table after each new batch of rows made giving up at max_states
+    # quadratic (12 to 53 s on random cells): now each entry of the final table, rows
+    # (S and S.A) x columns E, is asked once, besides the outputs of S each hypothesis
+    # and the binary search of each counterexample.
+    from fastlstm.automata import learn
+
+    oracle, cexs = _WordOracle(_cyclic_target), []
+
+    def counterexample(table, outputs):   # a shortest word the hypothesis gets wrong
+        seen, level = {(0, 0, 0)}, [((), 0, 0, 0)]
+        while level:
+            nxt = []
+            for word, q, ones, zeros in level:
+                if outputs[q] != _cyclic_target(word):
+                    cexs.append(word)
+                    return word
+                for a in (0, 1):
+                    key = (int(table[q, a]), (ones + a) % 12, (zeros + 1 - a) % 3)
+                    if key not in seen:
+                        seen.add(key)
+                        nxt.append((word + (a,), *key))
+            level = nxt
+        return None
+
+    table, outputs, rounds = learn._lstar(oracle, counterexample, 2, 100, lambda *a: None)
+    assert same_machine(fl.MooreMachine(table, outputs), CYCLIC_MACHINE)
+    assert len(table) == 36 and rounds == len(cexs) + 1 > 1
+    columns = rounds                                  # the empty suffix, one per counterexample
+    entries = 36 * 3 * columns
+    searches = sum(1 + int(np.ceil(np.log2(len(w)))) for w in cexs)
+    assert oracle.asked <= entries + 36 * rounds + searches
+
+
+# Random saturated cells with no small output machine (issue 23): 20 draws of
+# uniform(-5, 5, 12) from default_rng(99), cells 4, 9 and 17.
+_RNG = np.random.default_rng(99)
+_DRAWS = [_RNG.uniform(-5, 5, 12) for _ in range(20)]
+HARD = {k: fl.ScalarLSTM.from_array(_DRAWS[k]) for k in (4, 9, 17)}
+
+
+@pytest.mark.parametrize("k", sorted(HARD))
+def test_hard_cells_give_up_at_max_states(k):
+    # Giving up took 12, 18 and 53 s; now it takes seconds, and it is max_states, not
+    # the time limit (a backstop), that stops L*.
+    with pytest.raises(ValueError, match="no Moore machine of at most max_states=200 states"):
+        fl.learn_automaton(HARD[k], **SAT_RF)
+
+
+def _fake_clock(monkeypatch, step):
+    """The learner's clock reads 0, step, 2 step, ... (one tick a reading)."""
+    from fastlstm.automata import learn
+
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(learn, "_clock", lambda: step * next(ticks))
+
+
+def test_time_limit_gives_up_and_says_how_far_it_got(monkeypatch):
+    # A clock that moves 10 s a reading: read at the start, then at every check; the
+    # third check (30 s) is past 25 s.
+    _fake_clock(monkeypatch, 10.0)
+    states = []
+    with pytest.raises(ValueError) as info:
+        fl.learn_automaton(HARD[9], time_limit=25, progress=lambda s, q: states.append(s),
+                           **SAT_RF)
+    message = str(info.value)
+    assert message.startswith("gave up at time_limit=25 s: after 30 s, L* had found ")
+    assert f"found {states[-1]} distinct states (max_states=200)" in message
+    assert "raise time_limit (None: no limit)" in message
+    assert len(states) == 3
+
+
+def test_time_limit_real_clock():
+    # 1 ms is less than exact extraction alone takes before L* gives up on this cell.
+    with pytest.raises(ValueError, match=r"gave up at time_limit=0\.001 s: after "):
+        fl.learn_automaton(HARD[17], time_limit=1e-3, **SAT_RF)
+
+
+def test_default_time_limit_is_finite_and_none_lifts_it(monkeypatch):
+    _fake_clock(monkeypatch, 1000.0)    # every check is 1000 s after the last
+    with pytest.raises(ValueError, match="gave up at time_limit=60 s"):
+        fl.learn_automaton(ODD_RUN, **SAT_RF)
+    assert same_machine(fl.learn_automaton(ODD_RUN, time_limit=None, **SAT_RF),
+                        ODD_RUN_MACHINE)
+
+
+def test_progress_callable_and_line(capsys):
+    calls = []
+    m = fl.learn_automaton(HIDDEN, progress=lambda *args: calls.append(args), **SAT_RF)
+    states, queries = zip(*calls)
+    assert all(isinstance(v, int) for v in states + queries)
+    assert list(states) == sorted(states) and list(queries) == sorted(queries)
+    assert states[0] == 1 and states[-1] == len(m)      # every new state is reported
+    assert queries[-1] <= m.provenance.queries
+    assert capsys.readouterr().err == ""
+    fl.learn_automaton(HIDDEN, progress=True, **SAT_RF)
+    err = capsys.readouterr().err
+    last = err.split("\r")[-1]
+    assert err.startswith("\rlearn_automaton: 1 states (max_states=200), ")
+    assert last.startswith(f"learn_automaton: {len(m)} states (max_states=200), ")
+    assert last.endswith(" s\n") and err.count("\n") == 1
+    # Extracted exactly: L* does not run, nothing is reported.
+    fl.learn_automaton(fl.presets.parity(), progress=True, **SAT_RF)
+    assert capsys.readouterr().err == ""
