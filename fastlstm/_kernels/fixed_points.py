@@ -38,7 +38,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .._config import INLINE_JIT, JIT
+from .._config import JIT
 from .intervals import add, div, itanh, mul, sigmoid_parts, sub, tanh_slope
 
 #: Below this width an undecided piece where F is flat to float64 (``_flat``) is a
@@ -52,7 +52,7 @@ MAX_STEPS = 200_000
 _SPLIT = 0.4921875
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _preactivation(p, k, xlo, xhi, hlo, hhi):
     """z_k = W_kh h + (W_kx x + b_k) over h in [hlo, hhi], grouped as the step groups it."""
     ulo, uhi = mul(p[3 * k + 1], p[3 * k + 1], xlo, xhi)
@@ -61,7 +61,7 @@ def _preactivation(p, k, xlo, xhi, hlo, hhi):
     return add(vlo, vhi, ulo, uhi)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _gate(p, k, xlo, xhi, reg, hlo, hhi, is_tanh):
     """(value, d value / dh, 1 - value) of gate k (0 f, 1 i, 2 o, 3 g) over h in [hlo, hhi].
 
@@ -130,7 +130,7 @@ def evaluate(p, x, reg, hlo, hhi, out):
     out[5] = dhi
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _newton(p, x, reg, lo, hi, scratch):
     """(N lo, N hi, ok): the interval Newton image of [lo, hi]; ok False if F' may vanish."""
     evaluate(p, x, reg, lo, hi, scratch)
@@ -144,7 +144,7 @@ def _newton(p, x, reg, lo, hi, scratch):
     return nlo, nhi, True
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _sign_at(p, x, reg, h, scratch):
     """The sign of F(h) where its enclosure excludes 0, else 0."""
     evaluate(p, x, reg, h, h, scratch)
@@ -155,7 +155,7 @@ def _sign_at(p, x, reg, h, scratch):
     return 0
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _bracket(p, x, reg, a, b, sa, scratch):
     """Shrink [a, b] around its one root by bisection on signs (F monotone, F(a) of sign sa).
 
@@ -179,7 +179,7 @@ def _bracket(p, x, reg, a, b, sa, scratch):
     return a, b
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _refine(p, x, reg, lo, hi, scratch):
     """Shrink a certified enclosure by Newton steps until it stops shrinking."""
     for _ in range(60):
@@ -193,7 +193,7 @@ def _refine(p, x, reg, lo, hi, scratch):
     return lo, hi
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _inflate(p, x, reg, a, b, scratch):
     """(lo, hi, ok): an enclosure of exactly one root holding [a, b], by epsilon-inflation."""
     m = a + 0.5 * (b - a)
@@ -223,7 +223,7 @@ def _inflate(p, x, reg, a, b, scratch):
     return a, b, False
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _flat(p, x, reg, a, m, b, scratch):
     """True where the enclosures of F at a, m and b all hold 0: F is flat to float64 there.
 
@@ -240,7 +240,7 @@ def _flat(p, x, reg, a, m, b, scratch):
     return True
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _compact(small, n):
     """Sort the first n pieces and merge those within FLAT_WIDTH of each other; the new count."""
     order = np.argsort(small[:n, 0])

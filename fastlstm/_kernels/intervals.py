@@ -77,7 +77,11 @@ import math
 
 import numba
 
-from .._config import INLINE_JIT
+from .._config import JIT
+
+# Ordinary compiled functions, not Numba-level inline="always": nothing here
+# runs in a SIMD loop, LLVM still inlines what pays, and Numba's inlining made
+# fixed_points.isolate take 27 s to compile instead of 8 s (same bits).
 from .activations import sigmoid, tanh
 
 _PAD_ARITH = 2.0 ** -50
@@ -89,19 +93,19 @@ _TINY = 2.0 ** -1060
 _INF = math.inf
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def down(x, pad):
     """A float <= every real within ``pad * |x|`` (plus _TINY) of ``x``."""
     return x - (abs(x) * pad + _TINY)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def up(x, pad):
     """A float >= every real within ``pad * |x|`` (plus _TINY) of ``x``."""
     return x + (abs(x) * pad + _TINY)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def whole_if_nan(lo, hi):
     """``(lo, hi)``, or the whole line if either is NaN."""
     if lo != lo or hi != hi:
@@ -109,17 +113,17 @@ def whole_if_nan(lo, hi):
     return lo, hi
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def add(alo, ahi, blo, bhi):
     return whole_if_nan(down(alo + blo, _PAD_ARITH), up(ahi + bhi, _PAD_ARITH))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sub(alo, ahi, blo, bhi):
     return whole_if_nan(down(alo - bhi, _PAD_ARITH), up(ahi - blo, _PAD_ARITH))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def mul(alo, ahi, blo, bhi):
     p1 = alo * blo
     p2 = alo * bhi
@@ -132,7 +136,7 @@ def mul(alo, ahi, blo, bhi):
     return down(lo, _PAD_ARITH), up(hi, _PAD_ARITH)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def div(alo, ahi, blo, bhi):
     """``[alo, ahi] / [blo, bhi]``; the whole line when the divisor may be 0."""
     if blo <= 0.0 <= bhi:
@@ -148,7 +152,7 @@ def div(alo, ahi, blo, bhi):
     return down(lo, _PAD_ARITH), up(hi, _PAD_ARITH)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def square(alo, ahi):
     """``{a**2 : a in [alo, ahi]}`` (tighter than mul(a, a) when 0 is inside)."""
     if alo <= 0.0 <= ahi:
@@ -158,38 +162,38 @@ def square(alo, ahi):
     return max(0.0, down(lo, _PAD_ARITH)), up(hi, _PAD_ARITH)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sigmoid_down(z):
     """A float <= sigmoid(z), >= 0."""
     return max(0.0, down(sigmoid(z), _PAD_FUNC))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sigmoid_up(z):
     """A float >= sigmoid(z), <= 1."""
     return min(1.0, up(sigmoid(z), _PAD_FUNC))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def isigmoid(alo, ahi):
     """sigmoid of an interval, within [0, 1]."""
     return sigmoid_down(alo), sigmoid_up(ahi)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def itanh(alo, ahi):
     """tanh of an interval, within [-1, 1]."""
     return max(-1.0, down(tanh(alo), _PAD_FUNC)), min(1.0, up(tanh(ahi), _PAD_FUNC))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _tail(z):
     """Bounds of q = sigmoid(-|z|), within [0, 1/2]: one compiled sigmoid."""
     q = sigmoid(-abs(z))
     return max(0.0, down(q, _PAD_FUNC)), min(0.5, up(q, _PAD_FUNC))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sigmoid_parts(zlo, zhi):
     """Enclosures of sigmoid(z), sigmoid(-z) and sigmoid'(z) over ``[zlo, zhi]``.
 
@@ -229,14 +233,14 @@ def sigmoid_parts(zlo, zhi):
     return max(0.0, vlo), min(1.0, vhi), max(0.0, clo), min(1.0, chi), slo, shi
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sigmoid_slope(zlo, zhi):
     """``{sigmoid'(z) : z in [zlo, zhi]}``, within [0, 1/4] (see ``sigmoid_parts``)."""
     parts = sigmoid_parts(zlo, zhi)
     return parts[4], parts[5]
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def tanh_slope(zlo, zhi):
     """``{tanh'(z) = 1 - tanh(z)**2 = 4 sigmoid'(2 z) : z in [zlo, zhi]}``, within [0, 1].
 
