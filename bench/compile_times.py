@@ -57,7 +57,7 @@ def main() -> None:
     sys.path.insert(0, os.path.dirname(__file__))
     from host import describe, line  # noqa: E402  (bench/host.py)
 
-    print(f"host: {line(describe())}\n")
+    print(f"{line(describe())}\n")
     print("| family | cold (s) | warm (s) | kernels compiled (s each) |")
     print("|---|---:|---:|---|")
     for family in WARMUPS:
