@@ -228,7 +228,7 @@ def test_lstar_asks_each_table_entry_once():
     # quadratic (12 to 53 s on random cells): now each entry of the final table, rows
     # (S and S.A) x columns E, is asked once, besides the outputs of S each hypothesis
     # and the binary search of each counterexample.
-    from fastlstm.automata import learn
+    from fastlstm.automata import lstar
 
     oracle, cexs = _WordOracle(_cyclic_target), []
 
@@ -248,7 +248,7 @@ def test_lstar_asks_each_table_entry_once():
             level = nxt
         return None
 
-    table, outputs, rounds = learn._lstar(oracle, counterexample, 2, 100, lambda *a: None)
+    table, outputs, rounds = lstar.lstar(oracle, counterexample, 2, 100, lambda *a: None)
     assert same_machine(fl.MooreMachine(table, outputs), CYCLIC_MACHINE)
     assert len(table) == 36 and rounds == len(cexs) + 1 > 1
     columns = rounds                                  # the empty suffix, one per counterexample
