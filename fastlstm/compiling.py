@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import sys
 import threading
-import time
 
 import numpy as np
 from numba.core import event
@@ -50,6 +49,12 @@ def _cache_text() -> str:
     return f"they are cached in {_config.CACHE_DIR}"
 
 
+def _kernel(ev):
+    """The compiled function of a compile event, if it is one of fastlstm's kernels."""
+    func = ev.data["dispatcher"].py_func
+    return func if func.__module__.startswith("fastlstm._kernels") else None
+
+
 class _CompileNotice(event.Listener):
     """Prints the compile notice once per process, if a fastlstm kernel's
     compilation lasts over ``NOTICE_AFTER`` s (a timer, so the line appears
@@ -62,20 +67,18 @@ class _CompileNotice(event.Listener):
         self.said = False
 
     def on_start(self, ev):
-        dispatcher = ev.data["dispatcher"]
-        if self.said or not dispatcher.py_func.__module__.startswith("fastlstm._kernels"):
+        func = _kernel(ev)
+        if self.said or func is None:
             return
         self._depth += 1
         if self._depth == 1 and not quiet():
-            name = (f"{dispatcher.py_func.__module__.rsplit('.', 1)[-1]}."
-                    f"{dispatcher.py_func.__name__}")
+            name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
             self._timer = threading.Timer(NOTICE_AFTER, self._say, (name,))
             self._timer.daemon = True
             self._timer.start()
 
     def on_end(self, ev):
-        if self._depth and ev.data["dispatcher"].py_func.__module__.startswith(
-                "fastlstm._kernels"):
+        if self._depth and _kernel(ev) is not None:
             self._depth -= 1
             if self._depth == 0 and self._timer is not None:
                 self._timer.cancel()
@@ -218,8 +221,8 @@ def _warm(name):
             pass
 
         def on_end(self, ev):
-            if ev.data["dispatcher"].py_func.__module__.startswith("fastlstm._kernels"):
-                compiled.append(ev.data["dispatcher"].py_func.__qualname__)
+            if _kernel(ev) is not None:
+                compiled.append(_kernel(ev).__qualname__)
 
     with event.install_listener("numba:compile", Record()):
         results = WARMUPS[name]()

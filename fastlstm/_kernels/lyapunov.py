@@ -43,7 +43,7 @@ from .._config import INLINE_JIT, JIT
 from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
                           sigmoid_f32, tanh, tanh_f32)
 from .lanes import LANES, make_squash, preactivations, step_f32, step_f64
-from .threads import spread
+from .threads import spread_kernel
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
 #: axis, so no structural zero of a Jacobian (a column of zeros where the map
@@ -283,8 +283,8 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
         total = transient + steps
         span = max(1, call_steps // (-(-n // LANES) * LANES))  # steps per call
         for t0 in range(0, total, span):
-            args = (read_only, theta, inclusive, round_feedback, x, t0, min(t0 + span, total),
-                    transient, steps, state, acc_m, acc_e, lam1, lam2)
-            spread(-(-n // LANES), lambda first, last: kernel(first, last, *args))
+            spread_kernel(kernel, -(-n // LANES), read_only, theta, inclusive, round_feedback, x,
+                          t0, min(t0 + span, total), transient, steps, state, acc_m, acc_e,
+                          lam1, lam2)
 
     return run

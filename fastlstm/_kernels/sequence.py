@@ -27,7 +27,7 @@ from . import transitions
 from .activations import _fma, sigmoid, tanh
 from .lanes import preactivations
 from .lanes import step_f64 as lane_step
-from .threads import spread
+from .threads import spread_kernel
 
 
 @numba.njit(**INLINE_JIT)
@@ -281,12 +281,11 @@ def _compiled(saturated: bool):
                      np.full(1, c0), theta, closed, *(out[None] for out in outputs))
 
     def run_batch(inclusive, round_feedback, p, x, *args):
-        spread((x.shape[0] + BATCH_LANES - 1) // BATCH_LANES,
-               lambda first, last: batch(first, last, inclusive, round_feedback, p, x, *args))
+        spread_kernel(batch, (x.shape[0] + BATCH_LANES - 1) // BATCH_LANES, inclusive,
+                      round_feedback, p, x, *args)
 
     def run_batch_traced(inclusive, round_feedback, p, x, *args):
-        spread(x.shape[0], lambda first, last: batch_traced(first, last, inclusive,
-                                                            round_feedback, p, x, *args))
+        spread_kernel(batch_traced, x.shape[0], inclusive, round_feedback, p, x, *args)
 
     return run, run_traced, run_batch, run_batch_traced
 

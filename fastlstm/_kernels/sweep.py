@@ -35,7 +35,7 @@ import numpy as np
 
 from .._config import INLINE_JIT, JIT
 from .lanes import LANES, step_f32, step_f64
-from .threads import spread
+from .threads import spread_kernel
 
 def _make_block(ftype, step):
     """``block(p, n0, theta, <plan>, <outputs>, saturated, inclusive,
@@ -163,6 +163,6 @@ def make_sweep_kernel(saturated: bool, float32: bool):
                           round_out, correct, saturated, inclusive, round_feedback)
 
     def run(p, *args):
-        spread((p.shape[0] + LANES - 1) // LANES, lambda first, last: kernel(first, last, p, *args))
+        spread_kernel(kernel, (p.shape[0] + LANES - 1) // LANES, p, *args)
 
     return run

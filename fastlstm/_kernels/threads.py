@@ -83,3 +83,8 @@ def spread(n: int, work) -> None:
         raise
     for future in futures:
         future.result()
+
+
+def spread_kernel(kernel, n: int, *args) -> None:
+    """``kernel(start, stop, *args)`` over spans covering ``range(n)``, on threads (``spread``)."""
+    spread(n, lambda start, stop: kernel(start, stop, *args))

@@ -41,7 +41,7 @@ from .lanes import squash_f64 as squash
 from .sequence import bind_flags, regime
 from .sequence import sequence as scalar_sequence
 from .sequence import sequence_traced as scalar_sequence_traced
-from .threads import spread
+from .threads import spread_kernel
 
 
 @numba.njit(**INLINE_JIT)
@@ -218,13 +218,11 @@ def _compiled(saturated: bool):
                      c0[None], theta, closed, *(out[None] for out in outputs))
 
     def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        spread(x.shape[0], lambda first, last: batch(first, last, inclusive, round_feedback,
-                                                     W_ihT, W_hhT, b, x, *args))
+        spread_kernel(batch, x.shape[0], inclusive, round_feedback, W_ihT, W_hhT, b, x, *args)
 
     def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        spread(x.shape[0], lambda first, last: batch_traced(first, last, inclusive,
-                                                            round_feedback, W_ihT, W_hhT, b,
-                                                            x, *args))
+        spread_kernel(batch_traced, x.shape[0], inclusive, round_feedback, W_ihT, W_hhT, b, x,
+                      *args)
 
     run.kernel = run_batch.kernel = batch  # the compiled kernels, for inspection
     run_traced.kernel = run_batch_traced.kernel = batch_traced
