@@ -1,10 +1,17 @@
-"""The results of a fixed-point search: one point, a non-isolated set, and the list."""
+"""The results of a fixed-point search: one point, a non-isolated set, a slow point, and the list.
+
+One set of types for every cell: for a scalar cell (or a 1-unit LSTMCell) h,
+c and their enclosures are floats and the Jacobian a 2x2 tuple of tuples, as
+they always were; for an n-unit cell (n >= 2) they are read-only NumPy
+arrays of shape (n,) and (2n, 2n).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-from ..params import ScalarLSTM
+import numpy as np
+
 from ..semantics import Semantics
 
 
@@ -14,14 +21,15 @@ class FixedPoint:
 
     Attributes
     ----------
-    h, c : float
+    h, c : float, or ndarray of shape (n,) for an n-unit cell
         The point (midpoints of the enclosures).
-    h_enclosure, c_enclosure : tuple of float
-        Intervals ``(lo, hi)``; when ``certified``, proved to contain exactly
-        one fixed point (the same one).
-    jacobian : tuple of tuple of float
-        The 2x2 Jacobian of the step at the point (rows h', c'; columns h, c).
-    eigenvalues : tuple
+    h_enclosure, c_enclosure : tuple
+        ``(lo, hi)`` (floats, or arrays of shape (n,): a box); when
+        ``certified``, the box of h is proved to contain exactly one fixed
+        point, whose c lies in the box of c.
+    jacobian : tuple of tuple of float, or ndarray of shape (2n, 2n)
+        The Jacobian of the step at the point (rows h', c'; columns h, c).
+    eigenvalues : tuple, or ndarray
         Its eigenvalues, largest modulus first (complex for a focus).
     stability : str
         One of ``STABILITY_CLASSES``; ``"non-hyperbolic"`` when an eigenvalue
@@ -52,8 +60,52 @@ class FixedPoint:
 
     @property
     def stable(self) -> bool:
-        """True for a stable node or focus (both eigenvalues inside the unit circle)."""
+        """True for a stable node or focus (every eigenvalue inside the unit circle)."""
         return self.stability.startswith("stable")
+
+    @property
+    def unstable_dims(self) -> int:
+        """How many eigenvalues lie outside the unit circle (a saddle's index)."""
+        return int(sum(abs(complex(v)) > 1.0 for v in np.ravel(self.eigenvalues)))
+
+    def __eq__(self, other):
+        return type(other) is type(self) and _fields_equal(self, other)
+
+
+def _fields_equal(a, b):
+    for field in dataclasses.fields(a):
+        u, v = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(u, np.ndarray) or isinstance(v, np.ndarray) or (
+                isinstance(u, tuple) and any(isinstance(e, np.ndarray) for e in u)):
+            if isinstance(u, tuple) and isinstance(v, tuple):
+                if len(u) != len(v) or not all(np.array_equal(p, q) for p, q in zip(u, v)):
+                    return False
+            elif not np.array_equal(u, v):
+                return False
+        elif u != v:
+            return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SlowPoint:
+    """A local minimum of ``q(h, c) = 1/2 |step(h, c) - (h, c)|**2`` where q is small but not 0.
+
+    Found from a start, as FixedPointFinder (Golub & Sussillo 2018) reports
+    slow points: the state moves by about ``sqrt(2 q)`` per step there.  Not
+    certified; the Jacobian (2n x 2n, rows h', c'), its eigenvalues (largest
+    modulus first) and class are those of the step at the point.
+    """
+
+    h: np.ndarray
+    c: np.ndarray
+    q: float
+    jacobian: np.ndarray
+    eigenvalues: np.ndarray
+    stability: str
+
+    def __eq__(self, other):
+        return type(other) is type(self) and _fields_equal(self, other)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,16 +123,22 @@ class NonIsolated:
 class FixedPoints:
     """The fixed points of one cell for one constant input.
 
-    ``points`` lists every fixed point in increasing h, certified or not;
-    ``complete`` is True when all are certified and none is non-isolated: then
-    the list is provably every fixed point, each in its own enclosure.
+    ``points`` lists the fixed points found in increasing h (lexicographic
+    for n >= 2), certified or not; ``complete`` is True when the search
+    covered every state (``exhaustive``), all are certified and none is
+    non-isolated: then the list is provably every fixed point, each in its
+    own enclosure.  ``slow_points`` (n >= 2) are the slow points found from
+    the starts, smallest q first; ``searched`` says what was searched.
     """
 
-    cell: ScalarLSTM
-    x: float
+    cell: object
+    x: object
     semantics: Semantics
     points: tuple
     non_isolated: tuple = ()
+    slow_points: tuple = ()
+    exhaustive: bool = True
+    searched: str = ""
 
     def __len__(self):
         return len(self.points)
@@ -93,10 +151,38 @@ class FixedPoints:
 
     @property
     def complete(self) -> bool:
-        return all(p.certified for p in self.points) and not self.non_isolated
+        return (self.exhaustive and all(p.certified for p in self.points)
+                and not self.non_isolated)
 
-    def to_table(self, digits=6) -> str:
-        """A plain-text table: one row per fixed point."""
+    @property
+    def hidden_size(self) -> int:
+        """n, the number of units of the cell."""
+        return int(getattr(self.cell, "hidden_size", 1))
+
+    def to_table(self, digits=6, entries=4) -> str:
+        """A plain-text table: one row per fixed point (then the slow points, for n >= 2).
+
+        For n >= 2, h* shows its first ``entries`` units and the
+        eigenvalues the three of largest modulus, with ``...`` where more follow.
+        """
+        if self.hidden_size == 1 and not any(isinstance(p.h, np.ndarray) for p in self.points):
+            return self._scalar_table(digits)
+        rows = [("h*", "|h*|", "largest eigenvalues", "stability", "unstable", "certified")]
+        for p in self.points:
+            rows.append((_vector(p.h, digits, entries), f"{np.linalg.norm(p.h):.{digits}g}",
+                         _eigs(p.eigenvalues, digits), p.stability, str(p.unstable_dims),
+                         "yes" if p.certified else f"no ({p.note})"))
+        lines = _aligned(rows)
+        if self.slow_points:
+            rows = [("slow point h", "q", "largest eigenvalues", "stability")]
+            rows += [(_vector(s.h, digits, entries), f"{s.q:.3g}", _eigs(s.eigenvalues, digits),
+                      s.stability) for s in self.slow_points]
+            lines += [""] + _aligned(rows)
+        if self.searched:
+            lines.append(f"searched: {self.searched}")
+        return "\n".join(lines)
+
+    def _scalar_table(self, digits):
         rows = [("h*", "c*", "eigenvalues", "stability", "certified")]
         for p in self.points:
             eig = ", ".join(_show(v, digits) for v in p.eigenvalues)
@@ -110,7 +196,9 @@ class FixedPoints:
         return "\n".join(lines)
 
     def __repr__(self):
-        head = (f"FixedPoints(x={self.x:g}, {self.semantics.describe()}: {len(self.points)} "
+        x = f"{self.x:g}" if np.ndim(self.x) == 0 else np.array2string(np.asarray(self.x),
+                                                                       precision=4)
+        head = (f"FixedPoints(x={x}, {self.semantics.describe()}: {len(self.points)} "
                 f"point{'s' if len(self.points) != 1 else ''}"
                 f"{'' if self.complete else ', not complete'})")
         return head + "\n" + self.to_table()
@@ -121,3 +209,19 @@ def _show(v, digits):
     if v.imag == 0:
         return f"{v.real:.{digits}g}"
     return f"{v.real:.{digits}g}{v.imag:+.{digits}g}j"
+
+
+def _vector(v, digits, entries):
+    shown = ", ".join(f"{float(e) + 0.0:.{digits}g}" for e in v[:entries])
+    return f"[{shown}{', ...' if len(v) > entries else ''}]"
+
+
+def _eigs(values, digits, k=3):
+    values = np.ravel(values)
+    shown = ", ".join(_show(v, digits) for v in values[:k])
+    return shown + (", ..." if len(values) > k else "")
+
+
+def _aligned(rows):
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    return ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]

@@ -92,10 +92,10 @@ def jacobian_and_det(params, x, h, c, regimes):
 
 
 def classify(eigenvalues, tol=UNIT_CIRCLE_TOL):
-    """The stability class of a fixed point of a planar map from its two eigenvalues.
+    """The stability class of a fixed point of a map from its eigenvalues (2 for a scalar cell, 2n).
 
-    Stable/unstable: both moduli below/above 1; node: real eigenvalues,
-    focus: a complex pair; saddle: one modulus below 1, one above;
+    Stable/unstable: every modulus below/above 1; node: real eigenvalues,
+    focus: a complex pair among them; saddle: some moduli below 1, some above;
     non-hyperbolic: a modulus within ``tol`` of 1 (linearisation does not decide).
 
     Examples
@@ -104,15 +104,17 @@ def classify(eigenvalues, tol=UNIT_CIRCLE_TOL):
     ('stable node', 'stable focus', 'saddle')
     >>> classify([1.5, -3.0]), classify([1.0, 0.5])
     ('unstable node', 'non-hyperbolic')
+    >>> classify([0.5, 0.2j, -0.2j, 0.1]), classify([3.0, 2.0, 0.5, 0.1])
+    ('stable focus', 'saddle')
     """
     moduli = [abs(complex(v)) for v in eigenvalues]
     if any(abs(m - 1.0) <= tol for m in moduli):
         return "non-hyperbolic"
     inside = sum(m < 1.0 for m in moduli)
-    if inside == 1:
+    if 0 < inside < len(moduli):
         return "saddle"
     kind = "focus" if any(complex(v).imag != 0.0 for v in eigenvalues) else "node"
-    return f"{'stable' if inside == 2 else 'unstable'} {kind}"
+    return f"{'stable' if inside == len(moduli) else 'unstable'} {kind}"
 
 
 def eigenvalues_2x2(J, det=None):

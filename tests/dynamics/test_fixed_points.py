@@ -277,8 +277,9 @@ def test_bad_input_is_refused_with_the_argument_named():
         fl.fixed_points(PARITY, "1")
     with pytest.raises(ValueError, match="activation"):
         fl.fixed_points(PARITY, 1, activation="linear")
-    with pytest.raises(ValueError, match="hidden_size=2"):
-        fl.fixed_points(fl.LSTMCell(np.zeros((8, 1)), np.zeros((8, 2))), 1)
+    with pytest.raises(ValueError, match="hidden_size=2"):  # n >= 2: exact semantics only
+        fl.fixed_points(fl.LSTMCell(np.zeros((8, 1)), np.zeros((8, 2))), 1,
+                        activation="saturated")
     with pytest.raises(TypeError):
         fl.fixed_points(PARITY, 1, round_feedback=True)
     with pytest.raises(ValueError, match="overflow"):

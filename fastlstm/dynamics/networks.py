@@ -1,0 +1,266 @@
+"""Fixed points and slow points of an n-unit cell (``LSTMCell``) under a constant input.
+
+``network_points`` runs the certified branch-and-prune (krawczyk.py) where
+it finishes within its budget, and a search from starting states as
+FixedPointFinder does (Golub & Sussillo 2018): minimise
+``q(h, c) = 1/2 |step(h, c) - (h, c)|**2`` over the whole state from each
+start, here by Levenberg-Marquardt.  A minimum where q vanishes is certified
+by the Krawczyk test on a small box around it; a local minimum where q is
+small but not 0 is a *slow point*.  The Jacobians and eigenvalues are float
+estimates at the certified point (not themselves certified).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .krawczyk import CellMap, branch_and_prune, krawczyk, tighten
+from .points import FixedPoint, SlowPoint
+from .stability import classify
+
+#: Largest n for which ``search="auto"`` runs the complete branch-and-prune
+#: (measured on random cells, docs/dynamics.md).
+COMPLETE_UP_TO = 4
+#: Default budget of boxes for the branch-and-prune.
+MAX_BOXES = 200_000
+#: q below this at a minimum: a candidate fixed point (it goes to the Krawczyk test).
+ZERO_Q = 1e-20
+#: Starts whose minima are closer than this (max norm, in h and c) are one slow point.
+UNIQUE = 1e-3
+
+
+def _sigmoid(z):
+    with np.errstate(over="ignore"):
+        e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sech2(z):
+    with np.errstate(over="ignore"):
+        e = np.exp(-2.0 * np.abs(z))
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def step_and_jacobian(cell, x, h, c):
+    """One step from the rows of ``h, c`` (B, n): ``(h', c', J)``, J (B, 2n, 2n).
+
+    J is the Jacobian of ``(h, c) -> (h', c')``: rows h', c', columns h, c, as
+    for the scalar cell (stability.py), with ``c' = f c + i g``, ``h' = o tanh(c')``.
+    """
+    n = cell.hidden_size
+    W = np.asarray(cell.W_hh, dtype=np.float64)
+    u = np.asarray(cell.W_ih, dtype=np.float64) @ np.asarray(x, dtype=np.float64) + cell.bias()
+    z = h @ W.T + u
+    zi, zf, zg, zo = (z[:, k * n:(k + 1) * n] for k in range(4))
+    Wi, Wf, Wg, Wo = (W[k * n:(k + 1) * n] for k in range(4))
+    i, f, g, o = _sigmoid(zi), _sigmoid(zf), np.tanh(zg), _sigmoid(zo)
+    c1 = f * c + i * g
+    t = np.tanh(c1)
+    h1 = o * t
+    di, df, do = i * _sigmoid(-zi), f * _sigmoid(-zf), o * _sigmoid(-zo)
+    dg, dt = _sech2(zg), _sech2(c1)
+    dc_dh = ((df * c)[..., None] * Wf + (di * g)[..., None] * Wi + (i * dg)[..., None] * Wg)
+    dh_dh = (do * t)[..., None] * Wo + (o * dt)[..., None] * dc_dh
+    B = h.shape[0]
+    J = np.zeros((B, 2 * n, 2 * n))
+    J[:, :n, :n] = dh_dh
+    J[:, n:, :n] = dc_dh
+    idx = np.arange(n)
+    J[:, idx, n + idx] = o * dt * f
+    J[:, n + idx, n + idx] = f
+    return h1, c1, J
+
+
+def minimise_q(cell, x, starts, iterations=200):
+    """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n).
+
+    Returns ``(s, q)``: the minima reached (h kept in [-1, 1], where every step
+    lands) and q there.
+    """
+    n = cell.hidden_size
+    s = np.array(starts, dtype=np.float64)
+    lam = np.full(s.shape[0], 1e-3)
+    active = np.ones(s.shape[0], dtype=bool)
+    eye = np.eye(2 * n)
+
+    def residual(states):
+        h1, c1, J = step_and_jacobian(cell, x, states[:, :n], states[:, n:])
+        return np.concatenate([h1, c1], axis=1) - states, J - eye
+
+    r, A = residual(s)
+    q = 0.5 * (r * r).sum(axis=1)
+    for _ in range(iterations):
+        k = np.flatnonzero(active)
+        if k.size == 0:
+            break
+        Ak, rk = A[k], r[k]
+        AtA = np.swapaxes(Ak, 1, 2) @ Ak
+        grad = (np.swapaxes(Ak, 1, 2) @ rk[..., None])[..., 0]
+        diag = np.einsum("bii->bi", AtA)
+        damping = lam[k][:, None] * (diag + 1e-12 * (1.0 + diag.max(axis=1, keepdims=True)))
+        system = AtA + damping[..., None] * eye
+        try:
+            delta = np.linalg.solve(system, -grad[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            delta = -grad / (1.0 + lam[k])[:, None]
+        trial = s[k] + delta
+        trial[:, :n] = np.clip(trial[:, :n], -1.0, 1.0)
+        rt, At = residual(trial)
+        qt = 0.5 * (rt * rt).sum(axis=1)
+        better = qt < q[k]
+        b = k[better]
+        s[b], r[b], A[b], q[b] = trial[better], rt[better], At[better], qt[better]
+        lam[b] = np.maximum(lam[b] / 3.0, 1e-12)
+        lam[k[~better]] *= 4.0
+        moved = np.abs(delta).max(axis=1)
+        done = ((q[k] < 1e-32) | (moved <= 1e-15 * (1.0 + np.abs(s[k]).max(axis=1)))
+                | (lam[k] > 1e12) | (np.abs(grad).max(axis=1) < 1e-30))
+        active[k[done]] = False
+    return s, q
+
+
+def _record(cell, x, lo, hi, certified, note, cmap):
+    """The FixedPoint of the zero in the box [lo, hi] of h."""
+    h = 0.5 * lo + 0.5 * hi
+    wide = cmap.enclose(lo[None], hi[None], jacobian=False)
+    at = cmap.enclose(h[None], h[None], jacobian=False)
+    c = 0.5 * at["c"][0][0] + 0.5 * at["c"][1][0]
+    _, _, J = step_and_jacobian(cell, x, h[None], c[None])
+    eig = _sorted_eigenvalues(J[0])
+    return FixedPoint(h=_frozen(h), c=_frozen(c), h_enclosure=(_frozen(lo), _frozen(hi)),
+                      c_enclosure=(_frozen(wide["c"][0][0]), _frozen(wide["c"][1][0])),
+                      jacobian=_frozen(J[0]), eigenvalues=_frozen(eig),
+                      stability=classify(eig), certified=certified, note=note)
+
+
+def _sorted_eigenvalues(J):
+    eig = np.linalg.eigvals(J)
+    if np.all(eig.imag == 0.0):
+        eig = eig.real
+    return eig[np.argsort(-np.abs(eig), kind="stable")]
+
+
+def _frozen(a):
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def _holds(box, h):
+    return bool(np.all(box[0] <= h) and np.all(h <= box[1]))
+
+
+def network_points(cell, x, *, complete, max_boxes, starts, n_starts, seed, slow_q):
+    """(points, slow points, exhaustive, what was searched) for an n-unit cell."""
+    cmap = CellMap(cell, x)
+    boxes, unresolved, searched, exhaustive = [], [], [], False
+    if complete:
+        boxes, unresolved, examined, left = branch_and_prune(cmap, max_boxes)
+        exhaustive = left == 0
+        searched.append(f"branch-and-prune over [-1, 1]^{cell.hidden_size}: {examined} boxes"
+                        + ("" if exhaustive else f", stopped with {left} boxes left "
+                           f"(max_boxes={max_boxes})"))
+        boxes = [tighten(cmap, lo, hi, 0.5 * lo + 0.5 * hi) + (lo, hi) for lo, hi in boxes]
+    if starts is None and n_starts:
+        starts, how = sampled_starts(cell, x, n_starts, seed)
+    else:
+        how = "given"
+    slow = []
+    if starts is not None and len(starts):
+        found, slow = _from_starts(cell, x, cmap, starts, boxes, slow_q)
+        boxes += found
+        searched.append(f"{len(starts)} starts ({how}), Levenberg-Marquardt on q")
+    boxes = _distinct(cmap, boxes)
+    points = [_record(cell, x, lo, hi, True, "", cmap) for lo, hi, _, _ in boxes]
+    points += [_record(cell, x, lo, hi, False, "the Krawczyk test did not decide this box "
+                       "(a tangency, or zeros too close to separate)", cmap)
+               for lo, hi in _clusters(unresolved)]
+    points.sort(key=lambda p: tuple(p.h.tolist()))
+    return points, slow, exhaustive, "; ".join(searched)
+
+
+def _from_starts(cell, x, cmap, starts, boxes, slow_q):
+    """Certified boxes of the zeros reached from the starts that no box in ``boxes``
+    holds, and the slow points (SlowPoint records, smallest q first)."""
+    n = cell.hidden_size
+    s, q = minimise_q(cell, x, starts)
+    found, slow = [], []
+    for k in np.argsort(q, kind="stable"):
+        h = s[k, :n]
+        if any(_holds(b, h) for b in boxes + found):
+            continue
+        if q[k] <= ZERO_Q:
+            r = 1e-6 * (1.0 + np.abs(h))
+            lo, hi = np.maximum(h - r, -1.0), np.minimum(h + r, 1.0)
+            state, _, _ = krawczyk(cmap, lo[None], hi[None])
+            if state[0] == 1:
+                found.append(tighten(cmap, lo, hi, h) + (lo, hi))
+                continue
+        if q[k] <= slow_q and all(np.abs(s[k] - np.concatenate([p.h, p.c])).max() > UNIQUE
+                                  for p in slow):
+            _, _, J = step_and_jacobian(cell, x, s[k:k + 1, :n], s[k:k + 1, n:])
+            eig = _sorted_eigenvalues(J[0])
+            slow.append(SlowPoint(h=_frozen(h), c=_frozen(s[k, n:]), q=float(q[k]),
+                                  jacobian=_frozen(J[0]), eigenvalues=_frozen(eig),
+                                  stability=classify(eig)))
+    return found, slow
+
+
+def _distinct(cmap, boxes):
+    """One box per zero: boxes (tight lo, hi, wide lo, wide hi) whose zeros coincide merge.
+
+    Two certified boxes share their zero when one's tight box lies in the
+    other's wide box (its zero is then in the other, where the zero is unique).
+    """
+    kept = []
+    for b in boxes:
+        if not any(_inside(b, k) or _inside(k, b) or _same_by_hull(cmap, b, k) for k in kept):
+            kept.append(b)
+    return kept
+
+
+def _same_by_hull(cmap, a, b):
+    """Tight boxes that overlap hold the same zero if their hull holds exactly one."""
+    if not (np.all(a[0] <= b[1]) and np.all(b[0] <= a[1])):
+        return False
+    lo, hi = np.minimum(a[0], b[0]), np.maximum(a[1], b[1])
+    state, _, _ = krawczyk(cmap, lo[None], hi[None])
+    return bool(state[0] == 1)
+
+
+def _inside(a, b):
+    return bool(np.all(b[2] <= a[0]) and np.all(a[1] <= b[3]))
+
+
+def _clusters(boxes):
+    """Unresolved boxes that touch, merged into their hulls."""
+    hulls = []
+    for lo, hi in boxes:
+        for k, (a, b) in enumerate(hulls):
+            if np.all(lo <= b + 1e-9) and np.all(a - 1e-9 <= hi):
+                hulls[k] = (np.minimum(a, lo), np.maximum(b, hi))
+                break
+        else:
+            hulls.append((lo, hi))
+    return hulls
+
+
+def sampled_starts(cell, x, count, seed, steps=64):
+    """States (h, c) along trajectories of the cell driven by x from random states.
+
+    ``count`` trajectories of ``steps`` steps from h, c uniform in [-1, 1]^n;
+    one state is taken from each, at a random time.
+    """
+    from ..vector import run_batch_vector
+
+    n = cell.hidden_size
+    rng = np.random.default_rng(seed)
+    h0 = rng.uniform(-1.0, 1.0, (count, n))
+    c0 = rng.uniform(-1.0, 1.0, (count, n))
+    X = np.broadcast_to(np.asarray(x, dtype=np.float64), (count, steps, cell.input_size))
+    run = run_batch_vector(cell, np.ascontiguousarray(X), h0=h0, c0=c0)
+    t = rng.integers(0, steps, count)
+    rows = np.arange(count)
+    states = np.concatenate([run.h[rows, t], run.c[rows, t]], axis=1)
+    return states, (f"sampled from {count} trajectories of {steps} steps driven by x from "
+                    f"random states, seed={seed}")
