@@ -41,11 +41,12 @@ Modules, each importing only those above it in this list (and the core):
 ``pictures`` (``to_dot``, ``to_latex``), ``machine`` (``MooreMachine``),
 ``hypotheses`` (builds and checks machines), ``describe`` (the text of
 ``MooreMachine.describe``: the table, the hypotheses that hold, the
-regexes), ``vector_cells`` (the symbols, steps
-and outputs of an ``LSTMCell``), ``extract`` (``extract_automaton``,
-``expand_states``), ``verify``, ``start`` (the checked arguments of the
-next three), ``abstraction`` (``prove_by_abstraction``), ``learn``
-(``learn_automaton``, L*), ``counters`` (``find_counter``).
+regexes), ``cells`` (the symbols, steps and
+outputs of a ``ScalarLSTM`` or an ``LSTMCell``: ``stepper_for``), ``extract``
+(``extract_automaton``), ``verify``, ``start`` (the checked arguments of the
+proofs and counters), ``abstraction`` (``prove_by_abstraction``), ``lstar``
+(the L* loop), ``queries`` (its membership and equivalence queries for a
+cell), ``learn`` (``learn_automaton``), ``counters`` (``find_counter``).
 ``describe`` sits above the class it
 describes, so the class gets its text as a function installed here.
 """

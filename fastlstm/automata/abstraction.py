@@ -56,7 +56,7 @@ import numpy as np
 from .._kernels import sequence as _sequence_kernels
 from .._kernels.intervals import ACTIVATION_ERROR
 from ..semantics import round_half_to_zero
-from .extract import expand_states
+from .cells import expand_states
 from .machine import MooreMachine
 from .start import checked_start
 

@@ -2,9 +2,10 @@
 
 Breadth-first search over the (h, c) pairs reachable from (h0, c0), a whole
 level at a time with the very kernels ``run`` and ``run_batch`` use
-(``expand_states``, shared with ``verify``), so every state is bit for bit
-what a run computes; a vector cell (``LSTMCell``) is stepped by
-``run_batch_vector`` (``vector_cells``), its states are (h, c) vectors.
+(``cells.stepper_for``, shared with ``verify`` and ``learn_automaton``), so
+every state is bit for bit what a run computes; a vector cell
+(``LSTMCell``) is stepped by ``run_batch_vector``, its states are (h, c)
+vectors.
 The conventions (exact states, outputs = rounded h, ``quantize`` as the
 only, explicit, approximation) are in the package docstring,
 ``fastlstm.automata``.
@@ -14,45 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels import sequence as _sequence_kernels
-from .._validate import initial_state, integer, preactivation_range
-from ..cell import LSTMCell
-from ..params import as_cell
+from .._validate import integer
 from ..semantics import Semantics
-from .alphabet import scalar_alphabet
+from .cells import state_outputs, stepper_for
 from .machine import MooreMachine
-from .vector_cells import (VectorStepper, cell_alphabet, check_readout, output_range,
-                           state_outputs)
 
-__all__ = ["ScalarStepper", "expand_states", "extract_automaton", "stepper_for"]
-
-#: Below this many (state, symbol) pairs a level is stepped with the serial
-#: kernel, one call per pair: a parallel launch costs more than the work.
-_SERIAL_PAIRS = 256
-
-
-def expand_states(kernels, p, theta, h, c, values):
-    """One step from every state (h[j], c[j]) on every symbol, with the run kernels.
-
-    Returns flat float64 arrays of length ``len(h) * len(values)``: entry
-    ``j * A + a`` is the state after reading ``values[a]`` from state j.
-    The steps are taken by the very kernels ``run`` and ``run_batch`` use,
-    so the states are bit for bit what a run computes.
-    """
-    A = values.size
-    n = len(h)
-    h_in = np.repeat(np.asarray(h, dtype=np.float64), A)
-    c_in = np.repeat(np.asarray(c, dtype=np.float64), A)
-    X = np.tile(values, n).reshape(n * A, 1)
-    h_out, c_out = np.empty((n * A, 1)), np.empty((n * A, 1))
-    if n * A <= _SERIAL_PAIRS:
-        run = kernels[0]
-        for k in range(n * A):
-            run(p, X[k], h_in[k], c_in[k], theta, h_out[k], c_out[k])
-    else:
-        kernels[2](p, X, h_in, c_in, theta, h_out, c_out)
-    return h_out.reshape(-1), c_out.reshape(-1)
-
+__all__ = ["extract_automaton"]
 
 #: The most states a search may be asked to find: each costs its h and c and a
 #: key in memory, and a level of the search per symbol; beyond this a
@@ -177,47 +145,6 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
         hs, cs = hs[:, 0], cs[:, 0]
     return MooreMachine(np.array(rows, dtype=np.int32), outputs, symbols, 0, h=hs, c=cs,
                         semantics=sem, quantize=quantize, readout=readout)
-
-
-def stepper_for(cell, alphabet, semantics, readout=None):
-    """``(symbols, stepper, readout)``: a cell's alphabet, its stepper, its checked readout.
-
-    The stepper (``ScalarStepper`` for a ``ScalarLSTM``, else
-    ``vector_cells.VectorStepper``) has ``units`` (n), ``start(h0, c0,
-    output=False)`` (the validated start state, arrays (n,); ``output``: h0
-    must round to int64, as the start state's output) and ``expand(h, c)`` (one step
-    from every state, arrays (N, n), on every symbol: (N * A, n)).
-    """
-    if isinstance(cell, LSTMCell):
-        readout = check_readout(readout, cell.hidden_size)
-        symbols, inputs = cell_alphabet(alphabet, cell.input_size)
-        return symbols, VectorStepper(cell, inputs, semantics), readout
-    cell = as_cell(cell)
-    readout = check_readout(readout, 1)
-    symbols, values = scalar_alphabet(alphabet)
-    return symbols, ScalarStepper(cell, values, semantics), readout
-
-
-class ScalarStepper:
-    """The start state and the steps of a ``ScalarLSTM`` (one unit) with ``expand_states``."""
-
-    units = 1
-
-    def __init__(self, cell, values, semantics):
-        self.p, self.values, self.theta = cell.to_array(), values, semantics.threshold
-        self.kernels = _sequence_kernels.make_sequence_kernels(*semantics.kernel_key())
-
-    def start(self, h0, c0, output=False):
-        h, c = initial_state(h0, "h0", 1), initial_state(c0, "c0", 1)
-        if output:
-            output_range(h)
-        preactivation_range(self.p, h, self.values, x_name="alphabet")
-        return h, c
-
-    def expand(self, h, c):
-        h_out, c_out = expand_states(self.kernels, self.p, self.theta, h[:, 0], c[:, 0],
-                                     self.values)
-        return h_out[:, None], c_out[:, None]
 
 
 def _quantized(expand, decimals):

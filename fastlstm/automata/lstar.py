@@ -23,8 +23,10 @@ def lstar(oracle, counterexample, A, max_states, watch):
     new suffix adds one entry to each row, read from the row's node of the
     prefix tree.  Rows are compared by a class number refined column by
     column (equal rows, equal classes), not as tuples rebuilt every round.
-    ``watch(states, queries, rounds)`` is called between batches (the time
-    limit and the progress report).
+    ``counterexample(table, outputs, S)`` gets each hypothesis (state k is
+    the state of the access string ``S[k]``) and returns a word it gets
+    wrong, or None.  ``watch(states, queries, rounds)`` is called between
+    batches (the time limit and the progress report).
     """
     S, E = [()], []
     node = {}     # row word u (in S or S . A) -> its node in the oracle's tree
@@ -80,7 +82,7 @@ def lstar(oracle, counterexample, A, max_states, watch):
         table = np.array([[known[cls[s + (a,)]] for a in range(A)] for s in S], dtype=np.int32)
         outputs = np.array(oracle.answer(S), dtype=np.int64)
         rounds += 1
-        cex = counterexample(table, outputs)
+        cex = counterexample(table, outputs, S)
         if cex is None:
             return table, outputs, rounds
         add_column(separating_suffix(oracle, S, table, cex), list(node))

@@ -34,7 +34,7 @@ class Start(typing.NamedTuple):
     kernels: tuple         # make_sequence_kernels(...) of the semantics
 
     def step_args(self):
-        """``(kernels, p, theta)``, the first arguments of ``extract.expand_states``."""
+        """``(kernels, p, theta)``, the first arguments of ``cells.expand_states``."""
         return self.kernels, self.cell.to_array(), self.sem.threshold
 
 

@@ -3,7 +3,7 @@
 Strings are explored level by level: the (h, c) states after every string
 of length L are kept, and each is extended by every symbol with the compiled
 kernels of ``run_batch`` (sequences of length 1 started from those states;
-``extract.stepper_for``: ``expand_states``, or ``run_batch_vector`` for a
+``cells.stepper_for``: ``expand_states``, or ``run_batch_vector`` for a
 vector cell).  So each string costs one step, not L, and the whole
 check of all strings up to ``max_len`` costs about ``A / (A - 1)`` times the
 number of strings of the last level.  Within a level strings are checked in
@@ -17,11 +17,9 @@ import dataclasses
 import itertools
 import math
 
-
 from .._validate import integer
 from ..semantics import Semantics
-from .extract import stepper_for
-from .vector_cells import state_outputs
+from .cells import state_outputs, stepper_for
 
 __all__ = ["VerifyResult", "verify"]
 

@@ -82,9 +82,9 @@ def test_counter_has_no_small_machine():
 
 
 def test_counter_tested_too_shallowly():
-    # Tests up to length 3 only and no proof: L* stops at a machine that counts
-    # to a small depth, and says it is only tested.
-    shallow = dict(test_depth=3, random_tests=0, **SAT_RF)
+    # Tests up to length 3 only (no random or state-guided tests) and no proof: L*
+    # stops at a machine that counts to a small depth, and says it is only tested.
+    shallow = dict(test_depth=3, random_tests=0, guided=0, **SAT_RF)
     m = fl.learn_automaton(fl.presets.dyck1(), (1, -1), prove=False, **shallow)
     assert not m.provenance.proved and "no proof attempted (prove=False)" in m.provenance.how
     assert "LEARNED AND TESTED" in m.describe()
@@ -232,7 +232,7 @@ def test_lstar_asks_each_table_entry_once():
 
     oracle, cexs = _WordOracle(_cyclic_target), []
 
-    def counterexample(table, outputs):   # a shortest word the hypothesis gets wrong
+    def counterexample(table, outputs, access):   # a shortest word it gets wrong
         seen, level = {(0, 0, 0)}, [((), 0, 0, 0)]
         while level:
             nxt = []

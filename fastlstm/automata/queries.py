@@ -1,0 +1,402 @@
+"""The queries L* asks of a cell: membership from a prefix tree, equivalence by tests.
+
+``learn_automaton`` (``learn.py``) drives L* (``lstar.py``) with these, for
+any cell (``cells.stepper_for``: the scalar kernels for a ``ScalarLSTM`` or a
+1-unit ``LSTMCell``, ``run_batch_vector`` for any other):
+
+* ``OutputCodes``: a state's output (rounded h, its vector for n >= 2, or a
+  readout's label) as one int, which L* compares.
+* ``Oracle``: membership queries in batches, from a prefix tree of (h, c)
+  states kept across rounds (each prefix computed once, one step per node).
+* ``EquivalenceTests``: equivalence by testing.  The cell's outputs on every
+  string up to ``test_depth`` and on random strings are computed once; each
+  hypothesis is walked over them.  A hypothesis that passes them meets tests guided by
+  the network's own states (``guided``): for each hypothesis state q, the
+  network state of q's access string and the network states that the
+  hypothesis maps to q (sampled from the tests), clustered by choosing them
+  farthest first, each followed by every short suffix and a few random ones.
+  Two network states the hypothesis merges must agree on every suffix; a
+  suffix on which one of them disagrees with the hypothesis is a
+  counterexample, and far-apart states are where such suffixes are found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cells import state_outputs
+
+__all__ = ["MAX_TEST_DEPTH", "MAX_TEST_LEVEL", "MAX_TEST_STEPS", "Oracle", "OutputCodes",
+           "EquivalenceTests", "check_tests"]
+
+#: Largest number of strings of the last exhaustively tested length.
+MAX_TEST_LEVEL = 2 ** 20
+#: Longest exhaustively tested length (it binds a one-symbol alphabet only:
+#: each length is a step of every hypothesis walk).
+MAX_TEST_DEPTH = 2 ** 12
+#: Most steps of the random tests, ``random_tests * random_length``: the strings,
+#: their inputs, states and outputs take about 50 bytes a step.
+MAX_TEST_STEPS = 2 ** 24
+#: Network states of the tests kept for the guided tests (sampled, seeded).
+GUIDE_POOL = 2048
+#: Guided suffixes: every string of the longest length, at most ``GUIDE_DEPTH``,
+#: with at most ``GUIDE_SUFFIXES`` strings (one symbol or more).
+GUIDE_SUFFIXES = 64
+GUIDE_DEPTH = 6
+#: Random guided suffixes (of ``random_length``) after each chosen network state.
+GUIDE_RANDOM = 8
+#: Steps of the guided tests of one hypothesis beyond one network state per
+#: hypothesis state (those of the access strings are always tested).
+GUIDE_STEPS = 2 ** 18
+#: Floats of (h, c) a run of test strings holds at once (the rows run in chunks).
+_CHUNK = 2 ** 21
+
+
+class OutputCodes:
+    """Outputs of states as int codes: the output itself (an int: rounded h of one
+    unit, or a readout's label) or, for the rounded h vector of n >= 2 units, its
+    number among the vectors seen so far."""
+
+    def __init__(self, units, readout):
+        self.readout, self.units = readout, units
+        self.direct = readout is not None or units == 1
+        self._index, self._vectors = {}, []
+
+    def codes(self, h):
+        """The codes of the states h (..., n): int64 (...)."""
+        shape = h.shape[:-1]
+        out = state_outputs(h.reshape(-1, self.units), self.readout)
+        if self.direct:
+            return out.reshape(shape)
+        rows, inverse = np.unique(out, axis=0, return_inverse=True)
+        index = self._index
+        for row in map(tuple, rows.tolist()):
+            if row not in index:
+                index[row] = len(self._vectors)
+                self._vectors.append(row)
+        mapped = np.array([index[row] for row in map(tuple, rows.tolist())], dtype=np.int64)
+        return mapped[inverse.reshape(-1)].reshape(shape)
+
+    def values(self, codes):
+        """The outputs a ``MooreMachine`` holds: int64 (S,), or (S, n) rounded h vectors."""
+        codes = np.asarray(codes, dtype=np.int64)
+        return codes if self.direct else np.array(self._vectors, dtype=np.int64)[codes]
+
+
+class _Rows:
+    """A growing float64 array of rows (amortised doubling)."""
+
+    def __init__(self, first):
+        self.data, self.size = np.empty((64, first.shape[-1])), 0
+        self.extend(first.reshape(1, -1))
+
+    def extend(self, rows):
+        need = self.size + rows.shape[0]
+        if need > self.data.shape[0]:
+            grown = np.empty((max(need, 2 * self.data.shape[0]), self.data.shape[1]))
+            grown[:self.size] = self.data[:self.size]
+            self.data = grown
+        self.data[self.size:need] = rows
+        self.size = need
+
+
+class Oracle:
+    """The output code after any word (tuple of symbol indices), from a cached prefix tree.
+
+    Node 0 is the empty word; a node's children (one per symbol) are made
+    together, so ``kids[node * A + a]`` is its child on symbol a, or -1 (for
+    every a) while it has none.  A word is answered by walking the tree, one
+    list look-up a symbol, from the root or from a node already known.
+    """
+
+    def __init__(self, stepper, h0, c0, codes):
+        self._stepper, self._codes = stepper, codes
+        self._A = stepper.inputs.shape[0]
+        self._kids = [-1] * self._A
+        self._h, self._c = _Rows(h0), _Rows(c0)
+        self._out = codes.codes(h0.reshape(1, -1)).tolist()
+
+    def __len__(self):
+        return len(self._out)
+
+    def states(self, nodes):
+        """(h, c) of the nodes, arrays (len(nodes), n)."""
+        return self._h.data[nodes], self._c.data[nodes]
+
+    def nodes(self, words, starts=None):
+        """The node after each word read from ``starts[k]`` (the root by default).
+
+        Where words leave the tree, the nodes they reach there (at any depth)
+        are expanded together in one batch with the compiled step, and the
+        walks go on: each prefix is computed once.
+        """
+        A, kids = self._A, self._kids
+        nodes = [0] * len(words) if starts is None else list(starts)
+        pending = [(k, 0) for k in range(len(words))]
+        while True:
+            missing = []
+            for k, t in pending:
+                word, node = words[k], nodes[k]
+                while t < len(word):
+                    child = kids[node * A + word[t]]
+                    if child < 0:
+                        missing.append((k, t))
+                        break
+                    t, node = t + 1, child
+                nodes[k] = node
+            if not missing:
+                return nodes
+            parents = list(dict.fromkeys(nodes[k] for k, _ in missing))
+            h, c = self._stepper.expand(self._h.data[parents], self._c.data[parents])
+            first = len(self._out)
+            for j, node in enumerate(parents):
+                kids[node * A:(node + 1) * A] = range(first + j * A, first + (j + 1) * A)
+            kids.extend([-1] * (len(parents) * A * A))   # the new nodes have no children
+            self._h.extend(h)
+            self._c.extend(c)
+            self._out.extend(self._codes.codes(h).tolist())
+            pending = missing
+
+    def answer(self, words, starts=None):
+        """Output codes after ``words`` (read from ``starts``, as in ``nodes``)."""
+        out = self._out
+        return [out[node] for node in self.nodes(words, starts)]
+
+
+def _run_codes(stepper, codes, words, h, c, keep=None, check=None):
+    """Output codes (B, T) of the rows ``words`` (B, T) run from the states h, c (B, n).
+
+    Rows run in chunks of about ``_CHUNK`` floats of (h, c), ``check()``
+    called between them.  ``keep``: an optional pair (rows, steps) of
+    positions whose (h, c) is returned too.
+    """
+    B, T = words.shape
+    n = stepper.units
+    out = np.empty((B, T), dtype=np.int64)
+    kept = None if keep is None else (np.empty((keep[0].size, n)), np.empty((keep[0].size, n)))
+    if not words.size:
+        return out, kept
+    chunk = max(1, _CHUNK // max(T * n, 1))
+    if B * T * n <= 2 * _CHUNK:
+        chunk = B   # one run (for a scalar cell: the old serial-or-parallel choice)
+    for lo in range(0, B, max(chunk, 1)):
+        hi = min(B, lo + chunk)
+        H, C = stepper.run(words[lo:hi], h[lo:hi], c[lo:hi])
+        out[lo:hi] = codes.codes(H)
+        if keep is not None:
+            sel = np.flatnonzero((keep[0] >= lo) & (keep[0] < hi))
+            kept[0][sel] = H[keep[0][sel] - lo, keep[1][sel]]
+            kept[1][sel] = C[keep[0][sel] - lo, keep[1][sel]]
+        if check is not None and hi < B:
+            check()
+    return out, kept
+
+
+class EquivalenceTests:
+    """The cell's outputs on the test strings, computed once; hypotheses are walked on them.
+
+    Parameters
+    ----------
+    stepper, codes
+        The cell's stepper (``cells.stepper_for``) and its ``OutputCodes``.
+    h0, c0 : numpy.ndarray, shape (n,)
+    depth, n_random, length, seed
+        Every string of length ``depth`` (so every shorter one, as a
+        prefix), ``n_random`` random strings of ``length`` drawn with ``seed``.
+    guided : int
+        Network states tested per hypothesis state by ``guided_counterexample``
+        (0: none).
+    check : callable, optional
+        Called between chunks of test strings (the time limit).
+    """
+
+    def __init__(self, stepper, codes, h0, c0, depth, n_random, length, seed, guided,
+                 check=None):
+        A = stepper.inputs.shape[0]
+        self._stepper, self._codes, self.guided = stepper, codes, guided
+        self._h0, self._c0, self._check = h0, c0, check
+        full = (_strings(A, depth, np.arange(A ** depth)) if depth
+                else np.zeros((1, 0), dtype=np.int64))
+        rng = np.random.default_rng(seed)
+        self.words = rng.integers(0, A, size=(n_random, length))
+        # Positions whose network state the guided tests cluster: the ends of the
+        # exhaustive strings and every prefix of the random ones, sampled.
+        ends = full.shape[0] if depth else 0
+        total = ends + self.words.size
+        picks = np.sort(np.random.default_rng([seed, 1]).choice(
+            total, min(total, GUIDE_POOL if guided else 0), replace=False))
+        on_full, on_random = picks[picks < ends], picks[picks >= ends] - ends
+        length = max(length, 1)
+        full_out, full_kept = self._run(full, (on_full, np.full(on_full.size, depth - 1)))
+        self.outputs, random_kept = self._run(self.words, (on_random // length,
+                                                           on_random % length))
+        self.levels = [full_out[::A ** (depth - L), L - 1] for L in range(1, depth + 1)]
+        self.exhaustive = sum(level.size for level in self.levels)
+        # The pool: each sampled word (padded with symbol 0 past its length) and its state.
+        pool_words = [full[on_full]] if depth else []
+        if self.words.size:
+            pool_words.append(self.words[on_random // length])
+        width = max([w.shape[1] for w in pool_words], default=0)
+        self.pool_words = np.zeros((picks.size, width), dtype=np.int64)
+        self.pool_lengths = np.concatenate([np.full(on_full.size, depth),
+                                            on_random % length + 1]).astype(np.int64)
+        row = 0
+        for w in pool_words:
+            self.pool_words[row:row + w.shape[0], :w.shape[1]] = w
+            row += w.shape[0]
+        self.pool_h = np.concatenate([full_kept[0], random_kept[0]])
+        self.pool_c = np.concatenate([full_kept[1], random_kept[1]])
+        self.suffix_depth = 1
+        while (self.suffix_depth < GUIDE_DEPTH
+               and A ** (self.suffix_depth + 1) <= GUIDE_SUFFIXES):
+            self.suffix_depth += 1
+        self.suffixes = _strings(A, self.suffix_depth, np.arange(A ** self.suffix_depth))
+        self.random_suffixes = np.random.default_rng([seed, 2]).integers(
+            0, A, size=(GUIDE_RANDOM if length > 1 else 0, length))
+        self.last_guided = None   # (states tested, pool size, words tested) of the last hypothesis
+
+    def _run(self, words, keep):
+        B = words.shape[0]
+        h = np.repeat(self._h0[None], B, axis=0)
+        c = np.repeat(self._c0[None], B, axis=0)
+        return _run_codes(self._stepper, self._codes, words, h, c, keep, self._check)
+
+    def counterexample(self, table, outputs, start):
+        """A shortest tested word on which the hypothesis and the cell disagree, or None."""
+        A = table.shape[1]
+        states = np.array([start])
+        for length, cell_out in enumerate(self.levels, start=1):
+            states = table[states].reshape(-1)   # product order: parent-major, symbol-minor
+            bad = np.flatnonzero(outputs[states] != cell_out)
+            if bad.size:
+                return tuple(_strings(A, length, bad[:1])[0].tolist())
+        if not self.words.size:
+            return None
+        states = np.full(self.words.shape[0], start)
+        first = None
+        for t in range(self.words.shape[1]):
+            states = table[states, self.words[:, t]]
+            bad = np.flatnonzero(outputs[states] != self.outputs[:, t])
+            if bad.size:
+                first = (int(bad[0]), t)
+                break
+        if first is None:
+            return None
+        b, t = first
+        return tuple(self.words[b, :t + 1].tolist())
+
+    def guided_counterexample(self, table, outputs, access, access_h, access_c):
+        """A word on which the hypothesis and the cell disagree, found from the network's
+        states, or None (the shortest found).
+
+        ``access[q]`` is an access word of hypothesis state q, ``access_h[q]``,
+        ``access_c[q]`` the network's state after it.  For each q the network
+        states tested are the access word's, then up to ``guided - 1`` of the
+        pool's states the hypothesis maps to q, each the farthest (in (h, c))
+        from those chosen before; each is followed by every suffix of
+        ``suffix_depth`` symbols and the random suffixes, every prefix
+        compared with the hypothesis from q.
+        """
+        if not self.guided:
+            return None
+        Q = table.shape[0]
+        pool_q = _walk(table, self.pool_words, self.pool_lengths)
+        per_center = self.suffixes.size + self.random_suffixes.size
+        extra = GUIDE_STEPS // max(per_center, 1)
+        chosen = [[] for _ in range(Q)]   # pool indices beyond each access word, by rank
+        features = _features(self.pool_h, self.pool_c)
+        seeds = _features(access_h, access_c)
+        for q in range(Q):
+            members = np.flatnonzero(pool_q == q)
+            if not members.size:
+                continue
+            far = np.linalg.norm(features[members] - seeds[q], axis=1)
+            for _ in range(self.guided - 1):
+                j = int(np.argmax(far))
+                if far[j] == 0:
+                    break
+                chosen[q].append(int(members[j]))
+                far = np.minimum(far, np.linalg.norm(features[members] - features[members[j]],
+                                                     axis=1))
+        # One state per hypothesis state always (its access word); the others by rank
+        # (every state's farthest first), within GUIDE_STEPS.
+        centers = [(q, None) for q in range(Q)]
+        for rank in range(self.guided - 1):
+            for q in range(Q):
+                if rank < len(chosen[q]) and len(centers) - Q < extra:
+                    centers.append((q, chosen[q][rank]))
+        q_of = np.array([q for q, _ in centers], dtype=np.int64)
+        h = np.stack([access_h[q] if k is None else self.pool_h[k] for q, k in centers])
+        c = np.stack([access_c[q] if k is None else self.pool_c[k] for q, k in centers])
+        best = None
+        for suffixes in (self.suffixes, self.random_suffixes):
+            if not suffixes.size:
+                continue
+            S = suffixes.shape[0]
+            words = np.tile(suffixes, (len(centers), 1))
+            cell_out, _ = _run_codes(self._stepper, self._codes, words, np.repeat(h, S, axis=0),
+                                     np.repeat(c, S, axis=0))
+            states = np.repeat(q_of, S)
+            for t in range(words.shape[1]):
+                states = table[states, words[:, t]]
+                bad = np.flatnonzero(outputs[states] != cell_out[:, t])
+                for r in bad.tolist():
+                    q, k = centers[r // S]
+                    prefix = (access[q] if k is None else
+                              tuple(self.pool_words[k, :self.pool_lengths[k]].tolist()))
+                    word = prefix + tuple(words[r, :t + 1].tolist())
+                    if best is None or len(word) < len(best):
+                        best = word
+                if bad.size:
+                    break
+        self.last_guided = (len(centers), self.pool_h.shape[0],
+                            len(centers) * (self.suffixes.shape[0]
+                                            + self.random_suffixes.shape[0]))
+        return best
+
+
+def _walk(table, words, lengths):
+    """The hypothesis state after each padded word (rows of ``words``, ``lengths`` long)."""
+    states = np.zeros(words.shape[0], dtype=np.int64)
+    for t in range(words.shape[1]):
+        live = lengths > t
+        states[live] = table[states[live], words[live, t]]
+    return states
+
+
+def _features(h, c):
+    """Where a state lies, for the clustering: h, and c squashed (a drifting c would
+    otherwise outweigh every other difference)."""
+    return np.concatenate([h, c / (1.0 + np.abs(c))], axis=1)
+
+
+def _strings(A, length, index):
+    """The strings of ``length`` symbols numbered ``index`` (an int64 array) in
+    product order (last symbol fastest): their digits in base A, (len(index), length)."""
+    powers = A ** np.arange(length - 1, -1, -1, dtype=np.int64)  # < MAX_TEST_LEVEL when A > 1
+    digits = index[:, None] // powers
+    digits %= A  # in place: one (len(index), length) array
+    return digits
+
+
+def check_tests(A, test_depth, random_tests, random_length):
+    """Refuse, before any work, tests that cannot be held or run; nothing as large
+    as ``A**test_depth`` is computed."""
+    largest = MAX_TEST_DEPTH  # the deepest test_depth allowed for this alphabet
+    if A > 1:
+        largest, level = 0, A
+        while level <= MAX_TEST_LEVEL and largest < MAX_TEST_DEPTH:
+            largest, level = largest + 1, level * A
+    if test_depth > largest:
+        size = (f"{A}**{test_depth} strings of the last length, and at most {MAX_TEST_LEVEL} "
+                f"are tested" if A > 1 else
+                f"{test_depth} lengths, and at most {MAX_TEST_DEPTH} are tested (a one-symbol "
+                f"alphabet has one string of each length: random_length tests a longer one)")
+        raise ValueError(f"test_depth={test_depth} means {size}; use test_depth <= {largest} "
+                         f"for this alphabet")
+    steps = random_tests * max(random_length, 1)
+    if steps > MAX_TEST_STEPS or random_length > MAX_TEST_STEPS:
+        raise ValueError(f"random_tests={random_tests} strings of random_length={random_length} "
+                         f"are more steps than the {MAX_TEST_STEPS} tested at most "
+                         f"(random_tests * random_length, about 50 bytes a step): use fewer "
+                         f"or shorter random tests")
