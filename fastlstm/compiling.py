@@ -181,6 +181,16 @@ def _warm_fixed_points():
     return out
 
 
+def _warm_network_points():
+    from .cell import LSTMCell
+    from .dynamics import fixed_points
+
+    rng = np.random.default_rng(6)
+    cell = LSTMCell(rng.normal(0, 1, (8, 1)), rng.normal(0, 1, (8, 2)), rng.normal(0, 1, 8))
+    fps = fixed_points(cell, 0.5, n_starts=4)
+    return {"h": np.array([p.h for p in fps.points]).ravel()}
+
+
 def _warm_machines():
     from .automata import extract_automaton
     from .presets import parity
@@ -207,6 +217,7 @@ WARMUPS = {
     "lyapunov float32": _warm_sweep("float32", "lyapunov"),
     "vector cells": _warm_vector,
     "fixed points": _warm_fixed_points,
+    "network fixed points": _warm_network_points,
     "machines": _warm_machines,
 }
 
