@@ -246,9 +246,17 @@ if CACHE:
         caching.CacheImpl._locator_classes.insert(0, _KernelCacheLocator)
         caching.IndexDataCacheFile.save = _save
 
-#: Options for serial kernels and inlined scalar helpers.
+#: Options for kernels and for every compiled function they call.  An ordinary
+#: call costs nothing where it matters: LLVM inlines small callees (the
+#: activations) into their callers' loops and vectorises them there.
 JIT = dict(nogil=True, cache=CACHE, fastmath=set(FASTMATH), error_model="numpy")
 #: Options for kernels that spread independent work over threads.
 PARALLEL_JIT = dict(JIT, parallel=True)
-#: Options for tiny scalar helpers that must disappear into their callers.
+#: Numba-level inlining, for the few helpers LLVM would not inline but a SIMD
+#: loop needs inlined (a step, its Jacobian, a gate): a compile-time cost that
+#: grows with the square of the callee's size (Numba copies the callee's whole
+#: scope once per block, and re-inlines its own inlined callees at every call
+#: site), so never for a large function or the body of a kernel's outer loop.
+#: Ordinary calls for those cut the cold compile of every kernel family 2.5-4.5x
+#: with the same bits and speed (docs/bench.md, "Compile time").
 INLINE_JIT = dict(JIT, inline="always")

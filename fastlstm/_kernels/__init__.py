@@ -4,7 +4,7 @@ The public functions (``fastlstm.run``, ``fastlstm.sweep``, the automata)
 validate their input, allocate the outputs and call these kernels, which
 assume clean input and write into the arrays they are given.
 
-* ``activations``: inlined exp, sigmoid and tanh (float64 and float32).
+* ``activations``: exp, sigmoid and tanh (ordinary calls that LLVM inlines) (float64 and float32).
 * ``sequence``: one step for every semantics; single and batched sequences.
 * ``transitions``: a cache of exact transitions, replayed by a long run whose
   states repeat.

@@ -1,4 +1,4 @@
-"""Inlined exp, sigmoid and tanh for the compiled kernels.
+"""Exp, sigmoid and tanh for the compiled kernels, small enough for LLVM to inline.
 
 Why not ``math.exp``/``math.tanh``?  In a scalar recurrence the step time is
 the latency of its dependency chain, and a libm call is an opaque, long
@@ -57,7 +57,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .._config import INLINE_JIT
+from .._config import JIT
 
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer
 _ROUND_BITS = 0x4338000000000000  # the bits of _ROUND
@@ -116,13 +116,13 @@ def _fma(typingctx, a, b, c):
     return sig, codegen
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _pow2(k):
     """2.0**k for integer -1022 <= k <= 1023, built from its exponent bits."""
     return _bits_to_float((k + 1023) << 52)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _exp_reduced(a, s):
     """(p, k) with e**x = (1 + p) 2**k for x = -s a, |x| <= _EXP_CLAMP, s a power of two.
 
@@ -149,7 +149,7 @@ def _exp_reduced(a, s):
     return (low + r4 * mid) + (r4 * r4) * high, k
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def exp_(x):
     """e**x for finite x, to within 1.1 ulp."""
     p, k = _exp_reduced(min(max(x, -_EXP_CLAMP), _EXP_CLAMP), -1.0)
@@ -160,7 +160,7 @@ def exp_(x):
     return _fma(scale, p, scale) * _pow2(k - half)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _exp_parts(a, s):
     """(p, S) with e**(-s a) = (1 + p) S 2**-600, S = 2**(k + 600), for a >= 0, s > 0.
 
@@ -172,7 +172,7 @@ def _exp_parts(a, s):
     return p, _pow2(k + _EXP_OFFSET)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _exp_neg(a, s):
     """e**(-s a) for a >= 0, s > 0, with the bits of ``exp_``.
 
@@ -185,7 +185,7 @@ def _exp_neg(a, s):
     return _fma(big_s, p, big_s) * _POW2_M_OFFSET
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sigmoid(z):
     """1 / (1 + e**-z) without overflow for any finite z, to within 2.5 ulp."""
     p, big_s = _exp_parts(abs(z), 1.0)
@@ -193,7 +193,7 @@ def sigmoid(z):
     return num / _fma(big_s, p, _BIG + big_s)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def tanh(x):
     """tanh(x) for finite x, to within 3 ulp; tanh(-0.0) = -0.0."""
     p, big_s = _exp_parts(abs(x), 2.0)
@@ -249,13 +249,13 @@ _T0, _T1, _T2, _T3, _T4 = (_F32(-0.33333282880456505), _F32(0.1333146453144094),
                            _F32(-0.005710217833807781))
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def _pow2_f32(k):
     """2.0**k as float32 for integer -126 <= k <= 127."""
     return _bits_to_float32((k + 127) << 23)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def exp_f32(x):
     """e**x for finite float32 x, in float32, to within 1 ulp."""
     x = min(max(x, -_EXP_CLAMP32), _EXP_CLAMP32)
@@ -269,7 +269,7 @@ def exp_f32(x):
     return p * _pow2_f32(half) * _pow2_f32(k - half)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def sigmoid_f32(z):
     """float32 sigmoid, vectorisable, to within a few float32 ulp."""
     e = exp_f32(-abs(z))
@@ -277,7 +277,7 @@ def sigmoid_f32(z):
     return num / (_ONE32 + e)
 
 
-@numba.njit(**INLINE_JIT)
+@numba.njit(**JIT)
 def tanh_f32(x):
     """float32 tanh, vectorisable, to within a few float32 ulp."""
     a = abs(x)

@@ -157,7 +157,7 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
             return zero, zero, dc_dh, dc_dc, zero
         return do * s + o * ds * dc_dh, o * ds * dc_dc, dc_dh, dc_dc, do * s * dc_dc
 
-    @numba.njit(**INLINE_JIT)
+    @numba.njit(**JIT)
     def block(p, n0, theta, inclusive, round_feedback, x, t0, t1, transient, steps, state,
               acc_m, acc_e, lam1, lam2, saturated):
         n = p.shape[0]

@@ -51,7 +51,7 @@ def _make_block(ftype, step):
     def rounded(v):
         return np.int8(np.copysign(np.ceil(abs(v) - half), v))
 
-    @numba.njit(**INLINE_JIT)
+    @numba.njit(**JIT)
     def block(p, n0, theta, x_node, src, dst, init_h, init_c, n_slots, counts, fin_ptr,
               fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out, round_out, correct,
               saturated, inclusive, round_feedback):
