@@ -99,28 +99,6 @@ def band(z, theta, saturated, inclusive):
 
 
 @numba.njit(**JIT)
-def dot(a, b):
-    """a . b in eight partial sums (SIMD without reassociating: the order is fixed)."""
-    size = a.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    p = 0
-    while p + 8 <= size:
-        s0 += a[p] * b[p]
-        s1 += a[p + 1] * b[p + 1]
-        s2 += a[p + 2] * b[p + 2]
-        s3 += a[p + 3] * b[p + 3]
-        s4 += a[p + 4] * b[p + 4]
-        s5 += a[p + 5] * b[p + 5]
-        s6 += a[p + 6] * b[p + 6]
-        s7 += a[p + 7] * b[p + 7]
-        p += 8
-    while p < size:
-        s0 += a[p] * b[p]
-        p += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-
-
-@numba.njit(**JIT)
 def coefficients(z, a, c_prev, c, theta, saturated, inclusive, round_feedback, coef):
     """The Jacobian's per-unit coefficients of the step just taken, rows of ``coef``
     (5, n): kf, ki, kg, ko, kb (module docstring); z, a are the step's
@@ -144,54 +122,81 @@ def coefficients(z, a, c_prev, c, theta, saturated, inclusive, round_feedback, c
 
 @numba.njit(**JIT)
 def push(W_hhT, a, coef, frame, image, wq):
-    """image[j] = J frame[j] for every column j (rows (k, 2n): h part, then c part)."""
+    """image = J frame (both (2n, k): column j of the frame in column j, h part
+    in the first n rows).  ``wq`` (4n, k) receives W_hh frame[:n]: rows of k
+    values updated by axpys (vectorised across the frame's columns)."""
     n = W_hhT.shape[0]
     rows = W_hhT.shape[1]
-    for j in range(frame.shape[0]):
-        q = frame[j]
-        for r in range(rows):
-            wq[r] = 0.0
-        for p in range(n):  # wq = W_hh q_h, axpys over the contiguous rows of W_hhT
-            qp = q[p]
-            for r in range(rows):
-                wq[r] += W_hhT[p, r] * qp
-        v = image[j]
-        for u in range(n):
-            dc = (coef[0, u] * wq[n + u] + coef[1, u] * wq[u]) + coef[2, u] * wq[2 * n + u]
-            dc = dc + a[n + u] * q[n + u]
-            v[n + u] = dc
-            v[u] = coef[3, u] * wq[3 * n + u] + coef[4, u] * dc
+    k = frame.shape[1]
+    for r in range(rows):
+        acc = wq[r]
+        for j in range(k):
+            acc[j] = 0.0
+        for p in range(n):
+            w = W_hhT[p, r]
+            q = frame[p]
+            for j in range(k):
+                acc[j] += w * q[j]
+    for u in range(n):
+        kf, ki, kg, ko, kb, f = coef[0, u], coef[1, u], coef[2, u], coef[3, u], coef[4, u], a[n + u]
+        wf, wi, wg, wo = wq[n + u], wq[u], wq[2 * n + u], wq[3 * n + u]
+        qc = frame[n + u]
+        vh = image[u]
+        vc = image[n + u]
+        for j in range(k):
+            dc = ((kf * wf[j] + ki * wi[j]) + kg * wg[j]) + f * qc[j]
+            vc[j] = dc
+            vh[j] = ko * wo[j] + kb * dc
 
 
 @numba.njit(**JIT)
-def orthonormalise(image, rank, acc_m, acc_e):
-    """Modified Gram-Schmidt on the rows of ``image`` in place; r_ii multiplied into
-    (acc_m, acc_e).  Rows from ``rank`` on are set to 0 (r = 0)."""
-    k = image.shape[0]
+def orthonormalise(image, rank, acc_m, acc_e, r):
+    """Modified Gram-Schmidt on the columns of ``image`` (2n, k) in place; r_ii
+    multiplied into (acc_m, acc_e); ``r`` (k,) is scratch.  Columns from ``rank``
+    on are set to 0 (r_ii = 0).
+
+    Column i is normalised, then projected out of every later column j: r_ij
+    = sum_p q_i[p] v_j[p] summed over p in order, for all j at once (a pass
+    over the rows, vectorised across the columns, no reassociation), then
+    v_j -= r_ij q_i.  A column's numbers never depend on the columns after it.
+    """
+    size, k = image.shape
     for i in range(k):
-        v = image[i]
         if i >= rank:
-            for p in range(v.shape[0]):
-                v[p] = 0.0
-        ss = dot(v, v)
+            for p in range(size):
+                image[p, i] = 0.0
+        ss = 0.0
+        for p in range(size):
+            ss += image[p, i] * image[p, i]
         shift = 0
         if 0.0 < ss < _TINY_SQUARE:  # a small column: scaled exactly, no underflow
-            for p in range(v.shape[0]):
-                v[p] *= _LIFT
-            ss = dot(v, v)
+            ss = 0.0
+            for p in range(size):
+                image[p, i] *= _LIFT
+                ss += image[p, i] * image[p, i]
             shift = 600
-        r = math.sqrt(ss)
-        acc_m[i], acc_e[i] = accumulate(acc_m[i], acc_e[i], r)
+        rii = math.sqrt(ss)
+        acc_m[i], acc_e[i] = accumulate(acc_m[i], acc_e[i], rii)
         acc_e[i] -= shift
-        if r > 0.0:
-            inv = 1.0 / r
-            for p in range(v.shape[0]):
-                v[p] *= inv
-            for j in range(i + 1, k):
-                w = image[j]
-                rij = dot(v, w)
-                for p in range(w.shape[0]):
-                    w[p] -= rij * v[p]
+        if rii == 0.0:  # a zero column projects nothing out
+            continue
+        inv = 1.0 / rii
+        for p in range(size):
+            image[p, i] *= inv
+        rest = k - i - 1
+        rj = r[:rest]
+        for j in range(rest):
+            rj[j] = 0.0
+        for p in range(size):
+            q = image[p, i]
+            row = image[p, i + 1:]
+            for j in range(rest):
+                rj[j] += q * row[j]
+        for p in range(size):
+            q = image[p, i]
+            row = image[p, i + 1:]
+            for j in range(rest):
+                row[j] -= q * rj[j]
 
 
 @numba.njit(**JIT)
@@ -206,7 +211,7 @@ def advance(W_ihT, W_hhT, b, x_t, h, c, z, a, h_raw, theta, saturated, inclusive
 def tangent_steps(W_ihT, W_hhT, b, x, theta, saturated, inclusive, round_feedback, t0, t1,
                   transient, h, c, frame, acc_m, acc_e):
     """Steps t0 .. t1 - 1 (step t reads ``x[t % P]``) from and into (h, c), the frame
-    (k, 2n) and the accumulators (k,); steps before ``transient`` are not measured.
+    (2n, k) and the accumulators (k,); steps before ``transient`` are not measured.
     Returns nothing; every input array but the weights and x is updated."""
     n = h.shape[0]
     z = np.empty(4 * n)
@@ -214,7 +219,8 @@ def tangent_steps(W_ihT, W_hhT, b, x, theta, saturated, inclusive, round_feedbac
     h_raw = np.empty(n)
     c_prev = np.empty(n)
     coef = np.empty((5, n))
-    wq = np.empty(4 * n)
+    wq = np.empty((4 * n, frame.shape[1]))
+    r = np.empty(frame.shape[1])
     cur, nxt = frame, np.empty_like(frame)
     swapped = False
     rank = n if round_feedback else 2 * n
@@ -228,13 +234,13 @@ def tangent_steps(W_ihT, W_hhT, b, x, theta, saturated, inclusive, round_feedbac
             continue
         coefficients(z, a, c_prev, c, theta, saturated, inclusive, round_feedback, coef)
         push(W_hhT, a, coef, cur, nxt, wq)
-        orthonormalise(nxt, rank, acc_m, acc_e)
+        orthonormalise(nxt, rank, acc_m, acc_e, r)
         cur, nxt = nxt, cur  # the new frame; the old one is scratch
         swapped = not swapped
     if swapped:  # the frame lies in the scratch array: back into the caller's
-        for j in range(frame.shape[0]):
-            for p in range(frame.shape[1]):
-                frame[j, p] = cur[j, p]
+        for p in range(frame.shape[0]):
+            for j in range(frame.shape[1]):
+                frame[p, j] = cur[p, j]
 
 
 @numba.njit(**JIT)
@@ -258,7 +264,7 @@ def tangent_spectrum(W_ihT, W_hhT, b, x, theta, saturated, inclusive, round_feed
     """
     n = W_hhT.shape[0]
     h, c = np.array(h0, dtype=np.float64), np.array(c0, dtype=np.float64)
-    frame = start_frame(2 * n, k)
+    frame = np.ascontiguousarray(start_frame(2 * n, k).T)  # (2n, k): a column per column
     acc_m, acc_e = np.ones(k), np.zeros(k, np.int64)
     total = transient + steps
     span = max(1, call_work // (4 * n * k * (n + k) + 16 * n))  # steps per call
