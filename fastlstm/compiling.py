@@ -169,6 +169,17 @@ def _warm_vector():
     return out
 
 
+def _warm_spectrum():
+    from .cell import LSTMCell
+    from .dynamics import lyapunov
+
+    rng = np.random.default_rng(6)
+    cell = LSTMCell(rng.normal(0, 1, (12, 2)), rng.normal(0, 1, (12, 3)), rng.normal(0, 1, 12))
+    return {activation: lyapunov(cell, [0.5, -0.5], transient=20, steps=100,
+                                 activation=activation)
+            for activation in ("exact", "saturated")}
+
+
 def _warm_fixed_points():
     from .dynamics import fixed_points
 
@@ -216,6 +227,7 @@ WARMUPS = {
     "lyapunov float64": _warm_sweep("float64", "lyapunov"),
     "lyapunov float32": _warm_sweep("float32", "lyapunov"),
     "vector cells": _warm_vector,
+    "lyapunov spectrum": _warm_spectrum,
     "fixed points": _warm_fixed_points,
     "network fixed points": _warm_network_points,
     "machines": _warm_machines,
