@@ -93,10 +93,12 @@ def evaluate(p, x, reg, hlo, hhi, out):
     ``reg[0] != 1`` (with f = 1 there is no c = i g / (1 - f)).
     """
     # s = 1 - f = sigmoid(-z_f), without the cancellation of 1 - f
-    flo, fhi, dflo, dfhi, slo, shi = _gate(p, 0, x, x, reg[0], hlo, hhi, False)
-    ilo, ihi, dilo, dihi, _, _ = _gate(p, 1, x, x, reg[1], hlo, hhi, False)
-    olo, ohi, dolo, dohi, _, _ = _gate(p, 2, x, x, reg[2], hlo, hhi, False)
-    glo, ghi, dglo, dghi, _, _ = _gate(p, 3, x, x, reg[3], hlo, hhi, True)
+    # gate numbers as int64 values, not literals: one compiled _gate, not four
+    f_, i_, o_, g_ = np.int64(0), np.int64(1), np.int64(2), np.int64(3)
+    flo, fhi, dflo, dfhi, slo, shi = _gate(p, f_, x, x, reg[0], hlo, hhi, f_ == g_)
+    ilo, ihi, dilo, dihi, _, _ = _gate(p, i_, x, x, reg[1], hlo, hhi, i_ == g_)
+    olo, ohi, dolo, dohi, _, _ = _gate(p, o_, x, x, reg[2], hlo, hhi, o_ == g_)
+    glo, ghi, dglo, dghi, _, _ = _gate(p, g_, x, x, reg[3], hlo, hhi, g_ == g_)
     iglo, ighi = mul(ilo, ihi, glo, ghi)
     clo, chi = div(iglo, ighi, slo, shi)
     if reg[4] == 0:
@@ -241,16 +243,35 @@ def _flat(p, x, reg, a, m, b, scratch):
 
 
 @numba.njit(**JIT)
+def _sort_by_start(rows, n):
+    """Sort ``rows[:n]`` by their first column, in place (Shell sort: a few lines
+    to compile, where ``np.argsort``'s quicksort costs most of a second)."""
+    gap = n // 2
+    while gap > 0:
+        for j in range(gap, n):
+            a, b = rows[j, 0], rows[j, 1]
+            k = j
+            while k >= gap and rows[k - gap, 0] > a:
+                rows[k, 0], rows[k, 1] = rows[k - gap, 0], rows[k - gap, 1]
+                k -= gap
+            rows[k, 0], rows[k, 1] = a, b
+        gap //= 2
+
+
+@numba.njit(**JIT)
 def _compact(small, n):
-    """Sort the first n pieces and merge those within FLAT_WIDTH of each other; the new count."""
-    order = np.argsort(small[:n, 0])
-    pieces = small[order]
+    """Sort the first n pieces and merge those within FLAT_WIDTH of each other; the new count.
+
+    The order of pieces with equal starts does not matter: merging keeps the
+    largest end.  Row k <= j is written only after row j was read.
+    """
+    _sort_by_start(small, n)
     k = 0
     for j in range(n):
-        if k > 0 and pieces[j, 0] <= small[k - 1, 1] + FLAT_WIDTH:
-            small[k - 1, 1] = max(small[k - 1, 1], pieces[j, 1])
+        if k > 0 and small[j, 0] <= small[k - 1, 1] + FLAT_WIDTH:
+            small[k - 1, 1] = max(small[k - 1, 1], small[j, 1])
         else:
-            small[k, 0], small[k, 1] = pieces[j, 0], pieces[j, 1]
+            small[k, 0], small[k, 1] = small[j, 0], small[j, 1]
             k += 1
     return k
 
@@ -266,7 +287,8 @@ def isolate(p, x, reg, lo, hi, roots, unresolved):
     scratch = np.empty(6)
     stack = np.empty((4400, 2))  # depth: bisection down to single floats near 0
     small = np.empty((4096, 2))
-    nstack, nsmall, nroots, nunres, steps = 1, 0, 0, 0, 0
+    nstack, nroots, nunres, steps = 1, 0, 0, 0
+    nsmall = np.int64(0)  # a value, not the literal 0: one compiled _compact, not two
     stack[0, 0], stack[0, 1] = lo, hi
     while nstack > 0:
         nstack -= 1
