@@ -10,7 +10,7 @@ and an ``LSTMCell`` of n units and m inputs (``stepper_for``):
   ``run``: rows of symbols from one state each.  A ``ScalarLSTM``, and an
   ``LSTMCell`` with n = m = 1 (through ``to_scalar()``), is stepped by the
   kernels of ``run`` and ``run_batch`` (``ScalarStepper``); any other cell by
-  ``run_batch_vector`` (``VectorStepper``).  Every state is bit for bit what
+  those of ``run_batch_vector`` (``VectorStepper``).  Every state is bit for bit what
   a run computes.
 * **Outputs.**  The rounded h vector (an int when n = 1, so a 1-unit cell
   gives the very machine of its ``ScalarLSTM``), or with a readout
@@ -19,17 +19,16 @@ and an ``LSTMCell`` of n units and m inputs (``stepper_for``):
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
+from .._kernels import vector as _vector_kernels
 from .._validate import initial_state, preactivation_range, rounds_to_int64
 from ..cell import LSTMCell
 from ..params import as_cell
 from ..readout import Readout
 from ..semantics import round_half_to_zero
-from ..vector import preactivation_range_vector, run_batch_vector
+from ..vector import preactivation_range_vector
 from .alphabet import check_alphabet, scalar_alphabet
 
 __all__ = ["ScalarStepper", "VectorStepper", "cell_alphabet", "check_readout", "expand_states",
@@ -38,9 +37,11 @@ __all__ = ["ScalarStepper", "VectorStepper", "cell_alphabet", "check_readout", "
 #: Below this many (state, symbol) pairs a level is stepped with the serial
 #: kernel, one call per pair: a parallel launch costs more than the work.
 _SERIAL_PAIRS = 256
-#: Up to this many rows run through the serial kernel, one call a row: a
-#: parallel launch costs more than a few hundred calls.
-_SERIAL_ROWS = 256
+#: Up to this many rows of up to ``_SERIAL_STEPS`` steps in all run through the
+#: serial kernel, one call a row: a parallel launch costs more than that work
+#: (and much more on a busy host), and a first call then compiles one kernel, not two.
+_SERIAL_ROWS = 4096
+_SERIAL_STEPS = 2 ** 18
 
 
 
@@ -169,13 +170,13 @@ class ScalarStepper:
     def run(self, words, h, c):
         """h and c (B, T, 1) along the rows of symbol indices ``words`` (B, T) from (h, c) (B, 1).
 
-        A few hundred rows go through the serial kernel one by one: a parallel
-        launch costs more than that (and much more on a busy host).
+        A few thousand short rows go through the serial kernel one by one
+        (``_SERIAL_ROWS``, ``_SERIAL_STEPS``).
         """
         X = self.values[words]
         H, C = np.empty(X.shape), np.empty(X.shape)
         h0, c0 = np.ascontiguousarray(h[:, 0]), np.ascontiguousarray(c[:, 0])
-        if X.shape[0] <= _SERIAL_ROWS:
+        if X.shape[0] <= _SERIAL_ROWS and X.size <= _SERIAL_STEPS:
             run = self.kernels[0]
             for b in range(X.shape[0]):
                 run(self.p, X[b], h0[b], c0[b], self.theta, H[b], C[b])
@@ -197,7 +198,15 @@ class VectorStepper:
 
     def __init__(self, cell, inputs, semantics):
         self.cell, self.inputs, self.units = cell, inputs, cell.hidden_size
-        self._run = dataclasses.asdict(semantics)
+        key = semantics.kernel_key()
+        # The kernels of run_batch_vector, called as it calls them (the cell and the
+        # start state were validated by ``start``): a few rows in this thread (one
+        # call of the batch kernel), more threaded, without a launch per call.
+        self._threaded = _vector_kernels.make_vector_kernels(*key)[2]
+        self._batch, self._flags = self._threaded.func.kernel, key[1:]
+        self._weights = (np.array(cell.W_ih.T, order="C"), np.array(cell.W_hh.T, order="C"),
+                         np.array(cell.bias()))
+        self._theta = semantics.threshold
 
     def start(self, h0, c0, output=False):
         """The start state as two float64 arrays of shape (n,) (a scalar fills every unit).
@@ -219,19 +228,27 @@ class VectorStepper:
         after reading symbol a from state j.
         """
         N, A = h.shape[0], self.inputs.shape[0]
-        X = np.tile(self.inputs, (N, 1))[:, None, :]          # (N * A, 1, m)
-        tr = run_batch_vector(self.cell, X, h0=np.repeat(h, A, axis=0),
-                              c0=np.repeat(c, A, axis=0), **self._run)
-        return tr.h[:, 0, :], tr.c[:, 0, :]
+        X = np.ascontiguousarray(np.tile(self.inputs, (N, 1))[:, None, :])   # (N * A, 1, m)
+        H, C = self._steps(X, np.repeat(h, A, axis=0), np.repeat(c, A, axis=0))
+        return H[:, 0, :], C[:, 0, :]
 
     def run(self, words, h, c):
         """h and c (B, T, n) along the rows of symbol indices ``words`` (B, T) from (h, c)
         (B, n)."""
-        if not words.size:
-            shape = words.shape + (self.units,)
-            return np.empty(shape), np.empty(shape)
-        tr = run_batch_vector(self.cell, self.inputs[words], h0=h, c0=c, **self._run)
-        return tr.h, tr.c
+        return self._steps(self.inputs[words], h, c)
+
+    def _steps(self, X, h, c):
+        shape = X.shape[:2] + (self.units,)
+        H, C = np.empty(shape), np.empty(shape)
+        if not X.size:
+            return H, C
+        args = (*self._weights, X, np.ascontiguousarray(h, dtype=np.float64),
+                np.ascontiguousarray(c, dtype=np.float64), self._theta, H, C)
+        if X.shape[0] <= _SERIAL_ROWS and X.shape[0] * X.shape[1] <= _SERIAL_STEPS:
+            self._batch(0, X.shape[0], *self._flags, *args)
+        else:
+            self._threaded(*args)
+        return H, C
 
 
 def output_range(h0):

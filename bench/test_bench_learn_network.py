@@ -1,0 +1,192 @@
+"""fastlstm's L* on a vector cell with a readout, against AALpy's L* driving ``fl.run``.
+
+Workload: networks whose output machine is known by construction (their
+(h, c) states never repeat, so exact extraction refuses them and both
+learners run L*):
+
+* ``counter3``: a 6-unit ``LSTMCell`` built to count ones modulo 3 (units 0-2
+  one-hot, units 3-5 distractors whose c grows for ever; docs/learning.md
+  derives it), read out by the argmax of h_0..h_2, exact activations: 3 states.
+* ``odd-run x alternate``: two scalar cells side by side (a 2-unit cell, unit
+  k reading input k, four symbols; tests/automata/test_learn.py derives each
+  cell's machine under saturated activations with rounded feedback), the
+  readout the sign of h_0 - h_1: their product, 4 states.
+
+Both learners use the same equivalence tests: every string of length
+``TEST_DEPTH`` (so every shorter prefix too) and ``RANDOM_TESTS`` random
+strings of ``RANDOM_LENGTH``, seeded (fastlstm's own strings:
+``fl.learn_automaton(..., guided=0, prove=False)``, so the work is the same;
+a second row adds its state-guided tests, the default).
+
+* ``fastlstm``: membership queries in batches over a prefix tree, the compiled
+  ``run_batch_vector`` kernel;
+* ``aalpy L* + fl.run``: AALpy's ``run_Lstar`` (Moore machines, its query
+  cache), every membership query answered by one ``fl.run`` on the word
+  (the readout's label of each h), the equivalence oracle running the same
+  test strings.
+
+The machines must be bisimilar (breadth-first search of the product machine)
+and of the minimal size.  The ratio is printed and kept in ``extra_info``
+(reported, never asserted).
+
+    python -m pytest bench/test_bench_learn_network.py --benchmark-only
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+import fastlstm as fl
+from bench import host
+
+TEST_DEPTH, RANDOM_TESTS, RANDOM_LENGTH, SEED = 6, 200, 40, 0
+GROUP = "learn: networks with a readout"
+TARGET = 10.0
+
+
+def counter3():
+    n = 6
+    W_ih, W_hh, b = np.zeros((4 * n, 1)), np.zeros((4 * n, n)), np.zeros(4 * n)
+    i, f, g, o = (slice(k * n, (k + 1) * n) for k in range(4))
+    W_ih[i][:3], b[i][:3] = 100, -50
+    W_ih[f][:3], b[f][:3] = -100, 50
+    for k in range(3):
+        W_hh[g][k, (k - 1) % 3] = 100
+    b[o] = 100
+    b[i][3:], b[f][3:], b[g][3:] = 100, 100, (0.1, 0.2, 0.3)
+    c0 = np.array([1.0, -1, -1, 0, 0, 0])
+    return dict(cell=fl.LSTMCell(W_ih, W_hh, b), alphabet=(0, 1),
+                readout=fl.Readout(np.hstack([np.eye(3), np.zeros((3, 3))])),
+                h0=np.tanh(c0), c0=c0, states=3, semantics={})
+
+
+def odd_run_alternate():
+    counting = dict(b_f=100.0, b_i=100.0, b_c=100.0)
+    cells = [fl.LSTMCell.from_scalar(fl.ScalarLSTM(**counting, W_oh=-100.0, W_ox=100.0,
+                                                   b_o=-50.0)),
+             fl.LSTMCell.from_scalar(fl.ScalarLSTM(**counting, W_oh=-100.0, b_o=50.0))]
+    W_ih, W_hh, bias = np.zeros((8, 2)), np.zeros((8, 2)), np.zeros(8)
+    for k, cell in enumerate(cells):
+        W_ih[k::2, k], W_hh[k::2, k], bias[k::2] = cell.W_ih[:, 0], cell.W_hh[:, 0], cell.b_ih
+    return dict(cell=fl.LSTMCell(W_ih, W_hh, bias), alphabet=((0, 0), (0, 1), (1, 0), (1, 1)),
+                readout=fl.Readout([[1.0, -1.0]]), h0=0.0, c0=0.0, states=4,
+                semantics=dict(activation="saturated", round_feedback=True))
+
+
+NETWORKS = {"counter3": counter3, "odd-run x alternate": odd_run_alternate}
+
+
+@functools.lru_cache(maxsize=None)
+def network(name):
+    return NETWORKS[name]()
+
+
+def learn_fastlstm(net, guided):
+    return fl.learn_automaton(net["cell"], net["alphabet"], readout=net["readout"],
+                              h0=net["h0"], c0=net["c0"], test_depth=TEST_DEPTH,
+                              random_tests=RANDOM_TESTS, random_length=RANDOM_LENGTH, seed=SEED,
+                              guided=4 if guided else 0, prove=False, **net["semantics"])
+
+
+def test_words(net):
+    """fastlstm's test strings (every string of TEST_DEPTH, the seeded random ones)."""
+    A = len(net["alphabet"])
+    random = np.random.default_rng(SEED).integers(0, A, size=(RANDOM_TESTS, RANDOM_LENGTH))
+    words = [tuple(w) for w in itertools.product(range(A), repeat=TEST_DEPTH)]
+    return [tuple(net["alphabet"][a] for a in w) for w in words + random.tolist()]
+
+
+def learn_aalpy(net, words):
+    """AALpy's L*: (transitions, outputs) with start state 0, each query one fl.run."""
+    from aalpy.base import SUL, Oracle
+    from aalpy.learning_algs import run_Lstar
+
+    cell, readout, alphabet = net["cell"], net["readout"], list(net["alphabet"])
+    start = dict(h0=net["h0"], c0=net["c0"], **net["semantics"])
+    first = int(readout.label(np.broadcast_to(net["h0"], (cell.hidden_size,))))
+
+    class NetworkSUL(SUL):
+        def query(self, word):
+            self.num_queries += 1
+            if not word:
+                return [first]
+            h = fl.run(cell, np.array(word, dtype=float).reshape(len(word), -1), **start).h
+            return readout.label(h).tolist()
+
+        def pre(self):
+            self.word = []
+
+        def post(self):
+            pass
+
+        def step(self, letter):
+            if letter is None:
+                return first
+            self.word.append(letter)
+            return self.query(self.word)[-1]
+
+    class SameTests(Oracle):
+        def find_cex(self, hypothesis):
+            for word in words:
+                expected = self.sul.query(word)
+                hypothesis.reset_to_initial()
+                for t, letter in enumerate(word):
+                    if hypothesis.step(letter) != expected[t]:
+                        return word[:t + 1]
+            return None
+
+    sul = NetworkSUL()
+    model = run_Lstar(alphabet, sul, SameTests(alphabet, sul), "moore", print_level=0)
+    states = [model.initial_state] + [s for s in model.states if s is not model.initial_state]
+    number = {id(s): k for k, s in enumerate(states)}
+    table = [[number[id(s.transitions[a])] for a in alphabet] for s in states]
+    return np.array(table), np.array([s.output for s in states])
+
+
+def equivalent(table_a, out_a, table_b, out_b) -> bool:
+    """Breadth-first search of the product machine from (0, 0): no pair with different outputs."""
+    seen, frontier = {(0, 0)}, [(0, 0)]
+    while frontier:
+        nxt = []
+        for p, q in frontier:
+            if out_a[p] != out_b[q]:
+                return False
+            for a in range(table_a.shape[1]):
+                pair = (int(table_a[p, a]), int(table_b[q, a]))
+                if pair not in seen:
+                    seen.add(pair)
+                    nxt.append(pair)
+        frontier = nxt
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_learn_network_against_aalpy(benchmark, name):
+    pytest.importorskip("aalpy", reason="AALpy is not installed (pip install aalpy)")
+    net, words = network(name), test_words(network(name))
+    learn_fastlstm(net, False)            # kernels compiled and loaded before timing
+    t = time.perf_counter()
+    table, out = learn_aalpy(net, words)
+    peer = time.perf_counter() - t
+    t = time.perf_counter()
+    guided = learn_fastlstm(net, True)
+    with_guided = time.perf_counter() - t
+    benchmark.group = f"{GROUP}: {name}"
+    ours = benchmark.pedantic(learn_fastlstm, args=(net, False), rounds=3, iterations=1,
+                              warmup_rounds=0)
+    mean = benchmark.stats.stats.mean
+    for m in (ours, guided):
+        assert len(m) == len(table) == net["states"]
+        assert equivalent(table, out, m.transitions, m.outputs)
+    benchmark.extra_info.update(
+        implementation="fastlstm", peer="aalpy L* + fl.run", peer_s=peer,
+        fastlstm_guided_s=with_guided, ratio=peer / mean, target=TARGET,
+        host=host.line(host.describe()))
+    print(f"\n{name}: aalpy L* + fl.run {peer:.3f} s, fastlstm {mean:.4f} s "
+          f"({peer / mean:.1f}x), with guided tests {with_guided:.4f} s "
+          f"({peer / with_guided:.1f}x); {host.line(host.describe())}")
