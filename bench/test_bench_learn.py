@@ -8,8 +8,9 @@ equivalence tests: every string of length ``TEST_DEPTH`` (so every shorter
 prefix too) and ``RANDOM_TESTS`` random strings of ``RANDOM_LENGTH``, seeded.
 
 * ``fastlstm``: ``fl.learn_automaton(..., prove=False)``: equivalence by the
-  tests only, the same work as the peer (it also tries exact extraction
-  first, which the peer does not);
+  tests only, the same work as the peer and more (it also tries exact
+  extraction first, and tests from the network's states, which the peer
+  does not);
 * ``fastlstm + interval proofs``: ``fl.learn_automaton`` as it comes: each
   hypothesis that passes the tests also goes to ``prove_by_abstraction``,
   whose failures can be counterexamples the tests missed;

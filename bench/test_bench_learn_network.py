@@ -81,7 +81,7 @@ def odd_run_alternate():
 NETWORKS = {"counter3": counter3, "odd-run x alternate": odd_run_alternate}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def network(name):
     return NETWORKS[name]()
 

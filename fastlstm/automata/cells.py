@@ -40,7 +40,7 @@ _SERIAL_PAIRS = 256
 #: Up to this many rows of up to ``_SERIAL_STEPS`` steps in all run through the
 #: serial kernel, one call a row: a parallel launch costs more than that work
 #: (and much more on a busy host), and a first call then compiles one kernel, not two.
-_SERIAL_ROWS = 4096
+_SERIAL_ROWS = 1024
 _SERIAL_STEPS = 2 ** 18
 
 

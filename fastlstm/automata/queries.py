@@ -26,8 +26,15 @@ import numpy as np
 
 from .cells import state_outputs
 
-__all__ = ["MAX_TEST_DEPTH", "MAX_TEST_LEVEL", "MAX_TEST_STEPS", "Oracle", "OutputCodes",
-           "EquivalenceTests", "check_tests"]
+__all__ = [
+    "MAX_TEST_DEPTH",
+    "MAX_TEST_LEVEL",
+    "MAX_TEST_STEPS",
+    "EquivalenceTests",
+    "Oracle",
+    "OutputCodes",
+    "check_tests",
+]
 
 #: Largest number of strings of the last exhaustively tested length.
 MAX_TEST_LEVEL = 2 ** 20
@@ -326,6 +333,8 @@ class EquivalenceTests:
                 if rank < len(chosen[q]) and len(centers) - Q < extra:
                     centers.append((q, chosen[q][rank]))
         q_of = np.array([q for q, _ in centers], dtype=np.int64)
+        reach = np.array([len(access[q]) if k is None else self.pool_lengths[k]
+                          for q, k in centers])   # the length of each state's word
         h = np.stack([access_h[q] if k is None else self.pool_h[k] for q, k in centers])
         c = np.stack([access_c[q] if k is None else self.pool_c[k] for q, k in centers])
         best = None
@@ -340,14 +349,14 @@ class EquivalenceTests:
             for t in range(words.shape[1]):
                 states = table[states, words[:, t]]
                 bad = np.flatnonzero(outputs[states] != cell_out[:, t])
-                for r in bad.tolist():
+                if bad.size:   # the shortest: the bad row whose state has the shortest word
+                    r = int(bad[np.argmin(reach[bad // S])])
                     q, k = centers[r // S]
                     prefix = (access[q] if k is None else
                               tuple(self.pool_words[k, :self.pool_lengths[k]].tolist()))
                     word = prefix + tuple(words[r, :t + 1].tolist())
                     if best is None or len(word) < len(best):
                         best = word
-                if bad.size:
                     break
         self.last_guided = (len(centers), self.pool_h.shape[0],
                             len(centers) * (self.suffixes.shape[0]

@@ -14,8 +14,14 @@ import pytest
 
 import fastlstm as fl
 from tests.automata.cells import SAT_RF
-from tests.automata.test_learn import (ALTERNATE, ALTERNATE_MACHINE, LAST, ODD_RUN,
-                                       ODD_RUN_MACHINE, same_machine)
+from tests.automata.test_learn import (
+    ALTERNATE,
+    ALTERNATE_MACHINE,
+    LAST,
+    ODD_RUN,
+    ODD_RUN_MACHINE,
+    same_machine,
+)
 
 PAIRS = [(0, 0), (0, 1), (1, 0), (1, 1)]
 
