@@ -140,6 +140,9 @@ def test_counting_ones_mod_3_with_a_readout(semantics):
     m = fl.learn_automaton(cell, readout=readout, h0=h0, c0=C0, **semantics)
     assert same_machine(m, COUNT_MOD_3)
     assert m.provenance.method == "L*" and m.provenance.rounds == 1
+    # The prefix tree: the root and the two children of each access string (), 1, 11 (every
+    # row of S and S.A, and the column of the empty suffix, is read from those nodes).
+    assert m.provenance.queries == 7
     assert m.provenance.guided == 4 and m.provenance.guided_states == 12   # 3 states x 4
     words = np.random.default_rng(5).integers(0, 2, size=(20, 40))
     assert all((readout.label(fl.run(cell, w, h0=h0, c0=C0, **semantics).h)
@@ -189,6 +192,20 @@ def test_vector_counter_gives_up_at_max_states_with_progress():
     assert seen[0] == 1 and max(seen) <= 6
     with pytest.raises(ValueError, match=r"gave up at time_limit=0\.001 s"):
         fl.learn_automaton(cell, alphabet, max_states=1000, time_limit=1e-3, **SAT_RF)
+
+
+def test_time_limit_is_checked_while_the_test_strings_run(monkeypatch):
+    # 2**16 strings of 16 symbols for a 6-unit cell run in chunks; the clock (10 s a reading)
+    # passes the 5 s limit at the first check, after the first chunk, before L* begins.
+    from fastlstm.automata import learn
+
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(learn, "_clock", lambda: 10.0 * next(ticks))
+    readout = fl.Readout(np.hstack([np.eye(3), np.zeros((3, 3))]))
+    with pytest.raises(ValueError, match=r"gave up at time_limit=5 s: after 10 s, L\* had found "
+                                         r"1 distinct states .* built 0 hypotheses"):
+        fl.learn_automaton(counter3(), readout=readout, h0=np.tanh(C0), c0=C0, test_depth=16,
+                           time_limit=5)
 
 
 @pytest.mark.parametrize("cell, kwargs, error, match", [
