@@ -1,4 +1,5 @@
-"""The ``fastlstm`` commands: ``run``, ``equations``, ``sweep``, ``explain``, ``dynamics``.
+"""The ``fastlstm`` commands: ``run``, ``equations``, ``sweep``, ``explain`` (``dynamics``
+is in dynamics.py).
 
 Each ``cmd_*`` takes the parsed arguments and returns the exit status.
 Heavy imports (SymPy, matplotlib, Dask, the automata) happen inside the
@@ -14,7 +15,7 @@ import tempfile
 
 from .values import exact, parse_alphabet, parse_axis, parse_inputs, parse_params
 
-__all__ = ["CommandError", "cmd_dynamics", "cmd_equations", "cmd_explain", "cmd_run",
+__all__ = ["CommandError", "cmd_equations", "cmd_explain", "cmd_run",
            "cmd_sweep"]
 
 
@@ -426,49 +427,6 @@ def cmd_explain(args) -> int:
             "description": minimal.describe()}))
     else:
         _print(f"cell: {words}\n{minimal.describe()}")
-    return 0
-
-
-def cmd_dynamics(args) -> int:
-    """``fastlstm dynamics``: every fixed point for a constant input, with its stability."""
-    import json
-    import math
-
-    from ..dynamics import fixed_points, lyapunov
-
-    cell, words, preset = _cell(args)
-    semantics = dict(activation=args.activation, threshold=args.threshold,
-                     inclusive=not args.open_boundary)
-    results = [fixed_points(cell, x, **semantics) for x in args.input]
-    # the spectrum along the trajectory from h = c = 0 (fl.lyapunov's defaults)
-    exponents = [lyapunov(cell, x, **semantics).tolist() for x in args.input]
-    if args.format == "json":
-        def point(p):
-            return {"h": p.h, "c": p.c, "h_enclosure": list(p.h_enclosure),
-                    "c_enclosure": list(p.c_enclosure), "jacobian": [list(r) for r in p.jacobian],
-                    "eigenvalues": [[complex(v).real, complex(v).imag] for v in p.eigenvalues],
-                    "stability": p.stability, "certified": p.certified,
-                    "regimes": p.regimes, "note": p.note}
-        _print(json.dumps({
-            "cell": {"preset": preset, "params": cell.to_dict()}, "semantics": semantics,
-            "inputs": [{"x": r.x, "complete": r.complete,
-                        "fixed_points": [point(p) for p in r],
-                        "non_isolated": [{"h_range": list(n.h_range), "reason": n.reason}
-                                         for n in r.non_isolated],
-                        # -inf (a locally constant map) as a string: JSON has no infinity
-                        "lyapunov": [v if math.isfinite(v) else str(v) for v in lam]}
-                       for r, lam in zip(results, exponents)]}))
-        return 0
-    lines = [f"cell: {words}; semantics: {results[0].semantics.describe()}"]
-    for r, lam in zip(results, exponents):
-        n = len(r)
-        lines += ["", f"constant input x = {r.x:g}: {n} fixed point{'s' if n != 1 else ''}"
-                      + (", every one, each in an enclosure proved to hold exactly one"
-                         if r.complete else " (NOT complete: see the last column)"),
-                  r.to_table(args.digits),
-                  "Lyapunov exponents from h = c = 0 (100 steps of transient, 1000 measured): "
-                  + ", ".join(f"{v:.{args.digits}g}" for v in lam)]
-    _print("\n".join(lines))
     return 0
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from .commands import cmd_compile, cmd_dynamics, cmd_equations, cmd_explain, cmd_run, cmd_sweep
+from .commands import cmd_compile, cmd_equations, cmd_explain, cmd_run, cmd_sweep
+from .dynamics import cmd_dynamics, input_vector
 from .values import finite, length, max_sweep_length, positive_int, threshold
 
 __all__ = ["PROG", "build_parser"]
@@ -250,24 +251,48 @@ chaos maps:
 
     # dynamics
     p = _command(
-        sub, "dynamics", "fixed points of the cell under a constant input",
+        sub, "dynamics", "fixed points of a cell or network under a constant input",
         "Hold the input at a constant x and treat the step as a map of (h, c): print "
         "every fixed point (h*, c*), the eigenvalues of the step's Jacobian there and "
-        "its stability class. The list is complete: each point lies in an interval "
-        "proved to hold exactly one, and the rest of |h| <= 1 is proved free of them. "
-        "Then the Lyapunov exponents along the trajectory from h = c = 0.",
-        """examples:
+        "its stability class. For a scalar cell the list is complete: each point lies in "
+        "an interval proved to hold exactly one, and the rest of |h| <= 1 is proved free "
+        "of them. For a network of n units (--weights) each point found lies in a box "
+        "proved to hold exactly one; the list is complete when a branch-and-prune covered "
+        "[-1, 1]^n (by default for n <= 8), else it holds what the search from starting "
+        "states found, and slow points. Then the Lyapunov exponents along the trajectory "
+        "from h = c = 0.",
+        """networks:
+  --weights FILE reads a trained LSTM of n units and m inputs; --input is then m numbers
+  separated by commas, e.g. --weights net.npz --input 0,0,0 --k 4 (the 4 largest exponents).
+  The repository's examples/flipflop_lstm.npz is a 16-unit network with 3 inputs.
+
+examples:
   fastlstm dynamics --preset parity --input 1
   fastlstm dynamics --input 0 --input 1 --activation saturated
   fastlstm dynamics --params W_ch=3,b_f=-50,b_i=50,b_o=50 --input 0 --format json
 """, cmd_dynamics)
+    _add_weights_option(p)
     _add_semantics_options(p, round_feedback=False)
-    p.add_argument("--input", metavar="X", type=finite, action="append", required=True,
-                   help="the constant input (repeatable)")
+    p.add_argument("--input", metavar="X[,X...]", type=input_vector, action="append",
+                   required=True,
+                   help="the constant input (repeatable): a number, or for a network with m "
+                        "inputs m numbers separated by commas (--input=-1,0,0 when the first "
+                        "is negative)")
     p.add_argument("--digits", type=positive_int, default=6, metavar="N",
                    help="significant digits in the table (default: 6); json is exact")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text (default) or json")
+    g = p.add_argument_group("networks of n >= 2 units")
+    g.add_argument("--k", type=positive_int, default=None, metavar="K",
+                   help="how many Lyapunov exponents, the largest (default: all 2n up to 6)")
+    g.add_argument("--search", choices=("auto", "complete", "starts"), default="auto",
+                   help="complete: branch-and-prune over [-1, 1]^n, then the starts; starts: "
+                        "only from starting states; auto (default): complete for n <= 8")
+    g.add_argument("--n-starts", type=positive_int, default=None, metavar="N",
+                   help="starting states sampled along trajectories driven by the input "
+                        "(default: 256)")
+    g.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seed of the sampled starts (default: 0)")
 
     # compile
     p = sub.add_parser(
