@@ -169,6 +169,24 @@ def lyapunov(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
 
     >>> fl.lyapunov(fl.presets.parity(), 1, activation="saturated").tolist()
     [-inf, -inf]
+
+    A vector cell has 2n exponents; ``k`` asks for the first k, the same
+    bits as the first k of the whole spectrum.  Their sum is the mean of
+    log|det J_t|.  A 1-unit, 1-input cell is its scalar cell:
+
+    >>> import numpy as np
+    >>> from fastlstm.cell import LSTMCell
+    >>> rng = np.random.default_rng(0)
+    >>> net = LSTMCell(rng.normal(0, 1, (32, 2)), rng.normal(0, 0.5, (32, 8)))
+    >>> lam = fl.lyapunov(net, [0.5, -0.5], steps=2000)
+    >>> lam.shape, bool(lam[0] < 0)        # 16 exponents; a stable attractor
+    ((16,), True)
+    >>> fl.lyapunov(net, [0.5, -0.5], steps=2000, k=3).tolist() == lam[:3].tolist()
+    True
+    >>> one = LSTMCell.from_scalar(cell)
+    >>> a, b = fl.lyapunov(one, 0.7, steps=1000), fl.lyapunov(cell, 0.7, steps=1000)
+    >>> a.tobytes() == b.tobytes()
+    True
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
