@@ -17,7 +17,7 @@ gates' slopes folded into per-unit coefficients,
 (kf = sigmoid'(z_f) c, ki = sigmoid'(z_i) g, kg = tanh'(z_g) i,
 ko = sigmoid'(z_o) tanh(c'), kb = o tanh'(c'), W_* the gates' rows of W_hh),
 a frame column q = (q_h, q_c) maps to J q from the one product W_hh q_h
-(4n values, axpys over the contiguous rows of ``W_hhT``) and O(n) more
+(4n values per column, axpys across the frame's columns) and O(n) more
 work.  With ``round_feedback`` the fed-back h is flat (rounding is flat
 between its jumps): dh'/d(h, c) = 0, so J has rank <= n and the columns
 from n on are 0 (their exponents -inf), as the scalar kernel's second.
