@@ -246,17 +246,22 @@ if CACHE:
         caching.CacheImpl._locator_classes.insert(0, _KernelCacheLocator)
         caching.IndexDataCacheFile.save = _save
 
-#: Options for kernels and for every compiled function they call.  An ordinary
-#: call costs nothing where it matters: LLVM inlines small callees (the
-#: activations) into their callers' loops and vectorises them there.
+#: Options for kernels and for the small functions they call.  LLVM inlines a
+#: small callee (an activation, an interval operation) into its caller's loops
+#: and vectorises it there.
 JIT = dict(nogil=True, cache=CACHE, fastmath=set(FASTMATH), error_model="numpy")
 #: Options for kernels that spread independent work over threads.
 PARALLEL_JIT = dict(JIT, parallel=True)
-#: Numba-level inlining, for the few helpers LLVM would not inline but a SIMD
-#: loop needs inlined (a step, its Jacobian, a gate): a compile-time cost that
-#: grows with the square of the callee's size (Numba copies the callee's whole
-#: scope once per block, and re-inlines its own inlined callees at every call
-#: site), so never for a large function or the body of a kernel's outer loop.
-#: Ordinary calls for those cut the cold compile of every kernel family 2.5-4.5x
-#: with the same bits and speed (docs/bench.md, "Compile time").
+#: Numba-level inlining.  A kernel must not *call* a compiled function that
+#: LLVM leaves as a call: the process that compiled the kernel runs the
+#: callee's own, separately optimised machine code, while a process that
+#: loads the kernel from the cache runs the copy linked into it, and the two
+#: can differ in their roundings (tests/kernels/test_cache_bits.py).  So
+#: what a kernel's loops call is either small (LLVM inlines it), inlined here
+#: (a step, its Jacobian, a sequence), or written in the kernel itself (the
+#: sweep and Lyapunov blocks).  Numba's inlining costs compile time that grows
+#: with the square of the callee's size (it copies the callee's whole scope
+#: once per block and re-inlines nested inlined callees at every site): never
+#: for the activations, whose ordinary calls cut every family's cold compile
+#: 2.5-4.5x with the same bits and speed.
 INLINE_JIT = dict(JIT, inline="always")

@@ -18,6 +18,13 @@ from .activations import _fma, sigmoid, sigmoid_f32, tanh, tanh_f32
 LANES = 64
 
 
+@numba.njit(**INLINE_JIT)
+def lane(w, j):
+    """The 12 parameters of lane j of a (12, LANES) block, as a tuple (registers, in the loop)."""
+    return (w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
+            w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j])
+
+
 def make_squash(ftype):
     """``squash(z, theta, low, exact, saturated, inclusive)`` in precision ``ftype``.
 

@@ -42,7 +42,7 @@ import numpy as np
 from .._config import INLINE_JIT, JIT
 from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
                           sigmoid_f32, tanh, tanh_f32)
-from .lanes import LANES, make_squash, preactivations, step_f32, step_f64
+from .lanes import LANES, lane, make_squash, preactivations, step_f32, step_f64
 from .threads import spread_kernel
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
@@ -78,23 +78,10 @@ def exponent(m, e, steps):
     return (e * math.log(2.0) + math.log(m)) / steps
 
 
-@numba.njit(**INLINE_JIT)
-def lane(w, j):
-    return (w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
-            w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j])
-
-
-def _make_block(ftype, step, sigmoid, tanh, exp_neg):
-    """``block(p, n0, theta, inclusive, round_feedback, x, t0, t1, transient, steps,
-    state, acc_m, acc_e, lam1, lam2, saturated)`` in precision ``ftype``: steps
-    t0 .. t1 - 1 of the cells ``p[n0:n0 + LANES]`` (spare lanes repeat the last
-    cell), from and back into their columns of ``state`` (h, c, q1h, q1c) and of
-    the accumulators ``acc_m``, ``acc_e`` (m1, m2 and e1, e2); steps before
-    ``transient`` are not measured, and once t1 is ``transient + steps`` the
-    exponents go to ``lam1``, ``lam2``.  ``step`` is the lane step of ``lanes``,
-    ``exp_neg(a, s)`` = e**(-s a); every constant is an ``ftype``, so nothing
-    is promoted.  The products of the r's are kept in float64 in both
-    precisions (``accumulate``)."""
+def _make_jacobian(ftype, sigmoid, tanh, exp_neg):
+    """``jacobian(w, h, c, c_new, x, theta, saturated, inclusive, round_feedback)``
+    of the lane step in precision ``ftype``; ``exp_neg(a, s)`` = e**(-s a).
+    Every constant is an ``ftype``, so nothing is promoted."""
     zero, one, two, four, small = ftype(0.0), ftype(1.0), ftype(2.0), ftype(4.0), ftype(0.625)
     squash = make_squash(ftype)
 
@@ -157,58 +144,7 @@ def _make_block(ftype, step, sigmoid, tanh, exp_neg):
             return zero, zero, dc_dh, dc_dc, zero
         return do * s + o * ds * dc_dh, o * ds * dc_dc, dc_dh, dc_dc, do * s * dc_dc
 
-    @numba.njit(**JIT)
-    def block(p, n0, theta, inclusive, round_feedback, x, t0, t1, transient, steps, state,
-              acc_m, acc_e, lam1, lam2, saturated):
-        n = p.shape[0]
-        valid = min(LANES, n - n0)
-        w = np.empty((12, LANES), ftype)
-        h = np.empty(LANES, ftype)
-        c = np.empty(LANES, ftype)
-        q1h = np.empty(LANES, ftype)
-        q1c = np.empty(LANES, ftype)
-        m1 = np.empty(LANES)  # prod r11 = m1 2**e1, prod |det J| = m2 2**e2 (float64)
-        m2 = np.empty(LANES)
-        e1 = np.empty(LANES, np.int64)
-        e2 = np.empty(LANES, np.int64)
-        for j in range(LANES):
-            row = n0 + min(j, valid - 1)
-            for k in range(12):
-                w[k, j] = p[row, k]
-            h[j], c[j], q1h[j], q1c[j] = state[0, row], state[1, row], state[2, row], state[3, row]
-            m1[j], m2[j], e1[j], e2[j] = acc_m[0, row], acc_m[1, row], acc_e[0, row], acc_e[1, row]
-        period = x.shape[0]
-        for t in range(t0, min(t1, transient)):
-            xt = x[t % period]
-            for j in range(LANES):  # the SIMD loop: one cell per lane
-                h[j], c[j] = step(lane(w, j), h[j], c[j], xt, theta, saturated, inclusive,
-                                  round_feedback)
-        for t in range(max(t0, transient), t1):
-            xt = x[t % period]
-            for j in range(LANES):  # the SIMD loop: one cell per lane
-                wj = lane(w, j)
-                hj, cj = step(wj, h[j], c[j], xt, theta, saturated, inclusive, round_feedback)
-                a, b, cc, d, det = jacobian(wj, h[j], c[j], cj, xt, theta, saturated,
-                                            inclusive, round_feedback)
-                h[j] = hj
-                c[j] = cj
-                uh = a * q1h[j] + b * q1c[j]
-                uc = cc * q1h[j] + d * q1c[j]
-                r11 = np.sqrt(uh * uh + uc * uc)
-                m1[j], e1[j] = accumulate(m1[j], e1[j], np.float64(r11))
-                m2[j], e2[j] = accumulate(m2[j], e2[j], np.float64(abs(det)))
-                q1h[j] = uh / r11 if r11 > zero else q1h[j]
-                q1c[j] = uc / r11 if r11 > zero else q1c[j]
-        for j in range(valid):
-            row = n0 + j
-            state[0, row], state[1, row], state[2, row], state[3, row] = h[j], c[j], q1h[j], q1c[j]
-            acc_m[0, row], acc_m[1, row], acc_e[0, row], acc_e[1, row] = m1[j], m2[j], e1[j], e2[j]
-            if t1 == transient + steps:
-                first = exponent(m1[j], e1[j], steps)
-                lam1[row] = first
-                lam2[row] = exponent(m2[j], e2[j], steps) - first if first > -np.inf else -np.inf
-
-    return block
+    return jacobian
 
 
 @numba.njit(**INLINE_JIT)
@@ -217,8 +153,8 @@ def _exp_neg_f32(a, s):
     return exp_f32(-(s * a))
 
 
-block_f64 = _make_block(np.float64, step_f64, sigmoid, tanh, _exp_neg)
-block_f32 = _make_block(np.float32, step_f32, sigmoid_f32, tanh_f32, _exp_neg_f32)
+jacobian_f64 = _make_jacobian(np.float64, sigmoid, tanh, _exp_neg)
+jacobian_f32 = _make_jacobian(np.float32, sigmoid_f32, tanh_f32, _exp_neg_f32)
 
 
 @functools.lru_cache(maxsize=None)
@@ -236,8 +172,10 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     vector are float32 (the ``*_f32`` activations), the products of the r's
     float64.  Only ``saturated`` and the precision are compiled in
     (``inclusive`` and ``round_feedback`` are run-time selects, as in the
-    sweep kernel), and the kernel closes over two bools alone (a stable
-    on-disk cache key).
+    sweep kernel), and the kernel closes over two bools, the precision's
+    type and its zero, never over a compiled function (Numba's on-disk cache
+    key pickles them, and a compiled function pickles differently in every
+    process).
 
     The steps run in slices of about ``call_steps`` cell-steps (keyword;
     default ``CALL_STEPS``), one compiled call each, so that Python's signal
@@ -256,18 +194,83 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     agree bit for bit.
     """
 
+    ftype = np.float32 if float32 else np.float64
+    zero = ftype(0.0)
+
+    # The blocks' loops are the kernel's own body, not a call: a kernel that
+    # calls another compiled function can run that function's separately
+    # compiled copy in the process that compiled it and its own copy once
+    # loaded from the cache, with other bits (tests/kernels/test_cache_bits.py).
+    # So the precision picks the step and Jacobian here (Numba prunes the other
+    # branch: ``float32`` is a constant of the closure).
     @numba.njit(**JIT)
     def kernel(first, last, p, theta, inclusive, round_feedback, x, t0, t1, transient, steps,
                state, acc_m, acc_e, lam1, lam2):
+        n = p.shape[0]
+        period = x.shape[0]
+        w = np.empty((12, LANES), ftype)
+        h = np.empty(LANES, ftype)
+        c = np.empty(LANES, ftype)
+        q1h = np.empty(LANES, ftype)
+        q1c = np.empty(LANES, ftype)
+        m1 = np.empty(LANES)  # prod r11 = m1 2**e1, prod |det J| = m2 2**e2 (float64)
+        m2 = np.empty(LANES)
+        e1 = np.empty(LANES, np.int64)
+        e2 = np.empty(LANES, np.int64)
         for blk in range(first, last):
-            if float32:
-                block_f32(p, blk * LANES, theta, inclusive, round_feedback, x, t0, t1,
-                          transient, steps, state, acc_m, acc_e, lam1, lam2, saturated)
-            else:
-                block_f64(p, blk * LANES, theta, inclusive, round_feedback, x, t0, t1,
-                          transient, steps, state, acc_m, acc_e, lam1, lam2, saturated)
+            n0 = blk * LANES
+            valid = min(LANES, n - n0)
+            for j in range(LANES):
+                row = n0 + min(j, valid - 1)  # spare lanes repeat the last cell
+                for k in range(12):
+                    w[k, j] = p[row, k]
+                h[j], c[j] = state[0, row], state[1, row]
+                q1h[j], q1c[j] = state[2, row], state[3, row]
+                m1[j], m2[j] = acc_m[0, row], acc_m[1, row]
+                e1[j], e2[j] = acc_e[0, row], acc_e[1, row]
+            for t in range(t0, min(t1, transient)):
+                xt = x[t % period]
+                for j in range(LANES):  # the SIMD loop: one cell per lane
+                    if float32:
+                        h[j], c[j] = step_f32(lane(w, j), h[j], c[j], xt, theta, saturated,
+                                              inclusive, round_feedback)
+                    else:
+                        h[j], c[j] = step_f64(lane(w, j), h[j], c[j], xt, theta, saturated,
+                                              inclusive, round_feedback)
+            for t in range(max(t0, transient), t1):
+                xt = x[t % period]
+                for j in range(LANES):  # the SIMD loop: one cell per lane
+                    wj = lane(w, j)
+                    if float32:
+                        hj, cj = step_f32(wj, h[j], c[j], xt, theta, saturated, inclusive,
+                                          round_feedback)
+                        a, b, cc, d, det = jacobian_f32(wj, h[j], c[j], cj, xt, theta,
+                                                        saturated, inclusive, round_feedback)
+                    else:
+                        hj, cj = step_f64(wj, h[j], c[j], xt, theta, saturated, inclusive,
+                                          round_feedback)
+                        a, b, cc, d, det = jacobian_f64(wj, h[j], c[j], cj, xt, theta,
+                                                        saturated, inclusive, round_feedback)
+                    h[j] = hj
+                    c[j] = cj
+                    uh = a * q1h[j] + b * q1c[j]
+                    uc = cc * q1h[j] + d * q1c[j]
+                    r11 = np.sqrt(uh * uh + uc * uc)
+                    m1[j], e1[j] = accumulate(m1[j], e1[j], np.float64(r11))
+                    m2[j], e2[j] = accumulate(m2[j], e2[j], np.float64(abs(det)))
+                    q1h[j] = uh / r11 if r11 > zero else q1h[j]
+                    q1c[j] = uc / r11 if r11 > zero else q1c[j]
+            for j in range(valid):
+                row = n0 + j
+                state[0, row], state[1, row] = h[j], c[j]
+                state[2, row], state[3, row] = q1h[j], q1c[j]
+                acc_m[0, row], acc_m[1, row] = m1[j], m2[j]
+                acc_e[0, row], acc_e[1, row] = e1[j], e2[j]
+                if t1 == transient + steps:
+                    lam = exponent(m1[j], e1[j], steps)
+                    lam1[row] = lam
+                    lam2[row] = exponent(m2[j], e2[j], steps) - lam if lam > -np.inf else -np.inf
 
-    ftype = np.float32 if float32 else np.float64
 
     def run(p, theta, inclusive, round_feedback, x, h0, c0, transient, steps, lam1, lam2, *,
             call_steps=CALL_STEPS):

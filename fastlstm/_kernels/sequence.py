@@ -93,7 +93,7 @@ def unpack(p):
     return (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11])
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def sequence(p, x, h0, c0, theta, saturated, inclusive, round_feedback, h_out, c_out):
     """Run one sequence, writing h and c."""
     w = unpack(p)
@@ -111,7 +111,7 @@ WINDOW = 4096
 PLAIN_WINDOWS = 15
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def sequence_replayed(p, x, h0, c0, theta, saturated, inclusive, round_feedback, h_out, c_out):
     """``sequence``, replaying remembered transitions where the states repeat.
 
@@ -173,7 +173,7 @@ def sequence_replayed(p, x, h0, c0, theta, saturated, inclusive, round_feedback,
     return replayed_total
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def sequence_traced(p, x, h0, c0, theta, saturated, inclusive, round_feedback, closed,
                     h_out, c_out, h_raw, gates, pre, regimes, hits):
     """Run one sequence, writing every intermediate value.
@@ -205,7 +205,7 @@ BATCH_LANES = 16
 TILE = 128
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def batch_block(w, x, h0, c0, theta, b0, saturated, inclusive, round_feedback, h_out, c_out):
     """Run the sequences ``b0 .. b0 + BATCH_LANES`` in lockstep, one per SIMD lane.
 

@@ -34,88 +34,22 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, JIT
-from .lanes import LANES, step_f32, step_f64
+from .lanes import LANES, lane, step_f32, step_f64
 from .threads import spread_kernel
 
-def _make_block(ftype, step):
-    """``block(p, n0, theta, <plan>, <outputs>, saturated, inclusive,
-    round_feedback)``: run the cells ``p[n0:n0 + LANES]`` over the whole plan."""
+def _make_rounded(ftype):
     half = ftype(0.5)
 
     @numba.njit(**INLINE_JIT)
-    def lane(w, j):
-        return (w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
-                w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j])
-
-    @numba.njit(**INLINE_JIT)
     def rounded(v):
+        """round_half_to_zero of |v| <= 1, as an int8, in precision ``ftype``."""
         return np.int8(np.copysign(np.ceil(abs(v) - half), v))
 
-    @numba.njit(**JIT)
-    def block(p, n0, theta, x_node, src, dst, init_h, init_c, n_slots, counts, fin_ptr,
-              fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out, round_out, correct,
-              saturated, inclusive, round_feedback):
-        n = p.shape[0]
-        valid = min(LANES, n - n0)
-        w = np.empty((12, LANES), ftype)
-        for j in range(LANES):
-            row = n0 + min(j, valid - 1)  # spare lanes repeat the last cell
-            for k in range(12):
-                w[k, j] = p[row, k]
-        h = np.empty(LANES, ftype)
-        c = np.empty(LANES, ftype)
-        saved_h = np.empty((n_slots, LANES), ftype)
-        saved_c = np.empty((n_slots, LANES), ftype)
-        hits = np.zeros(LANES, np.int32)
-        want_traj = traj_out.shape[0] == n
-        want_round = round_out.shape[0] == n
-        for k in range(x_node.shape[0]):
-            s = src[k]
-            if s == -2:
-                for j in range(LANES):
-                    h[j] = init_h[k]
-                    c[j] = init_c[k]
-            elif s >= 0:
-                for j in range(LANES):
-                    h[j] = saved_h[s, j]
-                    c[j] = saved_c[s, j]
-            xk = x_node[k]
-            low, mid, high = counts[k, 0], counts[k, 1], counts[k, 2]
-            for j in range(LANES):  # the SIMD loop: one cell per lane
-                hj, cj = step(lane(w, j), h[j], c[j], xk, theta,
-                              saturated, inclusive, round_feedback)
-                h[j] = hj
-                c[j] = cj
-                # |h| <= 1: its rounding is +1 above 1/2, -1 below -1/2, else 0;
-                # a NaN h (the last test fails) is never scored as right
-                hits[j] += high if hj > half else (low if hj < -half else
-                                                   (mid if hj >= -half else 0))
-            d = dst[k]
-            if d >= 0:
-                for j in range(LANES):
-                    saved_h[d, j] = h[j]
-                    saved_c[d, j] = c[j]
-            for q in range(fin_ptr[k], fin_ptr[k + 1]):
-                b = fin_seq[q]
-                for j in range(valid):
-                    h_out[n0 + j, b] = h[j]
-                    c_out[n0 + j, b] = c[j]
-            if want_traj or want_round:
-                for q in range(occ_ptr[k], occ_ptr[k + 1]):
-                    f = occ_flat[q]
-                    for j in range(valid):
-                        if want_traj:
-                            traj_out[n0 + j, f] = h[j]
-                        if want_round:
-                            round_out[n0 + j, f] = rounded(h[j])
-        for j in range(valid):
-            correct[n0 + j] = hits[j]
-
-    return block
+    return rounded
 
 
-block_f64 = _make_block(np.float64, step_f64)
-block_f32 = _make_block(np.float32, step_f32)
+rounded_f64 = _make_rounded(np.float64)
+rounded_f32 = _make_rounded(np.float32)
 
 
 @functools.lru_cache(maxsize=None)
@@ -140,27 +74,88 @@ def make_sweep_kernel(saturated: bool, float32: bool):
     ``float32``, else float64.  Only ``saturated`` (which removes or adds
     whole operations) and the precision are compiled in; ``inclusive`` and
     ``round_feedback`` cost a select per use at run time, and save the
-    compilation of (up to 3x) more variants, ~10 s each.  The kernel closes
-    over two bools and nothing else, so that Numba's on-disk cache key is
-    the same in every process (Dask workers included).
+    compilation of (up to 3x) more variants.  The kernel closes over two
+    bools, the precision's type and a constant of it, never over a compiled
+    function, so that Numba's on-disk cache key is the same in every process
+    (Dask workers included).
 
     The callable returned runs the serial compiled kernel on spans of blocks
     of cells, on threads (``threads.spread``).
     """
 
+    ftype = np.float32 if float32 else np.float64
+    half = ftype(0.5)
+
+    # The blocks' loop is the kernel's own body, not a call (see
+    # ``lyapunov.make_lyapunov_kernel``: a call can run another copy of the
+    # callee in the process that compiled it); the precision picks the step
+    # here, Numba pruning the other branch.
     @numba.njit(**JIT)
     def kernel(first, last, p, theta, inclusive, round_feedback, x_node, src, dst, init_h,
                init_c, n_slots, counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out,
                traj_out, round_out, correct):
+        n = p.shape[0]
         for blk in range(first, last):
-            if float32:
-                block_f32(p, blk * LANES, theta, x_node, src, dst, init_h, init_c, n_slots,
-                          counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out,
-                          round_out, correct, saturated, inclusive, round_feedback)
-            else:
-                block_f64(p, blk * LANES, theta, x_node, src, dst, init_h, init_c, n_slots,
-                          counts, fin_ptr, fin_seq, occ_ptr, occ_flat, h_out, c_out, traj_out,
-                          round_out, correct, saturated, inclusive, round_feedback)
+            n0 = blk * LANES
+            valid = min(LANES, n - n0)
+            w = np.empty((12, LANES), ftype)
+            for j in range(LANES):
+                row = n0 + min(j, valid - 1)  # spare lanes repeat the last cell
+                for k in range(12):
+                    w[k, j] = p[row, k]
+            h = np.empty(LANES, ftype)
+            c = np.empty(LANES, ftype)
+            saved_h = np.empty((n_slots, LANES), ftype)
+            saved_c = np.empty((n_slots, LANES), ftype)
+            hits = np.zeros(LANES, np.int32)
+            want_traj = traj_out.shape[0] == n
+            want_round = round_out.shape[0] == n
+            for k in range(x_node.shape[0]):
+                s = src[k]
+                if s == -2:
+                    for j in range(LANES):
+                        h[j] = init_h[k]
+                        c[j] = init_c[k]
+                elif s >= 0:
+                    for j in range(LANES):
+                        h[j] = saved_h[s, j]
+                        c[j] = saved_c[s, j]
+                xk = x_node[k]
+                low, mid, high = counts[k, 0], counts[k, 1], counts[k, 2]
+                for j in range(LANES):  # the SIMD loop: one cell per lane
+                    if float32:
+                        hj, cj = step_f32(lane(w, j), h[j], c[j], xk, theta,
+                                          saturated, inclusive, round_feedback)
+                    else:
+                        hj, cj = step_f64(lane(w, j), h[j], c[j], xk, theta,
+                                          saturated, inclusive, round_feedback)
+                    h[j] = hj
+                    c[j] = cj
+                    # |h| <= 1: its rounding is +1 above 1/2, -1 below -1/2, else 0;
+                    # a NaN h (the last test fails) is never scored as right
+                    hits[j] += high if hj > half else (low if hj < -half else
+                                                       (mid if hj >= -half else 0))
+                d = dst[k]
+                if d >= 0:
+                    for j in range(LANES):
+                        saved_h[d, j] = h[j]
+                        saved_c[d, j] = c[j]
+                for q in range(fin_ptr[k], fin_ptr[k + 1]):
+                    b = fin_seq[q]
+                    for j in range(valid):
+                        h_out[n0 + j, b] = h[j]
+                        c_out[n0 + j, b] = c[j]
+                if want_traj or want_round:
+                    for q in range(occ_ptr[k], occ_ptr[k + 1]):
+                        f = occ_flat[q]
+                        for j in range(valid):
+                            if want_traj:
+                                traj_out[n0 + j, f] = h[j]
+                            if want_round:
+                                round_out[n0 + j, f] = (rounded_f32(h[j]) if float32
+                                                         else rounded_f64(h[j]))
+            for j in range(valid):
+                correct[n0 + j] = hits[j]
 
     def run(p, *args):
         spread_kernel(kernel, (p.shape[0] + LANES - 1) // LANES, p, *args)

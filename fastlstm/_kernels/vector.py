@@ -100,7 +100,7 @@ def step(W_ihT, W_hhT, b, x_t, h, c, z, a, h_raw, theta, saturated, inclusive,
             h[u] = hr
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
              h_out, c_out):
     """Run one sequence x (T, m) from (h0, c0), writing h_out, c_out (T, n)."""
@@ -118,7 +118,7 @@ def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feed
             c_out[t, u] = c[u]
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
                     closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
     """``sequence``, also writing per unit h_raw (T, n), gates (T, n, 4) in
@@ -145,7 +145,7 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
                 hits[t, u, col] = abs(pre[t, u, col]) == theta
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def scalar_params(W_ihT, W_hhT, b):
     """The 12 scalar parameters (PARAM_NAMES order) of a cell with n = m = 1."""
     p = np.empty(12)
@@ -156,7 +156,7 @@ def scalar_params(W_ihT, W_hhT, b):
     return p
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
                  h_out, c_out):
     """``sequence``, or for n = m = 1 the scalar kernel's own ``sequence``."""
@@ -168,7 +168,7 @@ def any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_
                  h_out, c_out)
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
                         round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
     """``sequence_traced``, or for n = m = 1 the scalar kernel's own."""
