@@ -98,7 +98,7 @@ def band(z, theta, saturated, inclusive):
     return 1.0 if -theta <= z <= theta else 0.0
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def coefficients(z, a, c_prev, c, theta, saturated, inclusive, round_feedback, coef):
     """The Jacobian's per-unit coefficients of the step just taken, rows of ``coef``
     (5, n): kf, ki, kg, ko, kb (module docstring); z, a are the step's
@@ -120,7 +120,7 @@ def coefficients(z, a, c_prev, c, theta, saturated, inclusive, round_feedback, c
             coef[4, u] = 0.0
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def push(W_hhT, a, coef, frame, image, wq):
     """image = J frame (both (2n, k): column j of the frame in column j, h part
     in the first n rows).  ``wq`` (4n, k) receives W_hh frame[:n]: rows of k
@@ -149,6 +149,9 @@ def push(W_hhT, a, coef, frame, image, wq):
             vh[j] = ko * wo[j] + kb * dc
 
 
+# An ordinary call, unlike the other steps of ``tangent_steps``: inlined, the
+# kernel ran 25-30% slower at n = 16.  tests/kernels/test_cache_bits.py checks
+# that the compiling and the loading process give the same bits.
 @numba.njit(**JIT)
 def orthonormalise(image, rank, acc_m, acc_e, r):
     """Modified Gram-Schmidt on the columns of ``image`` (2n, k) in place; r_ii
@@ -199,11 +202,12 @@ def orthonormalise(image, rank, acc_m, acc_e, r):
                 row[j] -= q * rj[j]
 
 
-@numba.njit(**JIT)
+@numba.njit(**INLINE_JIT)
 def advance(W_ihT, W_hhT, b, x_t, h, c, z, a, h_raw, theta, saturated, inclusive,
             round_feedback):
-    """``vector.step``, compiled once on its own (inlined into the loop below, its
-    Numba-level inlining would cost seconds more of compile)."""
+    """``vector.step``, inlined into ``tangent_steps`` (see ``_config.INLINE_JIT``:
+    a kernel that calls a compiled function can run another copy of it in the
+    process that compiled it than once loaded from the cache)."""
     step(W_ihT, W_hhT, b, x_t, h, c, z, a, h_raw, theta, saturated, inclusive, round_feedback)
 
 
