@@ -13,7 +13,7 @@ them that the pulses push the state across.
 
 Run from the repository root::
 
-    python examples/flipflop.py            # train, write examples/flipflop_lstm.npz
+    python examples/flipflop.py            # train, write fastlstm/data/flipflop_lstm.npz
     python examples/flipflop.py --plot     # load it, find the fixed points, draw docs/flipflop.png
 
 Training is seeded and runs on one thread with deterministic algorithms and
@@ -37,7 +37,7 @@ os.environ.setdefault("MKL_CBWR", "COMPATIBLE")
 import numpy as np  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
-NPZ = HERE / "flipflop_lstm.npz"
+NPZ = HERE.parent / "fastlstm" / "data" / "flipflop_lstm.npz"  # shipped with the package
 PICTURE = HERE.parent / "docs" / "flipflop.png"
 HIDDEN, CHANNELS = 16, 3
 PULSE_P = 0.05

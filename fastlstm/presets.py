@@ -76,7 +76,7 @@ def get(name: str) -> ScalarLSTM:
 
 
 #: The trained networks whose weights ship with the package (``weights_file``).
-WEIGHTS = ("parity_lstm",)
+WEIGHTS = ("parity_lstm", "flipflop_lstm")
 _DATA = pathlib.Path(__file__).resolve().parent / "data"
 
 
@@ -86,8 +86,8 @@ def weights_file(name: str) -> pathlib.Path:
     Parameters
     ----------
     name : str
-        One of ``WEIGHTS``: ``"parity_lstm"``, the network of
-        ``parity_lstm``.
+        One of ``WEIGHTS``: ``"parity_lstm"`` (the network of
+        ``parity_lstm``) or ``"flipflop_lstm"`` (that of ``flipflop_lstm``).
 
     Returns
     -------
@@ -104,7 +104,7 @@ def weights_file(name: str) -> pathlib.Path:
     >>> fl.presets.weights_file("parity")
     Traceback (most recent call last):
     ...
-    ValueError: unknown weights 'parity'; shipped weights: parity_lstm (the scalar presets parity, dyck1 are cells: fl.presets.get)
+    ValueError: unknown weights 'parity'; shipped weights: parity_lstm, flipflop_lstm (the scalar presets parity, dyck1 are cells: fl.presets.get)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, one of {', '.join(WEIGHTS)}; got "
@@ -145,3 +145,31 @@ def parity_lstm():
     from .weights import load_weights  # weights imports the vector cell: only when asked
 
     return load_weights(weights_file("parity_lstm"))
+
+
+def flipflop_lstm():
+    """A 16-unit LSTM trained on the 3-bit flip-flop task, and its readout.
+
+    Three input channels carry sparse pulses of +1 or -1; each of the three
+    outputs holds the sign of its channel's last pulse (Sussillo & Barak,
+    2013).  Trained with PyTorch (an ``nn.LSTM(3, 16)`` and an
+    ``nn.Linear(16, 3)``, seeded) by the repository's ``examples/flipflop.py``;
+    the weights are the file ``weights_file("flipflop_lstm")``.  With zero
+    input it holds three bits: 8 stable fixed points, one per sign pattern,
+    with saddles between them (``fl.fixed_points``).
+
+    Returns
+    -------
+    TrainedNetwork
+        ``(cell, readout)``, as ``fl.load_weights`` returns them.
+
+    Examples
+    --------
+    >>> import fastlstm as fl
+    >>> cell, readout = fl.presets.flipflop_lstm()
+    >>> cell.hidden_size, cell.input_size, readout.weight.shape
+    (16, 3, (3, 16))
+    """
+    from .weights import load_weights  # weights imports the vector cell: only when asked
+
+    return load_weights(weights_file("flipflop_lstm"))

@@ -264,7 +264,8 @@ chaos maps:
         """networks:
   --weights FILE reads a trained LSTM of n units and m inputs; --input is then m numbers
   separated by commas, e.g. --weights net.npz --input 0,0,0 --k 4 (the 4 largest exponents).
-  The repository's examples/flipflop_lstm.npz is a 16-unit network with 3 inputs.
+  The file fastlstm.presets.weights_file('flipflop_lstm') names is a 16-unit network with
+  3 inputs.
 
 examples:
   fastlstm dynamics --preset parity --input 1

@@ -503,7 +503,8 @@ def test_documented_output_is_real(capsys, monkeypatch, tmp_path, argv, expected
     if "--plot" in argv:
         pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)          # files the examples save land here
-    (tmp_path / "examples").symlink_to(ROOT / "examples")   # the networks they read
+    (tmp_path / "fastlstm").mkdir()                     # the networks they read
+    (tmp_path / "fastlstm" / "data").symlink_to(ROOT / "fastlstm" / "data")
     main(argv)
     out, err = capsys.readouterr()
     assert out + err == expected, ("the documented output is out of date; "
@@ -539,7 +540,8 @@ def _update_docs():
 
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
-        os.symlink(ROOT / "examples", "examples")
+        os.makedirs("fastlstm")
+        os.symlink(ROOT / "fastlstm" / "data", os.path.join("fastlstm", "data"))
         try:
             doc.write_text(re.sub(r"```console\n(.*?)```", fill, doc.read_text(), flags=re.S))
         finally:
