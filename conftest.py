@@ -12,6 +12,8 @@ compiles every kernel family into that cache with ``fastlstm compile``'s
 function, two families at a time in worker processes; the tests then load
 them instead of each worker compiling the same kernels
 (``FASTLSTM_SKIP_WARMUP=1`` skips that, for a quick run of a few tests).
+The results of the families it compiled are kept in the cache folder for
+``tests/kernels/test_cache_bits.py`` (``tests/warmup_bits.py``).
 """
 
 import os
@@ -22,6 +24,6 @@ def pytest_sessionstart(session):
         return
     if os.environ.get("FASTLSTM_SKIP_WARMUP", "") not in ("", "0"):
         return
-    import fastlstm
+    from tests.warmup_bits import warm_up_and_record
 
-    fastlstm.compile_kernels(processes=2, progress=False)
+    warm_up_and_record(processes=2)

@@ -13,6 +13,11 @@ The same run checks ``fastlstm compile``: its worker processes compile
 different entries of the same kernels into one cache at once (the sweep's
 float64 and float32 variants share one index), and a second run compiles
 nothing.
+
+The compiling processes are the test session's warm-up (``conftest.py``),
+which keeps its results for today's sources (``tests/warmup_bits.py``); when
+it has kept none (``FASTLSTM_SKIP_WARMUP=1``, or kernels cached before the
+record existed), this test compiles into an empty cache of its own first.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ import sys
 
 import numpy as np
 
+from fastlstm import _config
+from fastlstm.compiling import WARMUPS
+from tests import warmup_bits
+
 SCRIPT = r"""
 import pickle, sys
 from fastlstm.compiling import run_warmups
@@ -33,45 +42,72 @@ with open(sys.argv[1], "wb") as out:
 """
 
 
-def _env(cache: pathlib.Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CACHE_DIR", "FASTLSTM_NO_CACHE", "FASTLSTM_QUIET")}
-    env["FASTLSTM_CACHE_DIR"] = str(cache)
+def _env(cache: pathlib.Path | None) -> dict:
+    """The environment of a worker: the given cache folder, or (None) the session's."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FASTLSTM_NO_CACHE", "FASTLSTM_QUIET")}
+    if cache is not None:
+        env.pop("NUMBA_CACHE_DIR", None)
+        env["FASTLSTM_CACHE_DIR"] = str(cache)
     return env
 
 
-def _warm_up(tmp_path, cache, name) -> dict:
+def _warm_up(tmp_path, env, name) -> dict:
     out = tmp_path / f"{name}.pickle"
-    subprocess.run([sys.executable, "-c", SCRIPT, str(out)], env=_env(cache), check=True,
-                   timeout=1500)
+    subprocess.run([sys.executable, "-c", SCRIPT, str(out)], env=env, check=True, timeout=1500)
     with open(out, "rb") as handle:
         return pickle.load(handle)
 
 
-def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
-    cache = tmp_path / "cache"
-    compiled = _warm_up(tmp_path, cache, "compiled")
-    assert all(kernels for kernels, _ in compiled.values()), \
-        f"a family compiled nothing in an empty cache: {compiled}"
-    written = {path: path.stat().st_mtime_ns for path in cache.rglob("*.nb*")}
-
-    loaded = _warm_up(tmp_path, cache, "loaded")
-    assert {family: kernels for family, (kernels, _) in loaded.items()} == \
-        {family: [] for family in compiled}, "the second process compiled kernels again"
-    assert {path: path.stat().st_mtime_ns for path in cache.rglob("*.nb*")} == written
-
+def _bits_differ(compiled: dict, loaded: dict) -> list:
+    """The results (``family: label``) whose bits or shapes differ."""
     differ = []
-    for family, (_, first) in compiled.items():
-        second = loaded[family][1]
+    for family, first in compiled.items():
+        second = loaded[family]
         assert sorted(first) == sorted(second)
         differ += [f"{family}: {label}" for label in first
                    if np.asarray(first[label]).tobytes() != np.asarray(second[label]).tobytes()
                    or np.shape(first[label]) != np.shape(second[label])]
-    assert differ == [], f"results whose bits differ between the two processes: {differ}"
+    return differ
 
-    # and the command says there is nothing left to do
+
+def _says_already_compiled(env, cache_text):
     done = subprocess.run([sys.executable, "-m", "fastlstm", "compile", "--quiet"],
-                          env=_env(cache), capture_output=True, text=True, timeout=600)
+                          env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "already compiled" in done.stdout
-    assert str(cache) in done.stdout
+    assert cache_text in done.stdout
+
+
+def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
+    recorded = warmup_bits.load()
+    if set(recorded) == set(WARMUPS):
+        # The session's warm-up compiled every family into the shared cache,
+        # in worker processes, and kept their results (tests/warmup_bits.py):
+        # a fresh process loads them and must get the same bits.
+        env = _env(None)
+        loaded = _warm_up(tmp_path, env, "loaded")
+        assert {family: kernels for family, (kernels, _) in loaded.items()} == \
+            {family: [] for family in WARMUPS}, "a process compiled kernels the warm-up cached"
+        differ = _bits_differ(recorded, {f: results for f, (_, results) in loaded.items()})
+        assert differ == [], f"results whose bits differ between the two processes: {differ}"
+        _says_already_compiled(env, str(_config.CACHE_DIR))
+        return
+
+    # No record of today's sources (the warm-up was skipped or found the
+    # kernels cached by an older record): compile into an empty cache here.
+    cache = tmp_path / "cache"
+    env = _env(cache)
+    compiled = _warm_up(tmp_path, env, "compiled")
+    assert all(kernels for kernels, _ in compiled.values()), \
+        f"a family compiled nothing in an empty cache: {compiled}"
+    written = {path: path.stat().st_mtime_ns for path in cache.rglob("*.nb*")}
+
+    loaded = _warm_up(tmp_path, env, "loaded")
+    assert {family: kernels for family, (kernels, _) in loaded.items()} == \
+        {family: [] for family in compiled}, "the second process compiled kernels again"
+    assert {path: path.stat().st_mtime_ns for path in cache.rglob("*.nb*")} == written
+
+    differ = _bits_differ({f: results for f, (_, results) in compiled.items()},
+                          {f: results for f, (_, results) in loaded.items()})
+    assert differ == [], f"results whose bits differ between the two processes: {differ}"
+    _says_already_compiled(env, str(cache))
