@@ -171,6 +171,11 @@ def network_points(cell, x, *, complete, max_boxes, starts, n_starts, seed, slow
         boxes += found
         searched.append(f"{len(starts)} starts ({how}), Levenberg-Marquardt on q")
     boxes = _distinct(cmap, boxes)
+    if _may_share_a_zero(boxes):
+        # two certified boxes overlap and no test proved one zero or two: the
+        # list may count a point twice, so it is not claimed complete
+        exhaustive = False
+        searched.append("two certified boxes overlap without a proof that their zeros differ")
     points = [_record(cell, x, lo, hi, True, "", cmap) for lo, hi, _, _ in boxes]
     points += [_record(cell, x, lo, hi, False, "the Krawczyk test did not decide this box "
                        "(a tangency, or zeros too close to separate)", cmap)
@@ -217,6 +222,14 @@ def _distinct(cmap, boxes):
         if not any(_inside(b, k) or _inside(k, b) or _same_by_hull(cmap, b, k) for k in kept):
             kept.append(b)
     return kept
+
+
+def _may_share_a_zero(boxes):
+    """True if two kept tight boxes overlap: each holds exactly one zero, so disjoint
+    ones hold different zeros, but overlapping ones (that ``_distinct`` could not
+    merge) may hold the same one."""
+    return any(np.all(a[0] <= b[1]) and np.all(b[0] <= a[1])
+               for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def _same_by_hull(cmap, a, b):

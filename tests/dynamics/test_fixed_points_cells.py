@@ -191,3 +191,19 @@ def test_bad_input_is_refused_with_the_argument_named():
         fl.fixed_points(cell, [0.0, 0.0], slow_q=-1.0)
     with pytest.raises(ValueError, match="overflow"):
         fl.fixed_points(fl.LSTMCell(np.full((8, 1), 1e308), np.full((8, 2), 1e308)), 1.0)
+
+
+def test_overlapping_certified_boxes_are_not_claimed_distinct():
+    # Each certified tight box holds exactly one zero: disjoint boxes hold two
+    # different zeros, overlapping ones (not merged by a proof) may hold one.
+    from fastlstm.dynamics.networks import _may_share_a_zero
+
+    def box(lo, hi):
+        lo, hi = np.array(lo, float), np.array(hi, float)
+        return lo, hi, lo - 1e-3, hi + 1e-3
+
+    a = box([0.0, 0.0], [0.1, 0.1])
+    assert not _may_share_a_zero([a, box([0.2, 0.0], [0.3, 0.1])])   # apart in h_0
+    assert not _may_share_a_zero([a, box([0.05, 0.2], [0.1, 0.3])])  # apart in h_1
+    assert _may_share_a_zero([a, box([0.05, 0.05], [0.2, 0.2])])     # overlap in both
+    assert _may_share_a_zero([box([0.5, 0.5], [0.6, 0.6]), a, box([0.1, 0.1], [0.2, 0.2])])
