@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._kernels import sequence as _sequence_kernels
 from ._kernels import vector as _vector_kernels
 from ._validate import PREACTIVATION_LIMIT, _largest, real_array, state_value
 from .cell import LSTMCell
@@ -166,6 +167,8 @@ def _launch(cell, x, h0, c0, sem, batch, trace):
     preactivation_range_vector(cell, h0, x, x_name=x_name)
     shape = x.shape[:-1] + (n,)
     h, c = np.empty(shape), np.empty(shape)
+    if n == 1 and m == 1:
+        return _launch_scalar(cell, x, h0, c0, sem, batch, trace, h, c)
     run, run_traced, run_batch, run_batch_traced = _vector_kernels.make_vector_kernels(
         *sem.kernel_key())
     # transposed copies (writable, so one compiled kernel serves every m): the
@@ -178,6 +181,38 @@ def _launch(cell, x, h0, c0, sem, batch, trace):
              np.empty(shape + (5,), np.int8), np.empty(shape + (5,), np.bool_))
     (run_batch_traced if batch else run_traced)(*weights, x, h0, c0, sem.threshold,
                                                 sem.inclusive, h, c, *extra)
+    return VectorTrajectory(h, c, sem, *extra)
+
+
+def _launch_scalar(cell, x, h0, c0, sem, batch, trace, h, c):
+    """``_launch`` for n = m = 1: the scalar kernels, on views with the unit axis dropped.
+
+    A 1-unit, 1-input cell is a scalar cell: its 12 parameters (the scalar
+    order, from the transposed weights and the summed bias, as the vector
+    kernels read them) go to the scalar kernels, which give the bits
+    ``fl.run`` gives for its ``ScalarLSTM``.  Every array here is C-ordered
+    with a last axis of length 1, so dropping it leaves contiguous views the
+    kernels write through.
+    """
+    W_ihT, W_hhT, b = cell.W_ih.T, cell.W_hh.T, cell.bias()
+    p = np.empty(12)
+    for slot, row in ((0, 1), (3, 0), (6, 3), (9, 2)):  # f, i, o, g <- rows i, f, g, o
+        p[slot], p[slot + 1], p[slot + 2] = W_hhT[0, row], W_ihT[0, row], b[row]
+    run, run_traced, run_batch, run_batch_traced = _sequence_kernels.make_sequence_kernels(
+        *sem.kernel_key())
+    # writable C-ordered copies: the types the scalar kernels were compiled for
+    xs = np.array(x[..., 0], order="C")
+    h0s, c0s = ((np.array(h0[:, 0], order="C"), np.array(c0[:, 0], order="C")) if batch
+                else (float(h0[0]), float(c0[0])))
+    if not trace:
+        (run_batch if batch else run)(p, xs, h0s, c0s, sem.threshold, h[..., 0], c[..., 0])
+        return VectorTrajectory(h, c, sem)
+    shape = h.shape
+    extra = (np.empty(shape), np.empty(shape + (4,)), np.empty(shape + (5,)),
+             np.empty(shape + (5,), np.int8), np.empty(shape + (5,), np.bool_))
+    (run_batch_traced if batch else run_traced)(
+        p, xs, h0s, c0s, sem.threshold, sem.inclusive, h[..., 0], c[..., 0], extra[0][..., 0],
+        *(out[..., 0, :] for out in extra[1:]))
     return VectorTrajectory(h, c, sem, *extra)
 
 

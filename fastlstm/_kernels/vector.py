@@ -21,8 +21,9 @@ of ``activations``), in the select form of ``lanes``, so the loops over rows
 and units vectorise.
 
 A cell with n = m = 1 *is* a scalar cell, and its runs must give the bits
-``fl.run`` gives; the kernels hand it to the scalar kernel's own
-``sequence``/``sequence_traced``, so the identity holds by construction.
+``fl.run`` gives: ``fastlstm.vector`` hands it to the scalar kernels
+(``sequence``), so the identity holds by construction, and these kernels
+need not carry a scalar path of their own (half their compile time).
 
 Kernels assume validated input and write into arrays they are given.
 """
@@ -39,8 +40,6 @@ from .._config import INLINE_JIT, JIT
 from .activations import _fma, sigmoid, tanh
 from .lanes import squash_f64 as squash
 from .sequence import bind_flags, regime
-from .sequence import sequence as scalar_sequence
-from .sequence import sequence_traced as scalar_sequence_traced
 from .threads import spread_kernel
 
 
@@ -145,43 +144,6 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
                 hits[t, u, col] = abs(pre[t, u, col]) == theta
 
 
-@numba.njit(**INLINE_JIT)
-def scalar_params(W_ihT, W_hhT, b):
-    """The 12 scalar parameters (PARAM_NAMES order) of a cell with n = m = 1."""
-    p = np.empty(12)
-    for slot, row in ((0, 1), (3, 0), (6, 3), (9, 2)):  # f, i, o, g <- rows i, f, g, o
-        p[slot] = W_hhT[0, row]
-        p[slot + 1] = W_ihT[0, row]
-        p[slot + 2] = b[row]
-    return p
-
-
-@numba.njit(**INLINE_JIT)
-def any_sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
-                 h_out, c_out):
-    """``sequence``, or for n = m = 1 the scalar kernel's own ``sequence``."""
-    if W_ihT.shape[0] == 1 and W_hhT.shape[0] == 1:
-        scalar_sequence(scalar_params(W_ihT, W_hhT, b), x[:, 0], h0[0], c0[0], theta,
-                        saturated, inclusive, round_feedback, h_out[:, 0], c_out[:, 0])
-    else:
-        sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
-                 h_out, c_out)
-
-
-@numba.njit(**INLINE_JIT)
-def any_sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
-                        round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
-    """``sequence_traced``, or for n = m = 1 the scalar kernel's own."""
-    if W_ihT.shape[0] == 1 and W_hhT.shape[0] == 1:
-        scalar_sequence_traced(scalar_params(W_ihT, W_hhT, b), x[:, 0], h0[0], c0[0], theta,
-                               saturated, inclusive, round_feedback, closed, h_out[:, 0],
-                               c_out[:, 0], h_raw[:, 0], gates[:, 0], pre[:, 0],
-                               regimes[:, 0], hits[:, 0])
-    else:
-        sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive,
-                        round_feedback, closed, h_out, c_out, h_raw, gates, pre, regimes, hits)
-
-
 @functools.lru_cache(maxsize=None)
 def _compiled(saturated: bool):
     """The four runs for saturated or exact steps; ``inclusive`` and
@@ -197,16 +159,16 @@ def _compiled(saturated: bool):
     def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out,
               c_out):
         for s in range(first, last):
-            any_sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
-                         round_feedback, h_out[s], c_out[s])
+            sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
+                     round_feedback, h_out[s], c_out[s])
 
     @numba.njit(**JIT)
     def batch_traced(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta,
                      closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
         for s in range(first, last):
-            any_sequence_traced(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated,
-                                inclusive, round_feedback, closed, h_out[s], c_out[s],
-                                h_raw[s], gates[s], pre[s], regimes[s], hits[s])
+            sequence_traced(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated,
+                            inclusive, round_feedback, closed, h_out[s], c_out[s],
+                            h_raw[s], gates[s], pre[s], regimes[s], hits[s])
 
     def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
         batch(0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None], h0[None], c0[None],
