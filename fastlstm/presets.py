@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import pathlib
 
+import numpy as np
+
 from .params import ScalarLSTM
 
-__all__ = ["dyck1", "parity", "get", "NAMES", "parity_lstm", "weights_file", "WEIGHTS"]
+__all__ = ["dyck1", "parity", "get", "NAMES", "parity_lstm", "weights_file", "WEIGHTS",
+           "tomita_lstm", "TOMITA"]
 
 
 def parity() -> ScalarLSTM:
@@ -76,7 +79,9 @@ def get(name: str) -> ScalarLSTM:
 
 
 #: The trained networks whose weights ship with the package (``weights_file``).
-WEIGHTS = ("parity_lstm", "flipflop_lstm")
+#: The Tomita grammars with a shipped network (``tomita_lstm``).
+TOMITA = (1, 2, 3, 4, 5, 6, 7)
+WEIGHTS = ("parity_lstm", "flipflop_lstm") + tuple(f"tomita{k}_lstm" for k in TOMITA)
 _DATA = pathlib.Path(__file__).resolve().parent / "data"
 
 
@@ -87,7 +92,8 @@ def weights_file(name: str) -> pathlib.Path:
     ----------
     name : str
         One of ``WEIGHTS``: ``"parity_lstm"`` (the network of
-        ``parity_lstm``) or ``"flipflop_lstm"`` (that of ``flipflop_lstm``).
+        ``parity_lstm``), ``"flipflop_lstm"`` (that of ``flipflop_lstm``) or
+        ``"tomita{k}_lstm"`` (that of ``tomita_lstm(k)``).
 
     Returns
     -------
@@ -104,7 +110,7 @@ def weights_file(name: str) -> pathlib.Path:
     >>> fl.presets.weights_file("parity")
     Traceback (most recent call last):
     ...
-    ValueError: unknown weights 'parity'; shipped weights: parity_lstm, flipflop_lstm (the scalar presets parity, dyck1 are cells: fl.presets.get)
+    ValueError: unknown weights 'parity'; shipped weights: parity_lstm, flipflop_lstm, tomita1_lstm, ... (the scalar presets parity, dyck1 are cells: fl.presets.get)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, one of {', '.join(WEIGHTS)}; got "
@@ -173,3 +179,51 @@ def flipflop_lstm():
     from .weights import load_weights  # weights imports the vector cell: only when asked
 
     return load_weights(weights_file("flipflop_lstm"))
+
+
+def tomita_lstm(k):
+    """A small LSTM trained on Tomita grammar ``k`` (1 to 7), and its readout.
+
+    The grammars over {0, 1} (Tomita 1982, as used by Weiss, Goldberg &
+    Yahav 2018): 1 ``1*``; 2 ``(10)*``; 3 no odd run of 1s followed later by
+    an odd run of 0s; 4 no ``000``; 5 an even number of 0s and of 1s; 6 the
+    number of 0s minus the number of 1s a multiple of 3; 7 ``0*1*0*1*``.
+    Trained with PyTorch (an ``nn.LSTM(1, 8)`` and an ``nn.Linear(8, 2)``,
+    seeded) by the repository's ``examples/tomita.py`` to label every prefix
+    of a 0/1 string (inputs 0.0 and 1.0): the readout's label is 1 when the
+    prefix is in the grammar, 0 when not (the label of h0 = 0 is the empty
+    string's).  A trained network can be wrong on long strings, or on short
+    ones: ``fl.learn_automaton(cell, (0, 1), readout=readout)`` learns the
+    machine it computes (docs/learning.md compares it with the grammar's).
+
+    Parameters
+    ----------
+    k : int
+        The grammar, one of ``TOMITA``.
+
+    Returns
+    -------
+    TrainedNetwork
+        ``(cell, readout)``, as ``fl.load_weights`` returns them.
+
+    Examples
+    --------
+    >>> import fastlstm as fl
+    >>> cell, readout = fl.presets.tomita_lstm(4)
+    >>> cell.hidden_size, cell.input_size, readout.labels
+    (8, 1, (0, 1))
+    >>> readout.label(fl.run(cell, [1, 0, 0, 1, 0, 0, 0, 1]).h).tolist()   # no 000 yet, then 000
+    [1, 1, 1, 1, 1, 1, 0, 0]
+    >>> fl.presets.tomita_lstm(8)
+    Traceback (most recent call last):
+    ...
+    ValueError: k must be one of the Tomita grammars with a shipped network (1, 2, 3, 4, 5, 6, 7), got 8
+    """
+    from .weights import load_weights  # weights imports the vector cell: only when asked
+
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an int, one of {TOMITA}; got {type(k).__name__}")
+    if int(k) not in TOMITA:
+        raise ValueError(f"k must be one of the Tomita grammars with a shipped network "
+                         f"{TOMITA}, got {k}")
+    return load_weights(weights_file(f"tomita{int(k)}_lstm"))
