@@ -137,3 +137,14 @@ def test_tomita_lstm_refuses_what_is_not_a_grammar():
             fl.presets.tomita_lstm(k)
     assert fl.presets.tomita_lstm(np.int64(2)) == fl.presets.tomita_lstm(2)
     assert fl.presets.weights_file("tomita2_lstm").name == "tomita2_lstm.npz"
+
+
+def test_a_wrong_network_gives_a_shortest_counterexample():
+    # The Tomita 4 network (no 000) read as a network for Tomita 7 (0*1*0*1*): every string
+    # of length <= 2 is in both; of length 3, only 000 is in one (7) and not the other (4).
+    cell, readout = fl.presets.tomita_lstm(4)
+    m = fl.learn_automaton(cell, (0, 1), readout=readout)
+    w = shortest_difference(7, m)
+    assert w == (0, 0, 0)
+    assert readout.label(fl.run(cell, [0, 0, 0]).h).tolist() == [1, 1, 0]
+    assert dfa_accepts(7, w)
