@@ -7,6 +7,9 @@ learners run L*):
 * ``counter3``: a 6-unit ``LSTMCell`` built to count ones modulo 3 (units 0-2
   one-hot, units 3-5 distractors whose c grows for ever; docs/learning.md
   derives it), read out by the argmax of h_0..h_2, exact activations: 3 states.
+* ``tomita1`` .. ``tomita7``: the shipped 8-unit networks trained on the Tomita
+  grammars (``fl.presets.tomita_lstm``), exact activations: the grammars' minimal
+  DFAs (2, 3, 5, 4, 4, 3 and 5 states).
 * ``odd-run x alternate``: two scalar cells side by side (a 2-unit cell, unit
   k reading input k, four symbols; tests/automata/test_learn.py derives each
   cell's machine under saturated activations with rounded feedback), the
@@ -78,7 +81,19 @@ def odd_run_alternate():
                 semantics=dict(activation="saturated", round_feedback=True))
 
 
-NETWORKS = {"counter3": counter3, "odd-run x alternate": odd_run_alternate}
+#: The minimal DFA sizes of Tomita grammars 1-7 (tests/automata/test_tomita.py builds them).
+TOMITA_STATES = {1: 2, 2: 3, 3: 5, 4: 4, 5: 4, 6: 3, 7: 5}
+
+
+def tomita(k):
+    """The shipped 8-unit network trained on Tomita grammar k (examples/tomita.py)."""
+    cell, readout = fl.presets.tomita_lstm(k)
+    return dict(cell=cell, alphabet=(0, 1), readout=readout, h0=0.0, c0=0.0,
+                states=TOMITA_STATES[k], semantics={})
+
+
+NETWORKS = {"counter3": counter3, "odd-run x alternate": odd_run_alternate,
+            **{f"tomita{k}": functools.partial(tomita, k) for k in TOMITA_STATES}}
 
 
 @functools.cache
