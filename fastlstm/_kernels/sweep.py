@@ -33,23 +33,9 @@ import functools
 import numba
 import numpy as np
 
-from .._config import INLINE_JIT, JIT
+from .._config import JIT
 from .lanes import LANES, lane, step_f32, step_f64
 from .threads import spread_kernel
-
-def _make_rounded(ftype):
-    half = ftype(0.5)
-
-    @numba.njit(**INLINE_JIT)
-    def rounded(v):
-        """round_half_to_zero of |v| <= 1, as an int8, in precision ``ftype``."""
-        return np.int8(np.copysign(np.ceil(abs(v) - half), v))
-
-    return rounded
-
-
-rounded_f64 = _make_rounded(np.float64)
-rounded_f32 = _make_rounded(np.float32)
 
 
 @functools.lru_cache(maxsize=None)
@@ -152,8 +138,9 @@ def make_sweep_kernel(saturated: bool, float32: bool):
                             if want_traj:
                                 traj_out[n0 + j, f] = h[j]
                             if want_round:
-                                round_out[n0 + j, f] = (rounded_f32(h[j]) if float32
-                                                         else rounded_f64(h[j]))
+                                # round_half_to_zero of |h| <= 1, in the kernel's precision
+                                round_out[n0 + j, f] = np.int8(np.copysign(
+                                    np.ceil(abs(h[j]) - half), h[j]))
             for j in range(valid):
                 correct[n0 + j] = hits[j]
 
