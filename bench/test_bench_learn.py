@@ -148,7 +148,7 @@ def learn_aalpy(cells, words):
         except GaveUp:
             machines.append(None)
             continue
-        machines.append(_arrays(model))
+        machines.append(aalpy_arrays(model))
     return machines
 
 
@@ -156,10 +156,11 @@ class GaveUp(Exception):
     """A hypothesis of more than MAX_STATES states."""
 
 
-def _arrays(model):
+def aalpy_arrays(model, alphabet=ALPHABET):
+    """An AALpy Moore machine as (transitions, outputs), its initial state numbered 0."""
     states = [model.initial_state] + [s for s in model.states if s is not model.initial_state]
     number = {id(s): k for k, s in enumerate(states)}
-    table = [[number[id(s.transitions[a])] for a in ALPHABET] for s in states]
+    table = [[number[id(s.transitions[a])] for a in alphabet] for s in states]
     return np.array(table), np.array([s.output for s in states])
 
 

@@ -46,6 +46,7 @@ import pytest
 
 import fastlstm as fl
 from bench import host
+from bench.test_bench_learn import aalpy_arrays, equivalent
 
 TEST_DEPTH, RANDOM_TESTS, RANDOM_LENGTH, SEED = 6, 200, 40, 0
 GROUP = "learn: networks with a readout"
@@ -108,7 +109,7 @@ def learn_fastlstm(net, guided):
                               guided=4 if guided else 0, prove=False, **net["semantics"])
 
 
-def test_words(net):
+def learning_words(net):
     """fastlstm's test strings (every string of TEST_DEPTH, the seeded random ones)."""
     A = len(net["alphabet"])
     random = np.random.default_rng(SEED).integers(0, A, size=(RANDOM_TESTS, RANDOM_LENGTH))
@@ -157,33 +158,13 @@ def learn_aalpy(net, words):
 
     sul = NetworkSUL()
     model = run_Lstar(alphabet, sul, SameTests(alphabet, sul), "moore", print_level=0)
-    states = [model.initial_state] + [s for s in model.states if s is not model.initial_state]
-    number = {id(s): k for k, s in enumerate(states)}
-    table = [[number[id(s.transitions[a])] for a in alphabet] for s in states]
-    return np.array(table), np.array([s.output for s in states])
-
-
-def equivalent(table_a, out_a, table_b, out_b) -> bool:
-    """Breadth-first search of the product machine from (0, 0): no pair with different outputs."""
-    seen, frontier = {(0, 0)}, [(0, 0)]
-    while frontier:
-        nxt = []
-        for p, q in frontier:
-            if out_a[p] != out_b[q]:
-                return False
-            for a in range(table_a.shape[1]):
-                pair = (int(table_a[p, a]), int(table_b[q, a]))
-                if pair not in seen:
-                    seen.add(pair)
-                    nxt.append(pair)
-        frontier = nxt
-    return True
+    return aalpy_arrays(model, alphabet)
 
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_learn_network_against_aalpy(benchmark, name):
     pytest.importorskip("aalpy", reason="AALpy is not installed (pip install aalpy)")
-    net, words = network(name), test_words(network(name))
+    net, words = network(name), learning_words(network(name))
     learn_fastlstm(net, False)            # kernels compiled and loaded before timing
     t = time.perf_counter()
     table, out = learn_aalpy(net, words)
