@@ -121,6 +121,13 @@ def weights_file(name: str) -> pathlib.Path:
     return _DATA / f"{name}.npz"
 
 
+def _trained(name: str):
+    """``fl.load_weights`` of the shipped file ``name``: (cell, readout)."""
+    from .weights import load_weights  # weights imports the vector cell: only when asked
+
+    return load_weights(weights_file(name))
+
+
 def parity_lstm():
     """A trained network for the worked example's task: a 3-unit LSTM and a readout.
 
@@ -148,9 +155,7 @@ def parity_lstm():
     >>> readout.label(fl.run(cell, [1, 1, 0, 1, 1]).h).tolist()
     [1, -1, 0, 1, -1]
     """
-    from .weights import load_weights  # weights imports the vector cell: only when asked
-
-    return load_weights(weights_file("parity_lstm"))
+    return _trained("parity_lstm")
 
 
 def flipflop_lstm():
@@ -176,9 +181,7 @@ def flipflop_lstm():
     >>> cell.hidden_size, cell.input_size, readout.weight.shape
     (16, 3, (3, 16))
     """
-    from .weights import load_weights  # weights imports the vector cell: only when asked
-
-    return load_weights(weights_file("flipflop_lstm"))
+    return _trained("flipflop_lstm")
 
 
 def tomita_lstm(k):
@@ -219,11 +222,9 @@ def tomita_lstm(k):
     ...
     ValueError: k must be one of the Tomita grammars with a shipped network (1, 2, 3, 4, 5, 6, 7), got 8
     """
-    from .weights import load_weights  # weights imports the vector cell: only when asked
-
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"k must be an int, one of {TOMITA}; got {type(k).__name__}")
     if int(k) not in TOMITA:
         raise ValueError(f"k must be one of the Tomita grammars with a shipped network "
                          f"{TOMITA}, got {k}")
-    return load_weights(weights_file(f"tomita{int(k)}_lstm"))
+    return _trained(f"tomita{int(k)}_lstm")
