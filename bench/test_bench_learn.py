@@ -96,7 +96,7 @@ def learn_fastlstm(cells, prove=False):
 
 def learn_aalpy(cells, words):
     """AALpy's L* per cell: (transitions, outputs) arrays with start state 0, or None."""
-    from aalpy.base import SUL, Oracle
+    from aalpy.base import SUL
     from aalpy.learning_algs import run_Lstar
 
     class CellSUL(SUL):
@@ -125,25 +125,11 @@ def learn_aalpy(cells, words):
             self.h, self.c = float(tr.h[0]), float(tr.c[0])
             return int(tr.rounded[0])
 
-    class SameTests(Oracle):
-        """The test strings of fastlstm's learner, each answered by one (cached) query."""
-
-        def find_cex(self, hypothesis):
-            if hypothesis.size > MAX_STATES:
-                raise GaveUp
-            for word in words:
-                expected = self.sul.query(word)
-                hypothesis.reset_to_initial()
-                for t, letter in enumerate(word):
-                    if hypothesis.step(letter) != expected[t]:
-                        return word[:t + 1]
-            return None
-
     machines = []
     for cell in cells:
         sul = CellSUL(cell)
         try:
-            model = run_Lstar(list(ALPHABET), sul, SameTests(list(ALPHABET), sul), "moore",
+            model = run_Lstar(list(ALPHABET), sul, same_tests(list(ALPHABET), sul, words, MAX_STATES), "moore",
                               print_level=0)
         except GaveUp:
             machines.append(None)
@@ -154,6 +140,26 @@ def learn_aalpy(cells, words):
 
 class GaveUp(Exception):
     """A hypothesis of more than MAX_STATES states."""
+
+
+def same_tests(alphabet, sul, words, max_states=None):
+    """An AALpy equivalence oracle running fastlstm's test strings, each answered by one
+    query of ``sul``; above ``max_states`` states a hypothesis raises ``GaveUp``."""
+    from aalpy.base import Oracle
+
+    class SameTests(Oracle):
+        def find_cex(self, hypothesis):
+            if max_states is not None and hypothesis.size > max_states:
+                raise GaveUp
+            for word in words:
+                expected = self.sul.query(word)
+                hypothesis.reset_to_initial()
+                for t, letter in enumerate(word):
+                    if hypothesis.step(letter) != expected[t]:
+                        return word[:t + 1]
+            return None
+
+    return SameTests(alphabet, sul)
 
 
 def aalpy_arrays(model, alphabet=ALPHABET):

@@ -46,7 +46,7 @@ import pytest
 
 import fastlstm as fl
 from bench import host
-from bench.test_bench_learn import aalpy_arrays, equivalent
+from bench.test_bench_learn import aalpy_arrays, equivalent, same_tests
 
 TEST_DEPTH, RANDOM_TESTS, RANDOM_LENGTH, SEED = 6, 200, 40, 0
 GROUP = "learn: networks with a readout"
@@ -119,7 +119,7 @@ def learning_words(net):
 
 def learn_aalpy(net, words):
     """AALpy's L*: (transitions, outputs) with start state 0, each query one fl.run."""
-    from aalpy.base import SUL, Oracle
+    from aalpy.base import SUL
     from aalpy.learning_algs import run_Lstar
 
     cell, readout, alphabet = net["cell"], net["readout"], list(net["alphabet"])
@@ -146,18 +146,8 @@ def learn_aalpy(net, words):
             self.word.append(letter)
             return self.query(self.word)[-1]
 
-    class SameTests(Oracle):
-        def find_cex(self, hypothesis):
-            for word in words:
-                expected = self.sul.query(word)
-                hypothesis.reset_to_initial()
-                for t, letter in enumerate(word):
-                    if hypothesis.step(letter) != expected[t]:
-                        return word[:t + 1]
-            return None
-
     sul = NetworkSUL()
-    model = run_Lstar(alphabet, sul, SameTests(alphabet, sul), "moore", print_level=0)
+    model = run_Lstar(alphabet, sul, same_tests(alphabet, sul, words), "moore", print_level=0)
     return aalpy_arrays(model, alphabet)
 
 
