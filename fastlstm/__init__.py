@@ -23,6 +23,7 @@ from .compare import Comparison, compare
 # --- the sweeps wing ---
 from .sweeps import (ParamTable, SweepFailed, SweepInterrupted, SweepResult, binary_strings,
                      grid, parity_target, random_params, sweep)
+from .sweeps import CellTable, cell_grid, random_cells
 
 # --- the automata wing ---
 from .automata import hypotheses
@@ -48,7 +49,7 @@ __all__ = [
     "Comparison", "compare", "report",
     # sweeps
     "ParamTable", "SweepFailed", "SweepInterrupted", "SweepResult", "binary_strings", "grid", "parity_target",
-    "random_params", "sweep",
+    "random_params", "sweep", "CellTable", "cell_grid", "random_cells",
     # automata
     "MooreMachine", "VerifyResult", "extract_automaton", "hypotheses", "verify",
     "IntervalProof", "OneCounterMachine", "Provenance", "find_counter", "learn_automaton",

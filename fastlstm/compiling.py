@@ -215,6 +215,29 @@ def _warm_machines():
                                 dtype=float)}
 
 
+def _warm_cell_sweep(record):
+    def warm():
+        from .cell import LSTMCell
+        from .readout import Readout
+        from .sweeps import random_cells, sweep
+
+        rng = np.random.default_rng(8)
+        base = LSTMCell(rng.normal(0, 2, (12, 2)), rng.normal(0, 2, (12, 3)), rng.normal(0, 1, 12))
+        cells = random_cells(70, base, 0.5, seed=9)
+        out = {}
+        for activation in ("exact", "saturated"):
+            if record == "lyapunov":
+                out[activation] = sweep(cells, [0.5, -0.5], record="lyapunov", transient=20,
+                                        steps=100, activation=activation).lyapunov
+            else:
+                x = rng.normal(0, 1, (3, 40, 2))
+                res = sweep(cells, x, target=rng.integers(0, 2, (3, 40)), activation=activation,
+                            readout=Readout(rng.normal(0, 1, (2, 3))))
+                out[activation] = np.concatenate([res.h.ravel(), res.accuracy])
+        return out
+    return warm
+
+
 #: ``{name: zero-argument callable}``: each calls public functions on small
 #: inputs that need one family of kernels (every semantics and precision it
 #: is compiled for) and returns its results ``{label: array}``.
@@ -231,6 +254,8 @@ WARMUPS = {
     "fixed points": _warm_fixed_points,
     "network fixed points": _warm_network_points,
     "machines": _warm_machines,
+    "cell sweep": _warm_cell_sweep("final"),
+    "cell lyapunov": _warm_cell_sweep("lyapunov"),
 }
 
 

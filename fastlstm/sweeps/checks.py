@@ -31,23 +31,23 @@ _BLOCK = 2**20
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
-def output_bytes(N, B, T, record, itemsize, scored) -> dict:
-    """Bytes of every output a sweep allocates, by name."""
+def output_bytes(N, B, T, record, itemsize, scored, units=1) -> dict:
+    """Bytes of every output a sweep allocates, by name (cells of ``units`` units)."""
     out = {}
     if record == "final":
-        out["h, c"] = 2 * N * B * itemsize
+        out["h, c"] = 2 * N * B * units * itemsize
     elif record == "trajectory":
-        out["h"] = N * B * T * itemsize
+        out["h"] = N * B * T * units * itemsize
     elif record == "rounded":
-        out["rounded"] = N * B * T
+        out["rounded"] = N * B * T * units
     out["counts" if not scored else "accuracy"] = 8 * N * (2 if scored else 1)
     return out
 
 
-def need_bytes(N, B, T, record, itemsize, scored, copies=None) -> dict:
+def need_bytes(N, B, T, record, itemsize, scored, copies=None, units=1) -> dict:
     """What a sweep allocates, by part: its outputs, its input plan and ``copies``
     (``{what: bytes}``, the conversions of its inputs)."""
-    parts = {"outputs": sum(output_bytes(N, B, T, record, itemsize, scored).values()),
+    parts = {"outputs": sum(output_bytes(N, B, T, record, itemsize, scored, units).values()),
              "input plan": plan_bytes(B, T, record in ("trajectory", "rounded"))}
     parts.update({k: v for k, v in (copies or {}).items() if v})
     return parts
@@ -64,17 +64,20 @@ def sweep_bytes(N, shape, *, record="final", dtype="float64", scored=False,
                           {"x as float64": copy}).values())
 
 
-def refuse(N, B, T, record, itemsize, scored, limit, copies=None):
-    """ValueError when what a sweep allocates (``need_bytes``) would not fit in ``limit``."""
-    parts = need_bytes(N, B, T, record, itemsize, scored, copies)
+def refuse(N, B, T, record, itemsize, scored, limit, copies=None, units=1):
+    """ValueError when what a sweep allocates (``need_bytes``) would not fit in ``limit``
+    (``units``: the hidden size of a table of vector cells, named in the message when > 1)."""
+    parts = need_bytes(N, B, T, record, itemsize, scored, copies, units)
     need = sum(parts.values())
     if need <= limit:
         return
     per_step = record in ("trajectory", "rounded")
     shape = f"(N, B, T) = ({N}, {B}, {T})" if per_step else f"(N, B) = ({N}, {B})"
+    if units > 1:
+        shape = shape.replace(") =", ", n) =")[:-1] + f", {units})"
     ask = []
     for other in {"trajectory": ("rounded", "final"), "rounded": ("final",)}.get(record, ()):
-        size = sum(output_bytes(N, B, T, other, itemsize, scored).values())
+        size = sum(output_bytes(N, B, T, other, itemsize, scored, units).values())
         ask.append(f"record={other!r} ({format_bytes(size)})")
     if record is not None:
         ask.append(f"record=None with a target= (accuracy only, {format_bytes(16 * N)})")

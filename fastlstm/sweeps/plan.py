@@ -29,7 +29,7 @@ class Plan:
     init_h: np.ndarray    # (K,) initial state where src == -2
     init_c: np.ndarray
     n_slots: int
-    counts: np.ndarray    # (K, 3) steps of the node whose target is -1, 0, +1
+    counts: np.ndarray    # (K, L) steps of the node whose target is each label (-1, 0, +1)
     fin_ptr: np.ndarray   # (K + 1,) CSR: sequences ending at the node
     fin_seq: np.ndarray
     occ_ptr: np.ndarray   # (K + 1,) CSR: flat steps b*T + t the node stands for
@@ -101,11 +101,13 @@ def _level_ids(X, h0, c0, dtype, share):
     return ids
 
 
-def make_plan(X, h0, c0, target, dtype, *, share=True, finals=True, steps=False) -> Plan:
+def make_plan(X, h0, c0, target, dtype, *, share=True, finals=True, steps=False,
+              labels=(-1, 0, 1)) -> Plan:
     """The plan for inputs ``X`` (B, T), initial states ``h0``, ``c0`` (B,).
 
-    ``target`` (B, T) or None fills ``counts``; ``finals`` fills the CSR of
-    final states, ``steps`` the CSR of every step (for trajectories).
+    ``target`` (B, T) or None fills ``counts`` (column l: the node's steps
+    whose target is ``labels[l]``); ``finals`` fills the CSR of final
+    states, ``steps`` the CSR of every step (for trajectories).
     """
     B, T = X.shape
     ids = _level_ids(X, h0, c0, dtype, share)
@@ -138,10 +140,10 @@ def make_plan(X, h0, c0, target, dtype, *, share=True, finals=True, steps=False)
     dst = np.where(branching, slot, -1)
     n_slots = int(slot[branching].max()) + 1 if branching.any() else 0
 
-    counts = np.zeros((K, 3), np.int32)
+    counts = np.zeros((K, len(labels)), np.int32)
     if target is not None:
         tgt = np.asarray(target)[order]
-        for col, value in enumerate((-1, 0, 1)):
+        for col, value in enumerate(labels):
             counts[:, col] = np.bincount(node[tgt == value], minlength=K)
     fin_ptr = np.zeros(K + 1, np.int64)
     fin_seq = np.zeros(0, np.int64)

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
-import time
 
 import numpy as np
 
 from .._validate import initial_state, integer, preactivation_range_table
 from ..semantics import Semantics
-from . import by_sequence, dask_backend, lyapunov
+from . import by_sequence, cells, dask_backend, lyapunov
+from .cell_tables import is_cell_table
 from .checks import convert_inputs, fits_float32, peek_inputs, refuse
 from .chunks import Kernel, Work
 from .memory import memory_limit
 from .plan import make_plan
+from .progress import _progress  # (fastlstm.compiling imports it from here too)
 from .tables import ParamTable, as_table, table_rows
 
 __all__ = ["sweep", "SweepResult", "SweepInterrupted", "SweepFailed", "RECORDS", "BACKENDS"]
@@ -45,7 +45,8 @@ class SweepResult:
     h, c : numpy.ndarray or None
         ``record="final"``: the final state, shape (N,) for one input
         sequence or (N, B) for B of them.  ``record="trajectory"``: ``h``
-        for every step, (N, T) or (N, B, T), and ``c`` is None.
+        for every step, (N, T) or (N, B, T), and ``c`` is None.  A table of
+        vector cells adds a last axis, the n units, to h, c and rounded.
     rounded : numpy.ndarray of int8 or None
         ``record="rounded"``: ``round_half_to_zero(h)`` for every step,
         (N, T) or (N, B, T).  All None for ``record=None``.
@@ -55,10 +56,11 @@ class SweepResult:
     accuracy : numpy.ndarray of float64 or None
         With a ``target``: fraction of steps (over all sequences) whose
         rounded h equals the target, shape (N,).
-    params : numpy.ndarray
-        The (N, 12) parameter table.
-    table : ParamTable or None
-        The table passed in, when it was one (a grid keeps its axes).
+    params : numpy.ndarray or None
+        The (N, 12) parameter table; None for a table of vector cells.
+    table : ParamTable, CellTable or None
+        The table passed in, when it was one (a grid keeps its axes); the
+        ``CellTable`` of a sweep over vector cells.
     record : str or None
     dtype : str
     semantics : Semantics
@@ -76,7 +78,7 @@ class SweepResult:
     lyapunov: np.ndarray | None = None
 
     def __len__(self):
-        return self.params.shape[0]
+        return self.params.shape[0] if self.params is not None else len(self.table)
 
     def __repr__(self):
         parts = [f"N={len(self)}", f"record={self.record!r}", f"dtype={self.dtype!r}"]
@@ -165,82 +167,6 @@ class SweepFailed(_KeepsFinishedRows, RuntimeError):
                          f"{type(error).__name__}: {error}")
 
 
-# --- progress ----------------------------------------------------------------
-
-class _Bar:
-    """A minimal progress bar on stderr (used when tqdm is not installed)."""
-
-    def __init__(self, total, desc):
-        self.total, self.desc, self.n, self.start = total, desc, 0, time.perf_counter()
-        self._draw()
-
-    def _draw(self):
-        frac = self.n / self.total if self.total else 1.0
-        filled = int(30 * frac)
-        sys.stderr.write(f"\r{self.desc}: [{'#' * filled}{'.' * (30 - filled)}] "
-                         f"{self.n}/{self.total} ({time.perf_counter() - self.start:.1f} s)")
-        sys.stderr.flush()
-
-    def update(self, n):
-        self.n += n
-        self._draw()
-
-    def close(self):
-        sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-class _Callback:
-    """progress=callable: called as progress(done, total) after every chunk."""
-
-    def __init__(self, fn, total):
-        self.fn, self.total, self.n = fn, total, 0
-
-    def update(self, n):
-        self.n += n
-        self.fn(self.n, self.total)
-
-    def close(self):
-        pass
-
-
-class _Tqdm:
-    """A tqdm bar whose finished state is drawn once: tqdm's close() redraws the bar (with
-    the overall rate), so the update that finishes it only counts, without drawing."""
-
-    def __init__(self, tqdm, total, desc, unit):
-        self.bar = tqdm(total=total, desc=desc, unit=unit)
-
-    def update(self, n):
-        if self.bar.total is not None and self.bar.n + n >= self.bar.total:
-            self.bar.n += n          # close() draws it
-        else:
-            self.bar.update(n)
-
-    def close(self):
-        self.bar.close()
-
-
-class _Silent:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress(progress, total, desc="sweep", unit="sets"):
-    if callable(progress):
-        return _Callback(progress, total)
-    if not progress:
-        return _Silent()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _Bar(total, desc)
-    return _Tqdm(tqdm, total, desc, unit)
-
-
 # --- the public function -----------------------------------------------------
 
 def _choice(value, name, allowed):
@@ -263,7 +189,8 @@ _BACKENDS = {"numba": _numba_backend, "dask": dask_backend.run}
 def sweep(params, x, *, record="final", target=None, backend="numba", client=None,
           progress=False, dtype="float64", activation="exact", threshold=1.0,
           inclusive=True, round_feedback=False, h0=0.0, c0=0.0, chunk_size=None,
-          max_bytes=None, share_prefixes=True, transient=100, steps=1000) -> SweepResult:
+          max_bytes=None, share_prefixes=True, transient=100, steps=1000,
+          readout=None) -> SweepResult:
     """Run every parameter set over the inputs; record or score what it does.
 
     Parameters
@@ -272,9 +199,12 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         From ``grid``/``random_params``, or a plain table in ``PARAM_NAMES``
         order; finite (every table is checked, a ``ParamTable`` too).  With
         ``dtype="float32"``, params, x, h0 and c0 must lie within float32's
-        range.
+        range.  Or vector cells of one shape: a ``CellTable`` (from
+        ``cell_grid``/``random_cells``), a list of ``LSTMCell`` s or one;
+        row n then equals ``fastlstm.run(table.cell(n), ...)`` (float64).
     x : array_like, shape (T,) or (B, T)
-        The input sequence(s), shared by all parameter sets.
+        The input sequence(s), shared by all parameter sets; for cells of
+        input size m, (T, m) or (B, T, m) (m = 1: also (T,) or (B, T)).
     record : {"final", "trajectory", "rounded", "lyapunov", None}
         ``"final"``: ``.h``, ``.c`` of shape (N,) or (N, B).
         ``"trajectory"``: ``.h`` for every step, (N, T) or (N, B, T).
@@ -289,7 +219,13 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         saying how big it would be and what to ask for instead).
     target : array_like, shape of x, optional
         Rounded outputs the cell should give: adds ``.accuracy`` (N,), the
-        fraction of steps whose rounded h equals the target.
+        fraction of steps whose rounded h equals the target.  Vector cells:
+        the shape of x without its input axis; h's label (``readout``) is
+        scored.
+    readout : Readout, optional
+        Vector cells: what labels h for the ``target`` (``Readout.label``,
+        its y accumulated by fmas; needed for n > 1; for n = 1 the default
+        label is the rounded h).
     backend : {"numba", "dask"}
         ``"numba"``: threads of this process.  ``"dask"``: chunks of the
         table go to the same compiled kernel on the workers of ``client``
@@ -304,7 +240,8 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     activation, threshold, inclusive, round_feedback
         The semantics; see ``Semantics``.
     h0, c0 : float or array_like of shape (B,)
-        Initial state, shared or one per sequence.
+        Initial state, shared or one per sequence; vector cells: a number,
+        (n,) or (B, n) (``record="lyapunov"``: a number or (n,)).
     chunk_size : int, optional
         Parameter sets per chunk (rounded up to a multiple of 64).  Default:
         about 2**24 cell-steps per chunk (``chunks.CHUNK_STEPS``, a step that
@@ -409,6 +346,25 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
         raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     if chunk_size is not None:
         chunk_size = integer(chunk_size, "chunk_size", 1)
+    if is_cell_table(params):  # vector cells: cells.py
+        options = dict(record=record, target=target, dtype=dtype, chunk_size=chunk_size,
+                       max_bytes=max_bytes, share_prefixes=share_prefixes,
+                       transient=transient, steps=steps)
+        prepared = cells.prepare(params, x, readout=readout, sem=sem, h0=h0, c0=c0, **options)
+        if isinstance(prepared, cells.ScalarRoute):  # 1-unit, 1-input cells: the scalar sweep
+            try:
+                return prepared.finish(sweep(prepared.values, prepared.x, h0=prepared.h0,
+                                             c0=prepared.c0, backend=backend, client=client,
+                                             progress=progress, **options, **dataclasses.asdict(sem)))
+            except (SweepInterrupted, SweepFailed) as exc:
+                exc.result = prepared.finish(exc.result)
+                raise
+        work, fields = prepared
+        return _collect(_BACKENDS[backend](work, client), len(work), progress,
+                        lambda: SweepResult(**fields()))
+    if readout is not None:
+        raise ValueError("readout= labels the h of vector cells; a scalar sweep scores the "
+                         "rounded h")
     if record == "lyapunov":  # a drive, not sequences: see lyapunov.py
         return _sweep_lyapunov(params, x, target, dtype, h0, c0, transient, steps, sem,
                                backend, client, progress, chunk_size)
