@@ -16,9 +16,10 @@ import pytest
 
 from fastlstm.cell import LSTMCell
 from fastlstm.vector import run_batch_vector, run_vector
+from tests.lazy import Peer
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = pytest.importorskip("keras", reason="Keras not installed (pip install keras)")
+keras = Peer("keras", reason="Keras not installed (pip install keras)")
 
 ATOL = 1e-12
 

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import fastlstm as fl
+from tests.lazy import Peer
 
-torch = pytest.importorskip("torch", reason="PyTorch not installed (pip install 'fastlstm[torch]')")
+torch = Peer("torch", reason="PyTorch not installed (pip install 'fastlstm[torch]')")
 
 # bench/ is a package at the repository root, not an installed one.
 _ROOT = str(pathlib.Path(__file__).resolve().parents[1])

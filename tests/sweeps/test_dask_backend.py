@@ -10,8 +10,9 @@ import pytest
 
 import fastlstm as fl
 from fastlstm.sweeps import SweepFailed
+from tests.lazy import Peer
 
-distributed = pytest.importorskip("distributed")
+distributed = Peer("distributed", reason="Dask is not installed (pip install 'fastlstm[dask]')")
 
 
 @pytest.fixture(scope="module")
