@@ -254,8 +254,8 @@ WARMUPS = {
     "fixed points": _warm_fixed_points,
     "network fixed points": _warm_network_points,
     "machines": _warm_machines,
-    "cell sweep": _warm_cell_sweep("final"),
-    "cell lyapunov": _warm_cell_sweep("lyapunov"),
+    "sweep cells": _warm_cell_sweep("final"),
+    "sweep cells lyapunov": _warm_cell_sweep("lyapunov"),
 }
 
 

@@ -280,7 +280,7 @@ def cell_grid(base, axes, *, max_bytes=None) -> CellTable:
     >>> t = fl.cell_grid(cell, {"W_hh*": [0.0, 1.0, 2.0], "b_ih[4]": [-1.0, 1.0]})
     >>> t.shape, t.names
     ((3, 2), ('W_hh*', 'b_ih[4]'))
-    >>> t.cell(5).W_hh[0].tolist(), t.cell(5).b_ih[4], t.cell(0).b_ih[4]
+    >>> t.cell(5).W_hh[0].tolist(), float(t.cell(5).b_ih[4]), float(t.cell(0).b_ih[4])
     ([1.0, 1.0], 1.0, -1.0)
     >>> fl.cell_grid(cell, {"W_hh[8, 0]": [1.0]})
     Traceback (most recent call last):

@@ -328,6 +328,21 @@ def sweep(params, x, *, record="final", target=None, backend="numba", client=Non
     ...                  record="lyapunov")
     >>> chaos.lyapunov.round(4)
     array([   3.9122, -100.0001])
+
+    Vector cells: a table of ``LSTMCell`` s of one shape (here the weights on h
+    of one cell scaled by 0, 1 and 3); h gets a last axis, the units, and
+    row n is ``fastlstm.run(table.cell(n), x)``, bit for bit:
+
+    >>> from fastlstm.cell import LSTMCell
+    >>> rng = np.random.default_rng(0)
+    >>> cell = LSTMCell(rng.normal(0, 1, (8, 1)), rng.normal(0, 1, (8, 2)))
+    >>> cells = fl.cell_grid(cell, {"W_hh*": [0.0, 1.0, 3.0]})
+    >>> x = rng.normal(0, 1, 50)
+    >>> res = fl.sweep(cells, x, record="trajectory")
+    >>> res.h.shape
+    (3, 50, 2)
+    >>> res.h[2].tobytes() == fl.run(cells.cell(2), x).h.tobytes()
+    True
     """
     sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
                     round_feedback=round_feedback)
