@@ -22,6 +22,7 @@ import textwrap
 import pytest
 
 import fastlstm as fl
+from fastlstm import _config
 from fastlstm.cli.parser import build_parser
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -179,7 +180,9 @@ def test_wheel_installs_and_runs_outside_the_tree(tmp_path):
     work = tmp_path / "elsewhere"   # a user's folder, outside the repository
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env["FASTLSTM_CACHE_DIR"] = str(tmp_path / "kernel-cache")   # compiled in the venv's own
+    # The suite's kernel cache: entries are keyed on the sources' content, not their
+    # path, so the installed copy loads what the suite compiled from the same files.
+    env["FASTLSTM_CACHE_DIR"] = str(_config.CACHE_DIR or tmp_path / "kernel-cache")
     env["FASTLSTM_QUIET"] = "1"
 
     where = _run([python, "-c", "import fastlstm; print(fastlstm.__file__)"], work, env)

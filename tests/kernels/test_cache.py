@@ -11,9 +11,10 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-#: Prints h of the worked example's first two steps and where the cache went.
+#: Prints h of the worked example's first two steps and where the cache went.  The
+#: traced run compiles the smallest sequence kernel that still calls the activations.
 _PROBE = ("import fastlstm as fl, fastlstm._config as c; "
-          "print(fl.run(fl.presets.parity(), [1, 1]).h.tolist(), c.CACHE, c.CACHE_DIR)")
+          "print(fl.run(fl.presets.parity(), [1, 1], trace=True).h.tolist(), c.CACHE, c.CACHE_DIR)")
 
 
 @pytest.fixture
