@@ -55,8 +55,11 @@ import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
 from .._kernels.intervals import ACTIVATION_ERROR
-from ..semantics import round_half_to_zero
-from .cells import expand_states
+from ..cell import LSTMCell
+from ..params import as_cell
+from ..semantics import Semantics, round_half_to_zero
+from .cells import expand_states, stepper_for
+from .covers import prove_cover
 from .machine import MooreMachine
 from .start import checked_start
 
@@ -94,6 +97,13 @@ class IntervalProof:
         reaches (not a widened end), that word followed by the symbol: an
         input after which the machine's output is not the cell's (symbols of
         the machine's alphabet).  None otherwise.
+    boxes : tuple or None
+        The proof of a cell whose state is more than c (see
+        ``prove_by_abstraction``): for each machine state, its boxes
+        ``(lo, hi)`` of (h, c) (arrays of length 2n, h first; a c end may be
+        infinite), whose union holds every state reached by a word leading
+        to it.  None for the interval proof of c (and ``intervals`` is then
+        empty for the boxes' proof).
     """
 
     proved: bool
@@ -101,6 +111,7 @@ class IntervalProof:
     widened: tuple
     reason: str | None
     counterexample: tuple | None = None
+    boxes: tuple | None = None
 
     def __bool__(self):
         return self.proved
@@ -109,6 +120,12 @@ class IntervalProof:
         """One line: the intervals of the proof, or why it failed."""
         if not self.proved:
             return f"not proved: {self.reason}"
+        if self.boxes is not None:
+            counts = ", ".join(f"q{q}: {len(b)}" for q, b in enumerate(self.boxes))
+            drift = sum(int(np.isinf(lo).any() or np.isinf(hi).any())
+                        for b in self.boxes for lo, hi in b)
+            return (f"{sum(len(b) for b in self.boxes)} boxes of (h, c) closed under every step "
+                    f"({counts}); {drift} with a c unbounded (drifting)")
         parts = [f"q{q}: c in [{_num(lo)}, {_num(hi)}]"
                  for q, iv in enumerate(self.intervals) if iv is not None for lo, hi in [iv]]
         drift = (f"; c drifts without bound in {', '.join(f'q{q}' for q in self.widened)}"
@@ -122,8 +139,8 @@ def _num(v):
     return f"{v:.6g}"
 
 
-def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, inclusive=True,
-                         round_feedback=True, h0=0.0, c0=0.0) -> IntervalProof:
+def prove_by_abstraction(cell, machine, *, readout=None, activation="exact", threshold=1.0,
+                         inclusive=True, round_feedback=True, h0=0.0, c0=0.0) -> IntervalProof:
     """Try to prove that ``machine`` gives the cell's rounded h on inputs of every length.
 
     See the module notes for the abstraction (one interval of c per machine
@@ -168,7 +185,16 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
     """
     if not isinstance(machine, MooreMachine):
         raise TypeError(f"machine must be a MooreMachine, got {type(machine).__name__}")
-    if machine.outputs.ndim != 1 or getattr(machine, "readout", None) is not None:
+    if readout is None:
+        readout = machine.readout
+    if readout is not None or (isinstance(cell, LSTMCell)
+                               and not cell.hidden_size == cell.input_size == 1):
+        return _prove_boxes(cell, machine, readout, h0, c0, activation=activation,
+                            threshold=threshold, inclusive=inclusive,
+                            round_feedback=round_feedback)
+    if isinstance(cell, LSTMCell):
+        cell = cell.to_scalar()   # the same proof as its ScalarLSTM
+    if machine.outputs.ndim != 1:
         raise ValueError("machine must output rounded h of a scalar cell (one integer per "
                          "state), not vectors or a readout's labels")
     start = checked_start(cell, machine.alphabet, activation=activation, threshold=threshold,
@@ -284,6 +310,25 @@ def prove_by_abstraction(cell, machine, *, activation="exact", threshold=1.0, in
         if proof.proved or proof.counterexample is not None or not proof.widened:
             break
     return proof
+
+
+def _prove_boxes(cell, machine, readout, h0, c0, **semantics):
+    """``prove_by_abstraction`` by a cover of boxes of (h, c) (boxes.py), checked arguments."""
+    sem = Semantics(**semantics)
+    if not isinstance(cell, LSTMCell):   # one unit: stepped by the scalar kernels all the same
+        cell = LSTMCell.from_scalar(as_cell(cell))
+    symbols, stepper, readout = stepper_for(cell, machine.alphabet, sem, readout)
+    h, c = stepper.start(h0, c0, output=True)
+    outputs = machine.outputs
+    if readout is not None or stepper.units == 1:
+        if outputs.ndim != 1:
+            raise ValueError("machine must output one integer per state (the readout's label, "
+                             f"or the rounded h of one unit), got outputs of shape {outputs.shape}")
+    elif outputs.shape[1:] != (stepper.units,):
+        raise ValueError(f"machine must output the rounded h of the cell's {stepper.units} units "
+                         f"(outputs of shape (states, {stepper.units})), got {outputs.shape}")
+    proved, boxes, reason, word = prove_cover(stepper, symbols, machine, readout, sem, h, c)
+    return IntervalProof(proved, (), (), reason, word, boxes)
 
 
 class _OutputGates(dict):

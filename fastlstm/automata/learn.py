@@ -296,11 +296,15 @@ def learn_automaton(cell, alphabet=(0, 1), *, readout=None, activation="exact", 
     watch = _Watch(begun, time_limit, progress, max_states)
     tests = EquivalenceTests(stepper, codes, h_start, c_start, test_depth, random_tests,
                              random_length, seed, guided, check=lambda: watch.check(1, 1, 0))
-    # The interval proof covers one unit whose output is its rounded h, fed back.
-    proving = (prove and sem.round_feedback and isinstance(stepper, ScalarStepper)
-               and readout is None)
-    # the proof's alphabet: numbers (a 1-unit LSTMCell may name its symbols as 1-tuples)
-    numbers = tuple(stepper.inputs[:, 0].tolist()) if isinstance(symbols[0], tuple) else symbols
+    # The interval proof of c covers one unit whose output is its rounded h, fed back;
+    # boxes of (h, c) cover any other cell.
+    of_c = isinstance(stepper, ScalarStepper) and readout is None
+    proving = prove and (sem.round_feedback or not of_c)
+    # the proof's alphabet: numbers for one unit (a 1-unit LSTMCell may name its symbols
+    # as 1-tuples)
+    numbers = (tuple(stepper.inputs[:, 0].tolist())
+               if isinstance(stepper, ScalarStepper) and isinstance(symbols[0], tuple)
+               else symbols)
     found = []   # counterexamples found by failed proofs, beyond the tests
     proofs = [None]
     hypotheses = [0]
@@ -318,8 +322,13 @@ def learn_automaton(cell, alphabet=(0, 1), *, readout=None, activation="exact", 
                 return cex
         if not proving:
             return None
-        proof = prove_by_abstraction(stepper.cell, MooreMachine(table, outputs, numbers, 0),
-                                     h0=float(h_start[0]), c0=float(c_start[0]), **semantics)
+        if of_c:
+            proof = prove_by_abstraction(stepper.cell, MooreMachine(table, outputs, numbers, 0),
+                                         h0=float(h_start[0]), c0=float(c_start[0]), **semantics)
+        else:
+            proof = prove_by_abstraction(stepper.cell,
+                                         MooreMachine(table, codes.values(outputs), numbers, 0),
+                                         readout=readout, h0=h_start, c0=c_start, **semantics)
         proofs[0] = proof
         if proof.counterexample is None:
             return None
@@ -363,17 +372,15 @@ def learn_automaton(cell, alphabet=(0, 1), *, readout=None, activation="exact", 
                    f"tests (up to length {longest}) came from failed interval proofs")
     proof = proofs[0]
     if proof is not None and proof.proved:
-        how = f"{tested}; then proved by an interval abstraction of c ({proof.summary()})"
+        what = "c" if proof.boxes is None else "(h, c) in boxes"
+        how = f"{tested}; then proved by an interval abstraction of {what} ({proof.summary()})"
         return _with_provenance(hypothesis, sem, readout, Provenance("L*", True, how, **counts))
     if proof is not None:
         tested += f"; the interval abstraction proof failed ({proof.reason})"
-    elif not isinstance(stepper, ScalarStepper) or readout is not None:
-        tested += ("; no proof attempted (the interval proof covers a one-unit cell whose "
-                   "output is its rounded h)")
+    elif not prove:
+        tested += "; no proof attempted (prove=False)"
     elif not sem.round_feedback:
         tested += "; no proof attempted (the interval proof needs round_feedback=True)"
-    else:
-        tested += "; no proof attempted (prove=False)"
     return _with_provenance(hypothesis, sem, readout, Provenance("L*", False, tested, **counts))
 
 
