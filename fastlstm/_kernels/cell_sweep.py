@@ -269,6 +269,11 @@ def make_cell_lyapunov_kernel(saturated: bool):
         z = np.empty((rows, LANES))
         a = np.empty((rows, LANES))
         coef = np.empty((5, n, LANES))
+        sc = np.empty((n, LANES))
+        slope = np.empty((rows, LANES))
+        arg = np.empty((2 * n, LANES))
+        val = np.empty((2 * n, LANES))
+        tslope = np.empty((2 * n, LANES))
         wq = np.empty((rows, LANES))
         q = np.empty((size, LANES))
         v = np.empty((size, LANES))
@@ -322,31 +327,38 @@ def make_cell_lyapunov_kernel(saturated: bool):
                 for u in range(n):
                     for j in range(LANES):
                         c_new = _fma(a[n + u, j], c[u, j], a[u, j] * a[2 * n + u, j])
-                        hr = a[3 * n + u, j] * squash(c_new, theta, -1.0, tanh(c_new),
-                                                      saturated, inclusive)
+                        sc[u, j] = squash(c_new, theta, -1.0, tanh(c_new), saturated, inclusive)
+                        hr = a[3 * n + u, j] * sc[u, j]
                         c[u, j] = c_new
                         h[u, j] = math.copysign(np.ceil(abs(hr) - 0.5), hr) \
                             if round_feedback else hr
                 if t < transient:
                     continue
-                # the Jacobian's coefficients (tangent.coefficients)
+                # The Jacobian's coefficients (tangent.coefficients), each slope masked by
+                # its band first: the same products, (band * slope) * factor.  The slopes
+                # have one call site per loop, which LLVM inlines and vectorises.  The
+                # step's squashed tanh stands in for tanh itself: equal inside the band,
+                # and outside it band() = 0 cancels the (finite, >= 0) slope.
+                for s3 in range(3 * n):  # rows i, f, o
+                    r = s3 if s3 < 2 * n else s3 + n
+                    for j in range(LANES):
+                        slope[r, j] = band(z[r, j], theta, saturated, inclusive) \
+                            * sigmoid_slope(z[r, j])
+                for u in range(n):  # the tanh arguments, g's and c's, side by side
+                    for j in range(LANES):
+                        arg[u, j], arg[n + u, j] = z[2 * n + u, j], c[u, j]
+                        val[u, j], val[n + u, j] = a[2 * n + u, j], sc[u, j]
+                for k in range(2 * n):
+                    for j in range(LANES):
+                        tslope[k, j] = band(arg[k, j], theta, saturated, inclusive) \
+                            * tanh_slope(arg[k, j], val[k, j])
                 for u in range(n):
                     for j in range(LANES):
-                        zi, zf, zg, zo = z[u, j], z[n + u, j], z[2 * n + u, j], z[3 * n + u, j]
-                        cu = c[u, j]
-                        tg = tanh(zg)
-                        tc = tanh(cu)
-                        sc = squash(cu, theta, -1.0, tc, saturated, inclusive)
-                        coef[0, u, j] = band(zf, theta, saturated, inclusive) \
-                            * sigmoid_slope(zf) * c_prev[u, j]
-                        coef[1, u, j] = band(zi, theta, saturated, inclusive) \
-                            * sigmoid_slope(zi) * a[2 * n + u, j]
-                        coef[2, u, j] = band(zg, theta, saturated, inclusive) \
-                            * tanh_slope(zg, tg) * a[u, j]
-                        coef[3, u, j] = band(zo, theta, saturated, inclusive) \
-                            * sigmoid_slope(zo) * sc
-                        coef[4, u, j] = a[3 * n + u, j] * band(cu, theta, saturated, inclusive) \
-                            * tanh_slope(cu, tc)
+                        coef[0, u, j] = slope[n + u, j] * c_prev[u, j]
+                        coef[1, u, j] = slope[u, j] * a[2 * n + u, j]
+                        coef[2, u, j] = tslope[u, j] * a[u, j]
+                        coef[3, u, j] = slope[3 * n + u, j] * sc[u, j]
+                        coef[4, u, j] = a[3 * n + u, j] * tslope[n + u, j]
                         if round_feedback:
                             coef[3, u, j] = 0.0
                             coef[4, u, j] = 0.0
