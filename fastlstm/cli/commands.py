@@ -1,5 +1,5 @@
-"""The ``fastlstm`` commands: ``run``, ``equations``, ``sweep``, ``explain`` (``dynamics``
-is in dynamics.py).
+"""The ``fastlstm`` commands: ``run``, ``equations``, ``sweep`` (``explain`` is in explain.py,
+``dynamics`` in dynamics.py).
 
 Each ``cmd_*`` takes the parsed arguments and returns the exit status.
 Heavy imports (SymPy, matplotlib, Dask, the automata) happen inside the
@@ -13,9 +13,9 @@ import os
 import sys
 import tempfile
 
-from .values import exact, parse_alphabet, parse_axis, parse_inputs, parse_params
+from .values import exact, parse_axis, parse_inputs, parse_params
 
-__all__ = ["CommandError", "cmd_equations", "cmd_explain", "cmd_run",
+__all__ = ["CommandError", "cmd_equations", "cmd_run",
            "cmd_sweep"]
 
 
@@ -371,62 +371,6 @@ def _sweep_lyapunov(args, cell, words, axes, table) -> int:
                                      f"semantics: {result.semantics.describe()}")
         lines.append(_save_map(args.plot, ax, cell, words, axes, "the chaos map"))
     _print("\n".join(lines))
-    return 0
-
-
-def cmd_explain(args) -> int:
-    """``fastlstm explain``: the minimal machine, its regexes, what the state carries."""
-    import json
-
-    from ..automata import extract_automaton
-
-    readout = None
-    if args.weights:
-        from .network import parse_symbols, weights_network
-
-        cell, readout, words, info = weights_network(args)
-        alphabet = parse_symbols(args.alphabet, cell.input_size)
-    else:
-        cell, words, preset = _cell(args)
-        info = {"preset": preset, "params": cell.to_dict()}
-        alphabet = parse_alphabet(args.alphabet)
-    try:
-        machine = extract_automaton(cell, alphabet, args.max_states, **_semantics_kwargs(args),
-                                    h0=args.h0, c0=args.c0, quantize=args.quantize,
-                                    readout=readout)
-    except ValueError as exc:
-        if "max_states" not in str(exc):
-            raise
-        raise ValueError(f"{exc} (on the command line: --activation saturated --round-feedback, "
-                         f"--max-states N, --quantize K)") from None
-    minimal = machine.minimize()
-    if args.format == "dot":
-        _print(minimal.to_dot())
-    elif args.format == "latex":
-        _print(minimal.to_latex())
-    elif args.format == "json":
-        from ..automata import hypotheses
-
-        proved = [v for v in (h.check(minimal) for h in hypotheses.library(minimal.alphabet))
-                  if v.holds]
-        try:
-            regexes = {str(v): minimal.regex(v) for v in sorted(set(minimal.output_keys()))}
-        except ValueError:  # symbols that are not single characters
-            regexes = None
-        _print(json.dumps({
-            "cell": info,
-            "semantics": _semantics_kwargs(args),
-            "alphabet": list(minimal.alphabet), "start": minimal.start,
-            "states": minimal.n_states, "extracted_states": machine.n_states,
-            "exact": machine.exact,
-            "transitions": minimal.transitions.tolist(), "outputs": minimal.outputs.tolist(),
-            "regexes": regexes,
-            "proved": [{"hypothesis": v.hypothesis.name, "exact": v.exact,
-                        "values": {str(k): val for k, val in v.values.items()},
-                        "words": v.words()} for v in proved],
-            "description": minimal.describe()}))
-    else:
-        _print(f"cell: {words}\n{minimal.describe()}")
     return 0
 
 

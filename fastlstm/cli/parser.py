@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from .commands import cmd_compile, cmd_equations, cmd_explain, cmd_run, cmd_sweep
+from .commands import cmd_compile, cmd_equations, cmd_run, cmd_sweep
 from .dynamics import cmd_dynamics, input_vector
+from .explain import TOMITA_PRESETS, cmd_explain
 from .values import finite, length, max_sweep_length, positive_int, threshold
 
 __all__ = ["PROG", "build_parser"]
@@ -227,24 +228,42 @@ chaos maps:
 
     # explain
     p = _command(
-        sub, "explain", "the finite-state machine a cell implements",
+        sub, "explain", "the finite-state machine a cell or a trained network implements",
         "Extract the Moore machine the cell implements on 0/1 inputs, minimise it, "
         "and print its states, the regular expression of each output and, where a "
-        "known hypothesis is proved, a sentence saying what the state carries.",
+        "known hypothesis is proved, a sentence saying what the state carries. A trained "
+        "network (--weights, or --preset tomita1 .. tomita7) whose states do not repeat, or "
+        "any cell with --learn, has its machine learned instead (L*, tested, and PROVED "
+        "where an interval abstraction closes, else LEARNED AND TESTED, saying what was "
+        "tested), with progress on stderr.",
         """examples:
   fastlstm explain
   fastlstm explain --preset parity --activation saturated --round-feedback
   fastlstm explain --params W_ch=-100,W_cx=50,b_i=100,W_ix=100,b_f=-100,W_ox=100
+  fastlstm explain --preset tomita3
 """, cmd_explain)
+    preset = p._option_string_actions["--preset"]
+    preset.choices = tuple(preset.choices) + TOMITA_PRESETS
+    preset.help += (f"; or a trained network with its readout: {', '.join(TOMITA_PRESETS)} "
+                    "(the Tomita grammars, fastlstm.presets.tomita_lstm)")
     _add_weights_option(p)
     _add_semantics_options(p)
     p.add_argument("--alphabet", default="0,1", metavar="A,B,...",
-                   help="the input symbols (default: 0,1)")
-    p.add_argument("--max-states", type=positive_int, default=10_000, metavar="N",
-                   help="give up when more (h, c) states than this are reachable "
-                        "(default: 10000)")
+                   help="the input symbols (default: 0,1); for a network with m >= 2 inputs, "
+                        "vectors of m numbers separated by ';' (1,0;0,1), or one-hot")
+    p.add_argument("--max-states", type=positive_int, default=None, metavar="N",
+                   help="give up when more (h, c) states than this are reachable (default: "
+                        "10000), or, when learning, when a machine needs more states (default: "
+                        "200)")
     p.add_argument("--quantize", type=int, metavar="K",
                    help="APPROXIMATION: round h and c to K decimals after every step")
+    p.add_argument("--learn", action="store_true",
+                   help="learn the machine of the outputs (L*) instead of extracting the "
+                        "(h, c) states")
+    p.add_argument("--time-limit", type=threshold, default=60.0, metavar="S",
+                   help="give up learning after S seconds (default: 60)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress line on stderr while learning")
     _add_state_options(p)
     p.add_argument("--format", choices=("text", "json", "dot", "latex"), default="text",
                    help="text (default); json; dot (Graphviz); latex (TikZ)")
