@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import multiprocessing
 import os
 import sys
@@ -32,7 +33,7 @@ from numba.core import event
 
 from . import _config
 
-__all__ = ["NOTICE_AFTER", "WARMUPS", "compile_kernels", "quiet", "run_warmups"]
+__all__ = ["NOTICE_AFTER", "WARMUPS", "all_cached", "compile_kernels", "quiet", "run_warmups"]
 
 #: Seconds a compilation may take before the notice is printed.
 NOTICE_AFTER = 1.0
@@ -304,7 +305,60 @@ def run_warmups(processes=None, progress=False) -> dict:
                 bar.update(1)
     finally:
         bar.close()
+    _mark_complete(_config.CACHE_DIR)
     return {name: done[name] for name in WARMUPS}
+
+
+# --- the record of a complete run ------------------------------------------------
+#
+# Checking that every family is cached means loading every kernel (seconds).  A
+# complete run therefore leaves a record: what the kernels were compiled from and
+# for (sources, versions, CPU), and the size and time of every cache file then.
+# While all of those are unchanged, nothing can be missing; any write to the
+# cache (a new entry, a deleted file) voids it, and the next run checks in full.
+
+_RECORD = "complete.json"
+
+
+def _compiled_for() -> list:
+    """What the cached machine code depends on, besides the cache files themselves."""
+    import llvmlite.binding as llvm
+    import numba
+
+    cpu = numba.config.CPU_NAME or llvm.get_host_cpu_name()
+    features = (numba.config.CPU_FEATURES if numba.config.CPU_NAME
+                else llvm.get_host_cpu_features().flatten())
+    return [sorted(_config._STAMPS.values()), _config.VERSION, numba.__version__,
+            sys.version, cpu, features]
+
+
+def _cache_files(folder) -> dict:
+    return {entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns]
+            for entry in os.scandir(folder) if entry.name.endswith((".nbi", ".nbc"))}
+
+
+def _mark_complete(folder) -> None:
+    record = {"compiled_for": _compiled_for(), "files": _cache_files(folder)}
+    temporary = os.path.join(folder, f"{_RECORD}.{os.getpid()}.tmp")
+    with open(temporary, "w") as handle:
+        json.dump(record, handle)
+    os.replace(temporary, os.path.join(folder, _RECORD))
+
+
+def all_cached() -> bool:
+    """Whether the last complete ``compile_kernels`` run still holds: same sources,
+    versions and CPU, and no cache file changed since (then nothing needs compiling)."""
+    folder = _config.CACHE_DIR
+    if folder is None:
+        return False
+    try:
+        with open(os.path.join(folder, _RECORD)) as handle:
+            record = json.load(handle)
+        files = _cache_files(folder)
+    except (OSError, ValueError):
+        return False
+    return (record.get("compiled_for") == json.loads(json.dumps(_compiled_for()))
+            and all(files.get(name) == list(info) for name, info in record["files"].items()))
 
 
 def compile_kernels(*, processes=None, progress=True) -> dict:
@@ -313,7 +367,10 @@ def compile_kernels(*, processes=None, progress=True) -> dict:
     Each family of kernels (``WARMUPS``) is compiled in a process of its own,
     ``processes`` at a time (default: the cores), all saving into the one
     cache folder (saves are locked, so that is safe).  Kernels already in
-    the cache are loaded, not compiled: a second run compiles nothing.
+    the cache are loaded, not compiled: a second run compiles nothing.  A
+    complete run leaves a record in the cache folder; while no cache file has
+    changed since, on the same sources, versions and CPU, a run returns at
+    once instead of loading every kernel to see that it is there.
 
     Parameters
     ----------
@@ -337,5 +394,7 @@ def compile_kernels(*, processes=None, progress=True) -> dict:
     >>> sum(map(len, fl.compile_kernels(processes=2, progress=False).values()))
     0
     """
+    if all_cached():  # a complete run's record, unchanged: no need to load every kernel
+        return {name: [] for name in WARMUPS}
     return {name: compiled
             for name, (compiled, _) in run_warmups(processes, progress).items()}

@@ -52,3 +52,50 @@ def test_fastlstm_quiet_silences_it(tmp_path, value):
     quiet = _run({"FASTLSTM_QUIET": value}, tmp_path / "cache")
     assert quiet.stdout.strip() == "done"
     assert _notices(quiet.stderr) == []
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch):
+    from fastlstm import _config
+
+    monkeypatch.setattr(_config, "CACHE_DIR", tmp_path)
+    for name in ("run-1.py311.nbi", "run-1.py311.1.nbc"):
+        (tmp_path / name).write_bytes(b"entry")
+    return tmp_path
+
+
+def test_a_complete_run_is_recorded_until_a_cache_file_changes(cache_folder, monkeypatch):
+    import numba
+
+    from fastlstm import compiling
+
+    assert not compiling.all_cached()  # no record yet
+    compiling._mark_complete(cache_folder)
+    assert compiling.all_cached()
+    (cache_folder / "other-7.py311.nbi").write_bytes(b"a new entry")  # adds, removes nothing
+    assert compiling.all_cached()
+
+    (cache_folder / "run-1.py311.1.nbc").write_bytes(b"entry, rewritten")
+    assert not compiling.all_cached()
+    compiling._mark_complete(cache_folder)
+    (cache_folder / "run-1.py311.nbi").unlink()
+    assert not compiling.all_cached()
+
+    compiling._mark_complete(cache_folder)
+    monkeypatch.setattr(numba.config, "CPU_NAME", "haswell")  # code for another CPU
+    assert not compiling.all_cached()
+
+
+def test_compile_kernels_trusts_the_record_and_checks_without_it(cache_folder, monkeypatch):
+    from fastlstm import compiling
+
+    calls = []
+    monkeypatch.setattr(compiling, "run_warmups",
+                        lambda processes, progress: calls.append(processes) or
+                        {name: (["kernel"], {}) for name in compiling.WARMUPS})
+    compiled = compiling.compile_kernels(processes=1)
+    assert compiled == {name: ["kernel"] for name in compiling.WARMUPS}
+    assert calls == [1]
+    compiling._mark_complete(cache_folder)
+    assert compiling.compile_kernels(processes=1) == {name: [] for name in compiling.WARMUPS}
+    assert calls == [1]  # answered from the record, no worker started
