@@ -1,5 +1,10 @@
 """``prove_by_abstraction``: prove a Moore machine for a cell on inputs of every length.
 
+A cell whose state is more than c (an ``LSTMCell`` of n >= 2 units or m >= 2
+inputs, or any cell read by a readout) is proved by a cover of (h, c) boxes
+(covers.py, boxes.py); this module's own proof is for one unit whose output
+is its rounded h.
+
 With rounded feedback the h a step reads is the previous output, an integer,
 so a cell's state after a word is (output, c): only c is infinite.  Given a
 candidate machine (learned, say), the proof keeps for every machine state q
@@ -141,21 +146,31 @@ def _num(v):
 
 def prove_by_abstraction(cell, machine, *, readout=None, activation="exact", threshold=1.0,
                          inclusive=True, round_feedback=True, h0=0.0, c0=0.0) -> IntervalProof:
-    """Try to prove that ``machine`` gives the cell's rounded h on inputs of every length.
+    """Try to prove that ``machine`` gives the cell's output on inputs of every length.
 
-    See the module notes for the abstraction (one interval of c per machine
+    A scalar cell (or a 1-unit, 1-input ``LSTMCell``) without a readout:
+    see the module notes for the abstraction (one interval of c per machine
     state, checked at its ends with the compiled step) and why it is sound.
+    Any other cell (an ``LSTMCell`` of n >= 2 units or m >= 2 inputs), or
+    any cell with a readout, under any semantics: a cover of boxes of (h, c)
+    per machine state, stepped with interval arithmetic that encloses the
+    compiled step (fastlstm/automata/covers.py and boxes.py say how and why
+    it is sound); the proof then has ``boxes`` and no ``intervals``.
 
     Parameters
     ----------
-    cell : ScalarLSTM, mapping or 12 numbers
+    cell : ScalarLSTM, LSTMCell, mapping or 12 numbers
     machine : MooreMachine
         The candidate, over the alphabet of inputs; its start state must
-        carry round(h0).
+        carry the output of h0 (round(h0), or the readout's label).
+    readout : Readout, optional
+        The outputs are its labels of h (default: ``machine.readout``).
     activation, threshold, inclusive, h0, c0
-        The semantics and the start state, as in ``run``.
+        The semantics and the start state, as in ``run`` (h0, c0 arrays of
+        shape (n,) for an ``LSTMCell``).
     round_feedback : bool
-        Must be True: the proof needs the fed-back h to be the output.
+        Must be True for the interval proof of c (the fed-back h must be the
+        output); any value for the boxes.
 
     Returns
     -------
@@ -164,7 +179,8 @@ def prove_by_abstraction(cell, machine, *, readout=None, activation="exact", thr
     Raises
     ------
     ValueError, TypeError
-        For bad arguments, naming them (``round_feedback=False`` included).
+        For bad arguments, naming them (``round_feedback=False`` for the
+        interval proof of c included).
 
     Examples
     --------

@@ -19,7 +19,7 @@ hull is a first box, a c beyond +-``C_FAR`` going to +-inf.  A sample whose
 output differs from the machine's is a true counterexample (the cell
 computed it).  Then, for at most ``ROUNDS`` rounds, every box is stepped on
 every symbol; a failing image is stepped again from halves of its box
-(bisected where the width widens the image most), up to 6 times; an image
+(bisected where the width widens the image most), up to 4 times; an image
 still outside the successor's boxes grows the nearest of them to hold it
 (or becomes a box of its own when farther than ``EPS``), and the round is
 redone.  A c end that moved in 6 rounds goes to +-inf (a drifting memory).
@@ -66,13 +66,13 @@ class Cover:
     ``point`` (N,): boxes that are one start state (never grown).
     """
 
-    def __init__(self, step, table, outputs, readout, LO, HI, owner, point, *, eps,
-                 max_depth=6, max_pieces=1 << 15, max_boxes=4096, widen_after=6):
+    def __init__(self, step, table, outputs, readout, LO, HI, owner, point, *, near,
+                 max_depth=4, max_pieces=1 << 13, max_boxes=4096, widen_after=6):
         self.step, self.table, self.outputs, self.readout = step, table, outputs, readout
         self.LO, self.HI, self.owner, self.point = LO, HI, owner, point
         self.moves = np.zeros((len(LO), 2, LO.shape[1]), dtype=np.int64)   # rounds an end moved
         self.moved = np.zeros((len(LO), 2, LO.shape[1]), dtype=bool)       # ... in this round
-        self.eps, self.max_depth, self.max_pieces = eps, max_depth, max_pieces
+        self.near, self.max_depth, self.max_pieces = near, max_depth, max_pieces
         self.max_boxes, self.widen_after = max_boxes, widen_after
         self.pieces = 0      # the pieces stepped in the last round
 
@@ -106,8 +106,14 @@ class Cover:
                                        f"to be q{int(targets[k])}'s on the image of a box of "
                                        f"q{q} (h width {float((hi[k, :n] - lo[k, :n]).max()):.3g}, "
                                        f"halved {depth} times)")
-                    for k in np.flatnonzero(bad).tolist():
-                        grown += self._grow(int(targets[k]), ilo[k], ihi[k])
+                    # one growth per box stepped: the hull of its pieces' failing images
+                    k = np.flatnonzero(bad)
+                    k = k[np.argsort(src[k], kind="stable")]
+                    first = np.flatnonzero(np.diff(src[k], prepend=-1))
+                    glo = np.minimum.reduceat(ilo[k], first, axis=0)
+                    ghi = np.maximum.reduceat(ihi[k], first, axis=0)
+                    for j, t in enumerate(targets[k[first]].tolist()):
+                        grown += self._grow(t, glo[j], ghi[j])
                     if len(self.LO) > self.max_boxes:
                         return grown, f"the cover needs more than {self.max_boxes} boxes"
                     break
@@ -137,7 +143,7 @@ class Cover:
             gap = np.maximum(_squashed(self.LO[mine], self.step.n) - _squashed(ihi, self.step.n),
                              _squashed(ilo, self.step.n) - _squashed(self.HI[mine], self.step.n))
             gap = gap.max(axis=1)
-        if mine.size == 0 or (gap.min() > self.eps and len(self.LO) < self.max_boxes):
+        if mine.size == 0 or (gap.min() > self.near and len(self.LO) < self.max_boxes):
             self.LO = np.vstack([self.LO, ilo])
             self.HI = np.vstack([self.HI, ihi])
             self.owner = np.append(self.owner, q)
@@ -217,6 +223,8 @@ def reached_states(stepper, table, start, outputs, readout, h0, c0, *, depth, ra
 #: A c beyond this magnitude is widened to +-inf in a first box (tanh(c) is then 1 - 2e-7
 #: or nearer, and a c that far out is most often a drifting one).
 C_FAR = 8.0
+#: A first box reaches this many times ``eps`` beyond the hull of its points.
+MARGIN = 0.2
 
 
 def first_boxes(points, states, n, eps):
@@ -244,7 +252,7 @@ def first_boxes(points, states, n, eps):
         member = label[which.reshape(-1)]
         for k in range(len(leaders)):
             mine = P[member == k]
-            lo, hi = mine.min(axis=0), mine.max(axis=0)
+            lo, hi = mine.min(axis=0) - MARGIN * eps, mine.max(axis=0) + MARGIN * eps
             lo[n:] = np.where(lo[n:] < -C_FAR, -np.inf, lo[n:])
             hi[n:] = np.where(hi[n:] > C_FAR, np.inf, hi[n:])
             LO.append(lo)
@@ -257,9 +265,11 @@ def first_boxes(points, states, n, eps):
 ROUNDS = 30
 #: Clusters of reached states are at most this far apart (in (h, tanh c)) in a first box.
 EPS = 0.05
+#: An image farther than this from every box of its state (in (h, tanh c)) becomes a box.
+NEAR = 0.005
 
 
-def prove_cover(stepper, symbols, machine, readout, sem, h0, c0, *, rounds=ROUNDS, eps=EPS,
+def prove_cover(stepper, symbols, machine, readout, sem, h0, c0, *, rounds=ROUNDS, eps=EPS, near=NEAR,
                 seed=0):
     """The proof of ``prove_by_abstraction`` for a cell stepped by ``stepper`` (see the module
     notes).  Returns ``(proved, boxes, reason, counterexample)``: per machine state a tuple of
@@ -289,7 +299,7 @@ def prove_cover(stepper, symbols, machine, readout, sem, h0, c0, *, rounds=ROUND
     x0 = np.concatenate([h0, c0])[None]
     cover = Cover(BoxStep(cell, stepper.inputs, sem), table, outputs, readout,
                   np.vstack([LO, x0]), np.vstack([HI, x0]), np.append(owner, start),
-                  np.append(np.zeros(len(LO), dtype=bool), True), eps=eps)
+                  np.append(np.zeros(len(LO), dtype=bool), True), near=near)
     reason = f"the boxes still grew after {rounds} rounds"
     for _ in range(rounds):
         grown, failure = cover.round()

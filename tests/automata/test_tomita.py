@@ -108,7 +108,7 @@ def test_learned_machine_of_tomita_network(k):
     cell, readout = fl.presets.tomita_lstm(k)
     assert (cell.hidden_size, cell.input_size, readout.labels) == (8, 1, (0, 1))
     m = fl.learn_automaton(cell, (0, 1), readout=readout)
-    assert not m.provenance.proved  # a vector cell's machine is learned and tested
+    assert not m.provenance.proved  # the boxes of (h, c) do not close (docs/learning.md)
     # The learned machine is the network's on every string up to length 8 (all prefixes).
     X, labels = network_labels(cell, readout, 8)
     assert int(m.outputs[m.start]) == int(readout.label(np.zeros(cell.hidden_size)))
