@@ -10,7 +10,7 @@ them all by breadth-first search with the compiled step and returns a
 its label).
 ``learn_automaton`` learns the minimal machine of the *output* language
 when the (h, c) states are infinite (L*, proved by ``prove_by_abstraction``
-when an interval abstraction of c closes); ``find_counter`` extracts the
+when an interval abstraction of c, or of boxes of (h, c), closes); ``find_counter`` extracts the
 one-counter machine of a cell whose c moves by a fixed amount per symbol.
 ``hypotheses`` holds named finite-state properties of the input
 (``Hypothesis.check`` proves one on a machine for inputs of every length);
@@ -44,7 +44,9 @@ Modules, each importing only those above it in this list (and the core):
 regexes), ``cells`` (the symbols, steps and
 outputs of a ``ScalarLSTM`` or an ``LSTMCell``: ``stepper_for``), ``extract``
 (``extract_automaton``), ``verify``, ``start`` (the checked arguments of the
-proofs and counters), ``abstraction`` (``prove_by_abstraction``), ``lstar``
+proofs and counters), ``boxes`` and ``covers`` (boxes of (h, c) stepped by interval
+arithmetic: the proof of a vector cell's machine), ``abstraction``
+(``prove_by_abstraction``), ``lstar``
 (the L* loop), ``queries`` (its membership and equivalence queries for a
 cell), ``learn`` (``learn_automaton``), ``counters`` (``find_counter``).
 ``describe`` sits above the class it
