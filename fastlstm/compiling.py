@@ -278,8 +278,9 @@ def _warm(name):
     return compiled, results
 
 
-def run_warmups(processes=None, progress=False) -> dict:
-    """Every warm-up in worker processes: ``{family: (kernels compiled, results)}``.
+def run_warmups(processes=None, progress=False, families=None) -> dict:
+    """Every warm-up (or those of ``families``) in worker processes:
+    ``{family: (kernels compiled, results)}``.
 
     The body of ``compile_kernels``; tests use the results to compare a
     process that compiled the kernels with one that loaded them.
@@ -294,19 +295,21 @@ def run_warmups(processes=None, progress=False) -> dict:
         raise RuntimeError("the kernel cache is off (FASTLSTM_NO_CACHE, or no writable "
                            "folder): compiled kernels could not be kept; set "
                            "FASTLSTM_CACHE_DIR to a writable folder")
-    bar = _progress(progress, len(WARMUPS), desc="compile", unit="families")
+    names = list(WARMUPS) if families is None else [name for name in WARMUPS if name in families]
+    bar = _progress(progress, len(names), desc="compile", unit="families")
     done = {}
     context = multiprocessing.get_context("spawn")  # no fork of a process running threads
     try:
         with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-            futures = {pool.submit(_warm, name): name for name in WARMUPS}
+            futures = {pool.submit(_warm, name): name for name in names}
             for future in concurrent.futures.as_completed(futures):
                 done[futures[future]] = future.result()
                 bar.update(1)
     finally:
         bar.close()
-    _mark_complete(_config.CACHE_DIR)
-    return {name: done[name] for name in WARMUPS}
+    if len(names) == len(WARMUPS):
+        _mark_complete(_config.CACHE_DIR)
+    return {name: done[name] for name in names}
 
 
 # --- the record of a complete run ------------------------------------------------
