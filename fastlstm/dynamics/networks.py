@@ -75,66 +75,48 @@ def minimise_q(cell, x, starts, iterations=200):
     """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n).
 
     Returns ``(s, q)``: the minima reached (h kept in [-1, 1], where every step
-    lands) and q there.
+    lands) and q there.  Per start: the damped normal equations
+    ``(A^T A + lam (diag(A^T A) + 1e-12 (1 + max diag))) delta = -A^T r``
+    (A = J - I), lam from 1e-3, divided by 3 after a step that lowers q and
+    multiplied by 4 after one that does not, until q < 1e-32, the step stalls,
+    lam > 1e12 or ``iterations`` steps (the compiled kernel
+    fastlstm/_kernels/levenberg_marquardt.py, which eliminates c unit by unit).
     """
-    n = cell.hidden_size
-    s = np.array(starts, dtype=np.float64)
-    lam = np.full(s.shape[0], 1e-3)
-    active = np.ones(s.shape[0], dtype=bool)
-    eye = np.eye(2 * n)
+    from .._kernels.levenberg_marquardt import minimise_q as kernel
 
-    def residual(states):
-        h1, c1, J = step_and_jacobian(cell, x, states[:, :n], states[:, n:])
-        return np.concatenate([h1, c1], axis=1) - states, J - eye
-
-    r, A = residual(s)
-    q = 0.5 * (r * r).sum(axis=1)
-    for _ in range(iterations):
-        k = np.flatnonzero(active)
-        if k.size == 0:
-            break
-        Ak, rk = A[k], r[k]
-        AtA = np.swapaxes(Ak, 1, 2) @ Ak
-        grad = (np.swapaxes(Ak, 1, 2) @ rk[..., None])[..., 0]
-        diag = np.einsum("bii->bi", AtA)
-        damping = lam[k][:, None] * (diag + 1e-12 * (1.0 + diag.max(axis=1, keepdims=True)))
-        system = AtA + damping[..., None] * eye
-        try:
-            delta = np.linalg.solve(system, -grad[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            delta = -grad / (1.0 + lam[k])[:, None]
-        trial = s[k] + delta
-        trial[:, :n] = np.clip(trial[:, :n], -1.0, 1.0)
-        rt, At = residual(trial)
-        qt = 0.5 * (rt * rt).sum(axis=1)
-        better = qt < q[k]
-        b = k[better]
-        s[b], r[b], A[b], q[b] = trial[better], rt[better], At[better], qt[better]
-        lam[b] = np.maximum(lam[b] / 3.0, 1e-12)
-        lam[k[~better]] *= 4.0
-        moved = np.abs(delta).max(axis=1)
-        done = ((q[k] < 1e-32) | (moved <= 1e-15 * (1.0 + np.abs(s[k]).max(axis=1)))
-                | (lam[k] > 1e12) | (np.abs(grad).max(axis=1) < 1e-30))
-        active[k[done]] = False
+    W = np.ascontiguousarray(cell.W_hh, dtype=np.float64)
+    u = np.asarray(cell.W_ih, dtype=np.float64) @ np.asarray(x, dtype=np.float64) + cell.bias()
+    s = np.array(starts, dtype=np.float64, order="C")
+    q = np.empty(s.shape[0])
+    kernel(W, np.ascontiguousarray(u), s, q, int(iterations))
     return s, q
 
 
-def _record(cell, x, lo, hi, certified, note, cmap):
-    """The FixedPoint of the zero in the box [lo, hi] of h."""
+def _records(cell, x, boxes, certified, note, cmap):
+    """The FixedPoint records of the zeros in the boxes ``[(lo, hi), ...]`` of h."""
+    if not boxes:
+        return []
+    lo = np.array([b[0] for b in boxes])
+    hi = np.array([b[1] for b in boxes])
     h = 0.5 * lo + 0.5 * hi
-    wide = cmap.enclose(lo[None], hi[None], jacobian=False)
-    at = cmap.enclose(h[None], h[None], jacobian=False)
-    c = 0.5 * at["c"][0][0] + 0.5 * at["c"][1][0]
-    _, _, J = step_and_jacobian(cell, x, h[None], c[None])
-    eig = _sorted_eigenvalues(J[0])
-    return FixedPoint(h=_frozen(h), c=_frozen(c), h_enclosure=(_frozen(lo), _frozen(hi)),
-                      c_enclosure=(_frozen(wide["c"][0][0]), _frozen(wide["c"][1][0])),
-                      jacobian=_frozen(J[0]), eigenvalues=_frozen(eig),
-                      stability=classify(eig), certified=certified, note=note)
+    wide = cmap.enclose(lo, hi)["c"]
+    at = cmap.enclose(h, h)["c"]
+    c = 0.5 * at[0] + 0.5 * at[1]
+    _, _, J = step_and_jacobian(cell, x, h, c)
+    eigs = np.linalg.eigvals(J)
+    out = []
+    for k in range(len(boxes)):
+        eig = _sorted_eigenvalues(eigs[k])
+        out.append(FixedPoint(h=_frozen(h[k]), c=_frozen(c[k]),
+                              h_enclosure=(_frozen(lo[k]), _frozen(hi[k])),
+                              c_enclosure=(_frozen(wide[0][k]), _frozen(wide[1][k])),
+                              jacobian=_frozen(J[k]), eigenvalues=_frozen(eig),
+                              stability=classify(eig), certified=certified, note=note))
+    return out
 
 
-def _sorted_eigenvalues(J):
-    eig = np.linalg.eigvals(J)
+def _sorted_eigenvalues(eig):
+    """Eigenvalues (of ``np.linalg.eigvals``) by modulus, largest first; real when all are."""
     if np.all(eig.imag == 0.0):
         eig = eig.real
     return eig[np.argsort(-np.abs(eig), kind="stable")]
@@ -144,10 +126,6 @@ def _frozen(a):
     a = np.array(a)
     a.flags.writeable = False
     return a
-
-
-def _holds(box, h):
-    return bool(np.all(box[0] <= h) and np.all(h <= box[1]))
 
 
 def network_points(cell, x, *, complete, max_boxes, starts, n_starts, seed, slow_q):
@@ -176,10 +154,9 @@ def network_points(cell, x, *, complete, max_boxes, starts, n_starts, seed, slow
         # list may count a point twice, so it is not claimed complete
         exhaustive = False
         searched.append("two certified boxes overlap without a proof that their zeros differ")
-    points = [_record(cell, x, lo, hi, True, "", cmap) for lo, hi, _, _ in boxes]
-    points += [_record(cell, x, lo, hi, False, "the Krawczyk test did not decide this box "
-                       "(a tangency, or zeros too close to separate)", cmap)
-               for lo, hi in _clusters(unresolved)]
+    points = _records(cell, x, [b[:2] for b in boxes], True, "", cmap)
+    points += _records(cell, x, _clusters(unresolved), False, "the Krawczyk test did not "
+                       "decide this box (a tangency, or zeros too close to separate)", cmap)
     points.sort(key=lambda p: tuple(p.h.tolist()))
     return points, slow, exhaustive, "; ".join(searched)
 
@@ -190,9 +167,12 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     n = cell.hidden_size
     s, q = minimise_q(cell, x, starts)
     found, slow = [], []
+    # the tight boxes so far, stacked: a start whose minimum one of them holds is that zero
+    held_lo = np.array([b[0] for b in boxes]).reshape(-1, n)
+    held_hi = np.array([b[1] for b in boxes]).reshape(-1, n)
     for k in np.argsort(q, kind="stable"):
         h = s[k, :n]
-        if any(_holds(b, h) for b in boxes + found):
+        if np.any(np.all((held_lo <= h) & (h <= held_hi), axis=1)):
             continue
         if q[k] <= ZERO_Q:
             r = 1e-6 * (1.0 + np.abs(h))
@@ -200,11 +180,13 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
             state, _, _ = krawczyk(cmap, lo[None], hi[None])
             if state[0] == 1:
                 found.append(tighten(cmap, lo, hi, h) + (lo, hi))
+                held_lo = np.concatenate([held_lo, found[-1][0][None]])
+                held_hi = np.concatenate([held_hi, found[-1][1][None]])
                 continue
         if q[k] <= slow_q and all(np.abs(s[k] - np.concatenate([p.h, p.c])).max() > UNIQUE
                                   for p in slow):
             _, _, J = step_and_jacobian(cell, x, s[k:k + 1, :n], s[k:k + 1, n:])
-            eig = _sorted_eigenvalues(J[0])
+            eig = _sorted_eigenvalues(np.linalg.eigvals(J[0]))
             slow.append(SlowPoint(h=_frozen(h), c=_frozen(s[k, n:]), q=float(q[k]),
                                   jacobian=_frozen(J[0]), eigenvalues=_frozen(eig),
                                   stability=classify(eig)))
