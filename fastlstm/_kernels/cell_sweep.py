@@ -30,9 +30,10 @@ a ``Readout``; everything else about them goes to the scalar sweep).
 one tangent vector, by the operations of ``tangent.tangent_steps`` with a
 one-column frame (``fastlstm.lyapunov(cell, x, k=1)``).
 
-Both kernels are one function each: the step, the scoring and the tangent
-map are written in their bodies (``_config.INLINE_JIT`` says why), and the
-only calls are the small activations and slopes, which LLVM inlines.
+Both kernels are one function each (``_config.INLINE_JIT`` says why): the
+block's loading and the step are the Numba-inlined ``load_block`` and
+``lane_step``, the scoring and the tangent map are written in their bodies,
+and the only calls are the small activations and slopes, which LLVM inlines.
 Only ``saturated`` is compiled in; ``inclusive``, ``round_feedback`` and
 ``scalar_order`` are run-time flags.
 """
@@ -67,6 +68,63 @@ def cell_bias(b_ih, b_hh):
     if b_ih == 0.0:
         return b_hh
     return b_ih + b_hh
+
+
+@numba.njit(**INLINE_JIT)
+def load_block(W_ih, W_hh, b_ih, b_hh, n0, valid, wih, whh, bias):
+    """The weights of cells n0 .. n0 + valid - 1 into the lane buffers ``wih`` (m, 4n,
+    LANES), ``whh`` (n, 4n, LANES) and ``bias`` (4n, LANES); spare lanes repeat the
+    last cell, so a cell's numbers never depend on the chunking."""
+    rows, m = W_ih.shape[1], W_ih.shape[2]
+    n = W_hh.shape[2]
+    for j in range(LANES):
+        cell = n0 + min(j, valid - 1)
+        for r in range(rows):
+            bias[r, j] = cell_bias(b_ih[cell, r], b_hh[cell, r])
+            for i in range(m):
+                wih[i, r, j] = W_ih[cell, r, i]
+            for u in range(n):
+                whh[u, r, j] = W_hh[cell, r, u]
+
+
+@numba.njit(**INLINE_JIT)
+def lane_step(wih, whh, bias, xk, h, c, z, a, sc, theta, saturated, inclusive, round_feedback,
+              scalar_order):
+    """One step of every lane, in place: the pre-activations ``z`` = W_hh h + (W_ih x +
+    b), the gates ``a`` (rows i, f, g, o), the memory ``c``, the squashed tanh of it
+    ``sc`` and ``h``."""
+    rows, m = wih.shape[1], wih.shape[0]
+    n = h.shape[0]
+    for r in range(rows):
+        for j in range(LANES):
+            z[r, j] = bias[r, j]
+    for i in range(m):
+        xi = xk[i]
+        for r in range(rows):
+            for j in range(LANES):
+                z[r, j] = _fma(wih[i, r, j], xi, z[r, j])
+    for u in range(n):
+        for r in range(rows):
+            for j in range(LANES):
+                z[r, j] = _fma(whh[u, r, j], h[u, j], z[r, j])
+    for s3 in range(3 * n):  # rows i, f, o: one loop, one inlined sigmoid
+        r = s3 if s3 < 2 * n else s3 + n
+        for j in range(LANES):
+            a[r, j] = squash(z[r, j], theta, 0.0, sigmoid(z[r, j]), saturated, inclusive)
+    for r in range(2 * n, 3 * n):  # g
+        for j in range(LANES):
+            a[r, j] = squash(z[r, j], theta, -1.0, tanh(z[r, j]), saturated, inclusive)
+    for u in range(n):
+        for j in range(LANES):
+            gi, gf, gg, cu = a[u, j], a[n + u, j], a[2 * n + u, j], c[u, j]
+            # fma(f, c, i * g), or the scalar step's fma(i, g, f * c): selects, not a
+            # branch (one loop, not two)
+            c_new = _fma(gi if scalar_order else gf, gg if scalar_order else cu,
+                         (gf if scalar_order else gi) * (cu if scalar_order else gg))
+            sc[u, j] = squash(c_new, theta, -1.0, tanh(c_new), saturated, inclusive)
+            hr = a[3 * n + u, j] * sc[u, j]
+            c[u, j] = c_new
+            h[u, j] = math.copysign(np.ceil(abs(hr) - 0.5), hr) if round_feedback else hr
 
 
 @functools.lru_cache(maxsize=None)
@@ -112,6 +170,7 @@ def make_cell_sweep_kernel(saturated: bool):
         c = np.empty((n, LANES))
         z = np.empty((rows, LANES))
         a = np.empty((rows, LANES))
+        sc = np.empty((n, LANES))
         y = np.empty((outs, LANES))
         saved_h = np.empty((n_slots, n, LANES))
         saved_c = np.empty((n_slots, n, LANES))
@@ -120,14 +179,8 @@ def make_cell_sweep_kernel(saturated: bool):
         for blk in range(first, last):
             n0 = blk * LANES
             valid = min(LANES, N - n0)
+            load_block(W_ih, W_hh, b_ih, b_hh, n0, valid, wih, whh, bias)
             for j in range(LANES):
-                cell = n0 + min(j, valid - 1)  # spare lanes repeat the last cell
-                for r in range(rows):
-                    bias[r, j] = cell_bias(b_ih[cell, r], b_hh[cell, r])
-                    for i in range(m):
-                        wih[i, r, j] = W_ih[cell, r, i]
-                    for u in range(n):
-                        whh[u, r, j] = W_hh[cell, r, u]
                 hits[j] = 0
             for k in range(x_node.shape[0]):
                 s = src[k]
@@ -142,41 +195,8 @@ def make_cell_sweep_kernel(saturated: bool):
                         for j in range(LANES):
                             h[u, j] = saved_h[s, u, j]
                             c[u, j] = saved_c[s, u, j]
-                xk = x_rows[int(x_node[k])]
-                # the step: z = W_hh h + (W_ih x + b), then gates, c and h, per lane
-                for r in range(rows):
-                    for j in range(LANES):
-                        z[r, j] = bias[r, j]
-                for i in range(m):
-                    xi = xk[i]
-                    for r in range(rows):
-                        for j in range(LANES):
-                            z[r, j] = _fma(wih[i, r, j], xi, z[r, j])
-                for u in range(n):
-                    for r in range(rows):
-                        for j in range(LANES):
-                            z[r, j] = _fma(whh[u, r, j], h[u, j], z[r, j])
-                for s3 in range(3 * n):  # rows i, f, o: one loop, one inlined sigmoid
-                    r = s3 if s3 < 2 * n else s3 + n
-                    for j in range(LANES):
-                        a[r, j] = squash(z[r, j], theta, 0.0, sigmoid(z[r, j]), saturated,
-                                         inclusive)
-                for r in range(2 * n, 3 * n):  # g
-                    for j in range(LANES):
-                        a[r, j] = squash(z[r, j], theta, -1.0, tanh(z[r, j]), saturated,
-                                         inclusive)
-                for u in range(n):
-                    for j in range(LANES):
-                        gi, gf, gg, cu = a[u, j], a[n + u, j], a[2 * n + u, j], c[u, j]
-                        # fma(f, c, i * g), or the scalar step's fma(i, g, f * c): selects,
-                        # not a branch (one loop, not two)
-                        c_new = _fma(gi if scalar_order else gf, gg if scalar_order else cu,
-                                     (gf if scalar_order else gi) * (cu if scalar_order else gg))
-                        hr = a[3 * n + u, j] * squash(c_new, theta, -1.0, tanh(c_new),
-                                                      saturated, inclusive)
-                        c[u, j] = c_new
-                        h[u, j] = math.copysign(np.ceil(abs(hr) - 0.5), hr) \
-                            if round_feedback else hr
+                lane_step(wih, whh, bias, x_rows[int(x_node[k])], h, c, z, a, sc, theta,
+                          saturated, inclusive, round_feedback, scalar_order)
                 if mode >= 0:
                     # the label's index among the plan's labels (-1: none, for a NaN)
                     for o in range(outs):
@@ -283,14 +303,8 @@ def make_cell_lyapunov_kernel(saturated: bool):
         for blk in range(first, last):
             n0 = blk * LANES
             valid = min(LANES, N - n0)
+            load_block(W_ih, W_hh, b_ih, b_hh, n0, valid, wih, whh, bias)
             for j in range(LANES):
-                cell = n0 + min(j, valid - 1)
-                for r in range(rows):
-                    bias[r, j] = cell_bias(b_ih[cell, r], b_hh[cell, r])
-                    for i in range(m):
-                        wih[i, r, j] = W_ih[cell, r, i]
-                    for u in range(n):
-                        whh[u, r, j] = W_hh[cell, r, u]
                 for u in range(n):
                     h[u, j] = h0[u]
                     c[u, j] = c0[u]
@@ -303,35 +317,8 @@ def make_cell_lyapunov_kernel(saturated: bool):
                 for u in range(n):
                     for j in range(LANES):
                         c_prev[u, j] = c[u, j]
-                for r in range(rows):
-                    for j in range(LANES):
-                        z[r, j] = bias[r, j]
-                for i in range(m):
-                    xi = xk[i]
-                    for r in range(rows):
-                        for j in range(LANES):
-                            z[r, j] = _fma(wih[i, r, j], xi, z[r, j])
-                for u in range(n):
-                    for r in range(rows):
-                        for j in range(LANES):
-                            z[r, j] = _fma(whh[u, r, j], h[u, j], z[r, j])
-                for s3 in range(3 * n):  # rows i, f, o
-                    r = s3 if s3 < 2 * n else s3 + n
-                    for j in range(LANES):
-                        a[r, j] = squash(z[r, j], theta, 0.0, sigmoid(z[r, j]), saturated,
-                                         inclusive)
-                for r in range(2 * n, 3 * n):  # g
-                    for j in range(LANES):
-                        a[r, j] = squash(z[r, j], theta, -1.0, tanh(z[r, j]), saturated,
-                                         inclusive)
-                for u in range(n):
-                    for j in range(LANES):
-                        c_new = _fma(a[n + u, j], c[u, j], a[u, j] * a[2 * n + u, j])
-                        sc[u, j] = squash(c_new, theta, -1.0, tanh(c_new), saturated, inclusive)
-                        hr = a[3 * n + u, j] * sc[u, j]
-                        c[u, j] = c_new
-                        h[u, j] = math.copysign(np.ceil(abs(hr) - 0.5), hr) \
-                            if round_feedback else hr
+                lane_step(wih, whh, bias, xk, h, c, z, a, sc, theta, saturated, inclusive,
+                          round_feedback, False)
                 if t < transient:
                     continue
                 # The Jacobian's coefficients (tangent.coefficients), each slope masked by
