@@ -15,6 +15,7 @@ import tempfile
 import time
 
 SETUP = "import numpy as np, fastlstm as fl; P = fl.presets.parity(); "
+_CELL = "fl.LSTMCell(np.full((16, 1), 0.5), np.full((16, 4), 0.25))"
 CALLS = {
     "`fl.run` (exact)": "fl.run(P, [1, 1, 0, 1, 1])",
     "README's first example (run, the four table rows, a traced saturated run)":
@@ -28,6 +29,16 @@ CALLS = {
     "`fl.sweep(record='lyapunov')`":
         "fl.sweep(fl.random_params(10, -1, 1, seed=0), [0., 1.], record='lyapunov')",
     "`fl.run` on an `LSTMCell`": "fl.run(fl.LSTMCell(np.ones((8, 1)), np.ones((8, 2))), [1., 0.])",
+    "`fl.fixed_points` on the flip-flop network (n = 16)":
+        "fl.fixed_points(fl.presets.flipflop_lstm()[0], [0., 0., 0.])",
+    "`fl.lyapunov` on the flip-flop network (all 32 exponents)":
+        "fl.lyapunov(fl.presets.flipflop_lstm()[0], [0., 0., 0.])",
+    "`fl.sweep` over 100 `LSTMCell`s (n = 4)": "fl.sweep(fl.random_cells(100, " + _CELL + ", 0.1,"
+        " seed=0), np.ones((20, 1)), progress=False)",
+    "`fl.sweep` over 100 `LSTMCell`s, `record='lyapunov'`": "fl.sweep(fl.random_cells(100, "
+        + _CELL + ", 0.1, seed=0), np.ones((20, 1)), record='lyapunov', progress=False)",
+    "`fl.learn_automaton` on the Tomita 3 network": "net, readout = fl.presets.tomita_lstm(3); "
+        "fl.learn_automaton(net, (0, 1), readout=readout)",
 }
 
 
@@ -49,8 +60,9 @@ def main() -> None:
     print("|---|---:|")
     for name, code in CALLS.items():
         print(f"| {name} | {first_call(code):.1f} |", flush=True)
-    dynamics = [sys.executable, "-m", "fastlstm", "dynamics", "--preset", "parity", "--input", "1"]
-    print(f"| `fastlstm dynamics --preset parity --input 1` | {first_call('', dynamics):.1f} |")
+    for command in ("dynamics --preset parity --input 1", "explain --preset tomita2"):
+        argv = [sys.executable, "-m", "fastlstm", *command.split()]
+        print(f"| `fastlstm {command}` | {first_call('', argv):.1f} |", flush=True)
 
 
 if __name__ == "__main__":
