@@ -1,7 +1,8 @@
 """The shipped Tomita networks: the machine ``learn_automaton`` learns, against the grammar.
 
-Each grammar's minimal DFA is written here by hand from its definition (not
-from ``examples/tomita.py``'s membership functions):
+Each grammar's minimal DFA is written by hand from its definition in
+``examples/tomita_dfas.py`` (not from ``examples/tomita.py``'s membership
+functions, which the DFAs are checked against here):
 
 1. ``1*``; 2. ``(10)*``; 3. no odd run of 1s followed later by an odd run of
 0s; 4. no ``000``; 5. even numbers of 0s and of 1s; 6. #0 - #1 = 0 mod 3;
@@ -12,8 +13,11 @@ breadth-first walk of the product, which finds a shortest string where the
 two disagree, or proves them bisimilar: same outputs on every string).
 """
 
-import collections
+import importlib.util
 import itertools
+import os
+import pathlib
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -21,54 +25,30 @@ import pytest
 import fastlstm as fl
 from fastlstm.vector import run_batch_vector
 
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _load(path, name):
+    """A script of examples/ or docs/ as a module (neither folder is a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    with mock.patch.dict(os.environ):  # examples/tomita.py pins torch's CPU path there
+        spec.loader.exec_module(module)
+    return module
+
+
+# The one copy of the hand-built DFAs, shared with docs/tomita_machines.py:
 # (transitions[state] = (on 0, on 1), accepting states); start state 0.
-DFAS = {
-    # q0 only ones so far; q1 dead
-    1: (((1, 0), (1, 1)), {0}),
-    # q0 a whole number of "10"; q1 after a "1"; q2 dead
-    2: (((2, 1), (0, 2), (2, 2)), {0}),
-    # q0 no odd 1-run yet, not in an odd 1-run; q1 no odd 1-run before, in an odd 1-run;
-    # q2 an odd 1-run seen, not in an odd 0-run; q3 an odd 1-run seen, in an odd 0-run; q4 dead
-    3: (((0, 1), (3, 0), (3, 2), (2, 4), (4, 4)), {0, 1, 2}),
-    # q_j: j trailing zeros (j < 3); q3 dead
-    4: (((1, 0), (2, 0), (3, 0), (3, 3)), {0, 1, 2}),
-    # state = (#0 mod 2) + 2 (#1 mod 2)
-    5: (((1, 2), (0, 3), (3, 0), (2, 1)), {0}),
-    # state = (#0 - #1) mod 3
-    6: (((1, 2), (2, 0), (0, 1)), {0}),
-    # q0 in 0*; q1 in the first 1*; q2 in the second 0*; q3 in the second 1*; q4 dead
-    7: (((0, 1), (2, 1), (2, 3), (4, 3), (4, 4)), {0, 1, 2, 3}),
-}
+tomita_dfas = _load("examples/tomita_dfas.py", "examples_tomita_dfas")
+DFAS, MINIMAL_STATES = tomita_dfas.DFAS, tomita_dfas.MINIMAL_STATES
+dfa_accepts = tomita_dfas.accepts
 #: The networks whose learned machine docs/learning.md reports bisimilar to the grammar's DFA.
 BISIMILAR = {1, 2, 3, 4, 5, 6, 7}
-#: The sizes of the minimal DFAs, as the literature lists them (sink state included).
-MINIMAL_STATES = {1: 2, 2: 3, 3: 5, 4: 4, 5: 4, 6: 3, 7: 5}
-
-
-def dfa_accepts(k, word):
-    delta, accept = DFAS[k]
-    q = 0
-    for s in word:
-        q = delta[q][s]
-    return q in accept
 
 
 def shortest_difference(k, machine):
     """A shortest word where ``machine`` (Moore, outputs 0/1) and grammar k's DFA differ, or None."""
-    delta, accept = DFAS[k]
-    start = (machine.start, 0)
-    seen = {start: ()}
-    queue = collections.deque([start])
-    while queue:
-        p, q = queue.popleft()
-        if int(machine.outputs[p]) != int(q in accept):
-            return seen[(p, q)]
-        for s in (0, 1):
-            nxt = (machine.step(p, s), delta[q][s])
-            if nxt not in seen:
-                seen[nxt] = seen[(p, q)] + (s,)
-                queue.append(nxt)
-    return None
+    return tomita_dfas.compare(k, machine)[1]
 
 
 def network_labels(cell, readout, length):
@@ -148,3 +128,70 @@ def test_a_wrong_network_gives_a_shortest_counterexample():
     assert w == (0, 0, 0)
     assert readout.label(fl.run(cell, [0, 0, 0]).h).tolist() == [1, 1, 0]
     assert dfa_accepts(7, w)
+
+
+# Strings on which docs/learning.md reports a network wrong (docs/tomita_machines.py found
+# them): each is outside its grammar by the definition (checked by hand in the comments).
+WRONG = {
+    # 1-runs 2, 2, 2, 1, 1, 1: the odd run 1 before 0^2 1 0^3 is followed by the odd run 0^3
+    3: "0" + "11" + "0" * 5 + "11" + "00" + "11" + "000" + "1" + "00" + "1" + "000" + "1" + "00",
+    # contains 000
+    4: "11" + "00" + "11" + "000" + "1" * 25,
+    # four runs starting with 1: not 0*1*0*1*
+    7: "11" + "0" * 14 + "10",
+}
+
+
+def test_one_copy_of_the_dfas_for_tests_and_pictures():
+    script = _load("docs/tomita_machines.py", "docs_tomita_machines")
+    assert pathlib.Path(script.tomita_dfas.__file__) == ROOT / "examples" / "tomita_dfas.py"
+    assert script.tomita_dfas.DFAS == DFAS
+    assert "DFAS = " not in (ROOT / "docs" / "tomita_machines.py").read_text()
+    words = [w for n in range(9) for w in itertools.product((0, 1), repeat=n)]
+    for k in DFAS:
+        m = script.dfa_machine(k)
+        for w in words:
+            assert int(m.outputs[m.start] if not w else m.run(w)[-1]) == dfa_accepts(k, w)
+
+
+def test_dfas_agree_with_the_definitions_of_examples_tomita():
+    grammars = _load("examples/tomita.py", "examples_tomita").GRAMMARS
+    rng = np.random.default_rng(5)
+    words = [w for n in range(11) for w in itertools.product((0, 1), repeat=n)]
+    words += [tuple(rng.integers(0, 2, 200)) for _ in range(100)]
+    for k, grammar in grammars.items():
+        for w in words:
+            assert dfa_accepts(k, w) == grammar("".join(map(str, w))), (k, w)
+
+
+@pytest.mark.parametrize("k", sorted(WRONG))
+def test_networks_wrong_on_long_strings(k):
+    grammar = _load("examples/tomita.py", "examples_tomita").GRAMMARS[k]
+    cell, readout = fl.presets.tomita_lstm(k)
+    w = WRONG[k]
+    assert not grammar(w) and not dfa_accepts(k, [int(s) for s in w])
+    assert readout.label(fl.run(cell, [float(s) for s in w]).h)[-1] == 1
+
+
+def test_tomita7_counterexample_is_a_shortest_one():
+    # An independent brute force: every string of length 17 (so every shorter one, as a
+    # prefix) run whole, against the DFA: none is labelled wrong.
+    cell, readout = fl.presets.tomita_lstm(7)
+    X, labels = network_labels(cell, readout, 17)
+    want = np.array([[dfa_accepts(7, x[:t + 1].astype(int)) for t in range(17)] for x in X[::997]])
+    assert (labels[::997] == want).all()  # the DFA labels, spot-checked row by row
+    delta, accept = DFAS[7]
+    q = np.zeros(len(X), dtype=np.int64)
+    for t in range(17):
+        q = np.array(delta)[q, X[:, t].astype(np.int64)]
+        assert (labels[:, t] == np.isin(q, list(accept))).all(), t
+
+
+def test_picture_search_finds_a_planted_shortest_counterexample():
+    # The Tomita 4 network read against grammar 7: the shortest string where they differ is
+    # 000 (derived in test_a_wrong_network_gives_a_shortest_counterexample).
+    script = _load("docs/tomita_machines.py", "docs_tomita_machines")
+    cell, readout = fl.presets.tomita_lstm(4)
+    assert script.exhaustive(7, cell, readout, depth=6, chunk=4) == "000"
+    assert script.exhaustive(4, cell, readout, depth=8) is None
+    assert script.runs_notation(WRONG[7]) == "1^2 0^14 1 0"
