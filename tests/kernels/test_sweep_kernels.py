@@ -45,22 +45,48 @@ def sigmoid64(z):
     return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
+#: float32's least normal number: smaller results are flushed to 0 (never subnormal)
+NORMAL32 = 2.0**-126
+
+
 @pytest.mark.parametrize("name, ref, lo, hi, ulps", [
-    ("exp_f32", np.exp, -103.0, 88.7, 2.0),   # float32 subnormals to the largest finite
+    ("exp_f32", np.exp, -103.0, 88.7, 2.0),   # flushed to 0, normal, to the largest finite
     ("sigmoid_f32", sigmoid64, -100.0, 100.0, 3.0),
     ("sigmoid_f32", sigmoid64, -10.0, 10.0, 3.0),
     ("tanh_f32", np.tanh, -12.0, 12.0, 2.0),
-    ("tanh_f32", np.tanh, -0.7, 0.7, 2.0),    # both sides of the 0.625 switch
+    ("tanh_f32", np.tanh, -0.7, 0.7, 2.0),    # near 0, where 1 - e cancels
 ])
 def test_float32_versions_within_a_few_ulp_of_numpy(name, ref, lo, hi, ulps):
     x = samples(lo, hi).astype(np.float32)
     got = compiled(name, x)
     assert got.dtype == np.float32
     exact = ref(x.astype(np.float64))  # numpy float64: ~2**-29 float32 ulp off
+    # Results below float32's normal range are 0, by contract (subnormal
+    # arithmetic is ~100 cycles per operation on x86); all others within ulps.
+    flushed = np.abs(exact) < NORMAL32
+    assert (got[flushed] == 0).all(), f"{name}: not flushed at x={x[flushed][got[flushed] != 0]}"
+    assert not (np.abs(got[~flushed]) < NORMAL32).any(), f"{name}: flushed a normal result"
     spacing = np.spacing(np.abs(exact.astype(np.float32))).astype(np.float64)
-    spacing = np.maximum(spacing, np.float64(2.0**-149))  # float32 subnormal spacing
-    err = np.abs(got.astype(np.float64) - exact) / spacing
-    assert err.max() <= ulps, f"{name}: {err.max():.2f} ulp at x={x[err.argmax()]}"
+    err = np.abs(got.astype(np.float64) - exact)[~flushed] / spacing[~flushed]
+    where = x[~flushed]
+    assert err.max() <= ulps, f"{name}: {err.max():.2f} ulp at x={where[err.argmax()]}"
+
+
+def test_float32_flush_boundary_is_the_normal_range():
+    # Every float32 within 1e-3 of -126 ln 2, where e**x crosses 2**-126:
+    # exp_f32 (and sigmoid_f32, e**z / (1 + e**z) there) is 0 exactly where
+    # e**x is below the normal range, else normal.  Decided by mpmath at 50 digits.
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    edge = np.float32(-87.33654475)
+    x = np.arange(-3000, 3000, dtype=np.int32) + edge.view(np.int32)
+    x = x.view(np.float32)
+    below = np.array([mpmath.exp(mpmath.mpf(float(v))) < mpmath.mpf(2)**-126 for v in x])
+    assert below.any() and not below.all()
+    for name in ("exp_f32", "sigmoid_f32"):
+        got = compiled(name, x)
+        np.testing.assert_array_equal(got == 0, below, err_msg=name)
+        assert (got[~below] >= NORMAL32).all(), name
 
 
 def test_float32_special_values():
@@ -72,6 +98,9 @@ def test_float32_special_values():
     assert np.signbit(t[4])  # tanh(-0.0) = -0.0
     tiny = np.array([1e-30, -1e-40], np.float32)
     np.testing.assert_array_equal(compiled("tanh_f32", tiny), tiny)
+    nan = np.array([np.nan], np.float32)
+    for name in LOOPS:
+        assert np.isnan(compiled(name, nan)).all(), name
 
 
 # --- the loop over cells is SIMD code, for every target that matters ---
