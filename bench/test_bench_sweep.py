@@ -13,7 +13,7 @@ Groups (one table each in ``bench/report.py``):
   W_cx in [0, 100], every cell run over all 1024 binary strings of length
   10 and scored against the parity target (accuracy per cell).  fastlstm
   with and without prefix sharing (the 1024 strings have 2046 distinct
-  prefixes, not 10240), JAX ``jit(vmap(vmap(scan)))``, NumPy and PyTorch.
+  prefixes, not 10240) and in float32, JAX ``jit(vmap(vmap(scan)))``, NumPy and PyTorch.
 
 "Steps" are cell-steps: parameter sets x sequences x time steps, the same
 count for every implementation (prefix sharing does fewer, and is credited
@@ -186,8 +186,8 @@ def test_sweep(benchmark, implementation):
 
 # --- peers: the scored regime map ---------------------------------------------------
 
-def _scored_fastlstm(P, X, target, share=True):
-    kw = dict(target=target, record=None, share_prefixes=share)  # the score, nothing else
+def _scored_fastlstm(P, X, target, share=True, dtype="float64"):
+    kw = dict(target=target, record=None, share_prefixes=share, dtype=dtype)  # the score only
     fl.sweep(P[:64], X, **kw)
     return lambda: (fl.sweep(P, X, **kw).accuracy,)
 
@@ -255,6 +255,7 @@ def _scored_torch(P, X, target):
 
 REGIME = {
     "fastlstm": _scored_fastlstm,
+    "fastlstm float32": functools.partial(_scored_fastlstm, dtype="float32"),
     "fastlstm, no prefix sharing": functools.partial(_scored_fastlstm, share=False),
     "jax jit(vmap(vmap(scan)))": _scored_jax,
     "numpy": _scored_numpy,
@@ -262,6 +263,9 @@ REGIME = {
 }
 REGIME_MAX_STEPS = {"fastlstm, no prefix sharing": 2**29, "jax jit(vmap(vmap(scan)))": 2**28,
                     "numpy": 2**24, "torch": 2**24}
+#: float32 rounds h differently near a regime's edge: one cell of the 512 x 512 map
+#: scores 2 of its 10240 steps differently from float64 (accuracy off by 2e-4)
+REGIME_ATOL = {"fastlstm float32": 1e-3}
 
 
 @functools.lru_cache(maxsize=None)
@@ -280,7 +284,7 @@ def test_regime_map(benchmark, implementation):
     measure(benchmark, implementation=implementation, group=group, steps=n * per_row,
             full_steps=len(table) * per_row,
             build=lambda: REGIME[implementation](table.values[:n], X, target),
-            reference=regime_reference(), atol=1e-12)
+            reference=regime_reference(), atol=REGIME_ATOL.get(implementation, 1e-12))
 
 
 # --- memory ---------------------------------------------------------------------------

@@ -236,6 +236,12 @@ def preactivation_range_table(values, h0, x, *, name="params", h_name="h0", x_na
     """
     values = np.asarray(values, dtype=np.float64)
     h_max, x_max = max(1.0, _largest(h0)), _largest(x)
+    # Screen the whole table first with its largest |entry| m (two passes, no
+    # temporary): every row's estimate is at most this one, the same
+    # operations on larger operands (rounding is monotone); a NaN fails it.
+    m = _largest(values)
+    if (m * h_max + m * x_max) + m <= _SCREEN:
+        return
     near = []
     for start in range(0, values.shape[0], _ROWS_PER_BLOCK):  # bounded temporaries
         block = values[start:start + _ROWS_PER_BLOCK]

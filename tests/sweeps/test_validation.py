@@ -113,6 +113,30 @@ def test_float32_extremes_within_range_are_accepted():
     assert np.isfinite(res.h).all()
 
 
+def test_float32_check_names_a_later_value():
+    # The whole-table screen fails, and the blocks find the value that does
+    p = np.zeros((4, 12))
+    p[2, 5] = -1e39
+    with pytest.raises(ValueError, match=r"params must lie within .* got -1e\+39 at flat index 29"):
+        fl.sweep(p, [1.0], dtype="float32")
+
+
+# --- pre-activations that could overflow float64 ---------------------------------------
+
+def test_the_table_screen_names_the_first_row_that_can_overflow():
+    # Every row is large enough to fail the screen of the whole table (largest
+    # |entry| 5e307: 5e307 * 2 + 5e307 > 2**1023), so each is bounded on its own:
+    # b_f + W_fh h with |h| <= 1 is 8e307 < 2**1023 ~ 8.99e307 in rows 0-2 and 4.
+    p = np.zeros((5, 12))
+    p[:, 2] = 4e307
+    p[:, 0] = 4e307
+    p[3, 0] = 5e307   # 9e307 > 2**1023 in row 3 alone
+    with pytest.raises(ValueError, match=r"params row 3: "):
+        fl.sweep(p, [1.0])
+    p[3, 0] = 4e307
+    assert np.isfinite(fl.sweep(p, [1.0]).h).all()
+
+
 # --- the kernel's count: a NaN h is no right answer ---------------------------------
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
