@@ -313,7 +313,8 @@ def sigmoid_f32(z):
 
     With e**-|z| = (1 + p) S, S = 2**k (normal: |z| is clamped to the
     normal range of e**-|z|), 1 + e = fma(S, p, 1 + S) and e = fma(S, p, S)
-    round once each, as in the float64 ``sigmoid``.  Beyond the clamp
+    round once each, as in the float64 ``sigmoid`` (1 + S is exact for
+    k >= -23; below, e < 2**-23 and its rounding is harmless).  Beyond the clamp
     (z < -87.33654) the result, below 2**-126, is 0 (see ``exp_f32``); from
     z = 17.33 on it rounds to 1.
     """
