@@ -181,8 +181,10 @@ def test_wheel_installs_and_runs_outside_the_tree(tmp_path):
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     # The suite's kernel cache: entries are keyed on the sources' content, not their
-    # path, so the installed copy loads what the suite compiled from the same files.
-    env["FASTLSTM_CACHE_DIR"] = str(_config.CACHE_DIR or tmp_path / "kernel-cache")
+    # path, so the installed copy loads what the suite compiled from the same files
+    # (the kernels live in $FASTLSTM_CACHE_DIR/kernels).
+    env["FASTLSTM_CACHE_DIR"] = str(_config.CACHE_DIR.parent if _config.CACHE_DIR
+                                    else tmp_path / "kernel-cache")
     env["FASTLSTM_QUIET"] = "1"
 
     where = _run([python, "-c", "import fastlstm; print(fastlstm.__file__)"], work, env)
