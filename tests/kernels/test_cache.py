@@ -17,16 +17,35 @@ _PROBE = ("import fastlstm as fl, fastlstm._config as c; "
           "print(fl.run(fl.presets.parity(), [1, 1], trace=True).h.tolist(), c.CACHE, c.CACHE_DIR)")
 
 
-@pytest.fixture
-def package_copy(tmp_path):
-    """A copy of the package sources, importable from tmp_path/src."""
-    src = tmp_path / "src"
+@pytest.fixture(scope="module")
+def compiled_package(tmp_path_factory):
+    """A copy of the package sources and the cache its probe compiled into (compiled
+    once for the tests of this file, which copy both), and the probe's h."""
+    root = tmp_path_factory.mktemp("compiled")
+    src = root / "src"
     for name in ("fastlstm", "symbolic"):
         shutil.copytree(ROOT / name, src / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
-    env = dict(_clean_env(), PYTHONPATH=str(src), FASTLSTM_CACHE_DIR=str(tmp_path / "cache"),
+    env = dict(_clean_env(), PYTHONPATH=str(src), FASTLSTM_CACHE_DIR=str(root / "cache"),
                PYTHONDONTWRITEBYTECODE="1")
-    return src, env
+    h, _ = _h(src, env)
+    # one folder, and the kernels in it
+    assert [p.name for p in (root / "cache").iterdir()] == ["kernels"]
+    assert any((root / "cache" / "kernels").glob("*.nbi"))
+    return root, h
+
+
+@pytest.fixture
+def package_copy(tmp_path, compiled_package):
+    """A copy of the package sources, importable from tmp_path/src, and of the cache
+    they compiled into (entries are keyed on the sources' content, not their path);
+    ``env`` names both; the probe's h as the compiling process printed it."""
+    root, h = compiled_package
+    shutil.copytree(root / "src", tmp_path / "src")
+    shutil.copytree(root / "cache", tmp_path / "cache")  # copy2: times kept
+    env = dict(_clean_env(), PYTHONPATH=str(tmp_path / "src"),
+               FASTLSTM_CACHE_DIR=str(tmp_path / "cache"), PYTHONDONTWRITEBYTECODE="1")
+    return tmp_path / "src", env, h
 
 
 def _clean_env(**settings):
@@ -45,7 +64,7 @@ def _h(src, env):
 
 
 def test_an_edit_of_an_inlined_file_recompiles_and_so_does_undoing_it(package_copy):
-    src, env = package_copy
+    src, env, h_first = package_copy  # h_first: compiled by the fixture
     activations = src / "fastlstm" / "_kernels" / "activations.py"
     original = activations.read_text()
     # sigmoid is inlined into the sequence kernel, which is defined in sequence.py:
@@ -53,10 +72,7 @@ def test_an_edit_of_an_inlined_file_recompiles_and_so_does_undoing_it(package_co
     edited = original.replace("    return num / _fma(", "    return 0.5 * num / _fma(")
     assert edited != original
 
-    h_first, first = _h(src, env)
-    assert [p.name for p in (src.parent / "cache").iterdir()] == ["kernels"]
-    assert any((src.parent / "cache" / "kernels").glob("*.nbi"))
-    h_cached, _ = _h(src, env)  # a second process loads, and gets the same numbers
+    h_cached, _ = _h(src, env)  # another process loads, and gets the same numbers
     assert h_cached == h_first
 
     activations.write_text(edited)
@@ -74,9 +90,8 @@ def _index_times(cache):
 
 
 def test_an_edit_of_a_kernel_module_the_kernel_does_not_import_keeps_it_cached(package_copy):
-    src, env = package_copy
+    src, env, h_first = package_copy  # h_first: compiled by the fixture
     cache = src.parent / "cache" / "kernels"
-    h_first, _ = _h(src, env)
     written = _index_times(cache)
     assert written  # the sequence kernels were cached
 
@@ -113,8 +128,7 @@ def test_a_kernel_stamp_covers_every_sibling_module_it_imports():
 
 
 def test_no_writable_cache_folder_compiles_with_one_warning(package_copy, tmp_path):
-    src, env = package_copy
-    h_cached, _ = _h(src, env)
+    src, env, h_cached = package_copy  # h_cached: compiled by the fixture
     # A file where each candidate folder would go: not even root can create them.
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
