@@ -13,10 +13,10 @@ import sys
 
 import pytest
 
-# Two kernels of different families, each compiled on first use (several seconds).
+# Two kernels, each compiled on first use (seconds each; the smallest two that do).
 SCRIPT = r"""
 import numpy as np, fastlstm as fl
-fl.run(fl.presets.parity(), [1, 1, 0])
+fl.run(fl.presets.parity(), [1, 1, 0], trace=True)
 fl.run_batch(fl.presets.parity(), np.ones((3, 4)))
 print("done")
 """
