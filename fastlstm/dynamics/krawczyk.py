@@ -17,13 +17,9 @@ with :math:`\alpha = \sigma'(z_o) \tanh c^*`, :math:`P = o \tanh'(c^*)`,
 
 Interval arithmetic
 -------------------
-Boxes are arrays ``lo, hi`` of shape (B, n), processed by one compiled kernel
-(fastlstm/_kernels/krawczyk.py; tests/naive_krawczyk.py is the same
-arithmetic in NumPy, the oracle it is tested against).  Every ``+ - * /`` is
-an IEEE float64 operation (rounding to nearest, error <= 1/2 ulp; with
-Numba's ``contract`` a product may fuse into a sum, one rounding fewer, and
-with ``arcp`` a division is a reciprocal and a product, <= 1 ulp), and each
-computed end is widened outward by
+Boxes are arrays ``lo, hi`` of shape (B, n), processed together.  Every
+``+ - * /`` is NumPy's IEEE float64 operation (rounding to nearest, error
+<= 1/2 ulp, no fast-math), and each computed end is widened outward by
 2**-50 relative plus 2**-1022 absolute, as in fastlstm/_kernels/intervals.py;
 a NaN end becomes the whole line.  A product of a point matrix A (p, q) with
 a box is done in midpoint-radius form: for X = mid +- rad,
@@ -56,7 +52,7 @@ from __future__ import annotations
 import numpy as np
 
 _PAD = 2.0 ** -50
-_TINY = 2.0 ** -1022
+_TINY = 2.0 ** -1022  # the smallest normal: a subnormal costs a microcode assist
 _U = 2.0 ** -53
 
 
@@ -80,6 +76,34 @@ def _clean(lo, hi):
 def iadd(alo, ahi, blo, bhi):
     with np.errstate(invalid="ignore", over="ignore"):
         return _clean(_down(alo + blo), _up(ahi + bhi))
+
+
+def isub(alo, ahi, blo, bhi):
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _clean(_down(alo - bhi), _up(ahi - blo))
+
+
+def imul(alo, ahi, blo, bhi):
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
+        lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
+        hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
+        bad = np.isnan(p[0]) | np.isnan(p[1]) | np.isnan(p[2]) | np.isnan(p[3])
+        lo, hi = _down(lo), _up(hi)
+    return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
+
+
+def idiv(alo, ahi, blo, bhi):
+    """``a / b``; the whole line where b may be 0."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        q = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
+        lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
+        hi = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
+        bad = (blo <= 0.0) & (bhi >= 0.0)
+        for v in q:
+            bad = bad | np.isnan(v)
+        lo, hi = _down(lo), _up(hi)
+    return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
 
 
 def _gamma(q):
@@ -107,6 +131,17 @@ def pmatmul(A, lo, hi):
     return out
 
 
+def _activation(zlo, zhi, is_tanh):
+    """Enclosures (value, complement, slope; each lo, hi) of an activation, elementwise."""
+    from .._kernels.gate_bounds import activation_bounds
+
+    shape = zlo.shape
+    out = np.empty((zlo.size, 6))
+    activation_bounds(np.ascontiguousarray(zlo, dtype=np.float64).ravel(),
+                      np.ascontiguousarray(zhi, dtype=np.float64).ravel(), is_tanh, out)
+    return [out[:, j].reshape(shape) for j in range(6)]
+
+
 class CellMap:
     """The fixed-point function F of one cell and constant input, over boxes of h.
 
@@ -121,26 +156,48 @@ class CellMap:
         b = cell.bias()
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
         ulo, uhi = pmatmul(np.asarray(cell.W_ih, dtype=np.float64), x, x)
-        self.u = tuple(np.ascontiguousarray(v) for v in iadd(ulo[:, 0], uhi[:, 0], b, b))
+        self.u = iadd(ulo[:, 0], uhi[:, 0], b, b)
+        self.blocks = [self.W[k * n:(k + 1) * n] for k in range(4)]  # i, f, g, o
 
-    def run(self, op, lo, hi, steps=0):
-        """The kernel ``boxes`` on the boxes ``[lo, hi]`` (B, n): (state, out lo, hi, c lo, hi)."""
-        from .._kernels.krawczyk import boxes
+    def enclose(self, lo, hi, jacobian=True):
+        """Enclosures over the boxes ``[lo, hi]`` (B, n): a dict with F, c and, if asked, J.
 
-        lo = np.ascontiguousarray(lo, dtype=np.float64)
-        hi = np.ascontiguousarray(hi, dtype=np.float64)
-        B = lo.shape[0]
-        state = np.zeros(B, dtype=np.int64)
-        olo, ohi, clo, chi = (np.empty((B, self.n)) for _ in range(4))
-        boxes(self.W, self.u[0], self.u[1], lo, hi, op, steps, state, olo, ohi, clo, chi)
-        return state, olo, ohi, clo, chi
+        Each value is a pair (lo, hi); J has shape (B, n, n).
+        """
+        n = self.n
+        zlo, zhi = pmatmul(self.W, lo[..., None], hi[..., None])
+        zlo, zhi = iadd(zlo[..., 0], zhi[..., 0], self.u[0], self.u[1])
+        sig = _activation(np.concatenate([zlo[:, :2 * n], zlo[:, 3 * n:]], axis=1),
+                          np.concatenate([zhi[:, :2 * n], zhi[:, 3 * n:]], axis=1), False)
+        tg = _activation(zlo[:, 2 * n:3 * n], zhi[:, 2 * n:3 * n], True)
 
-    def enclose(self, lo, hi):
-        """Enclosures over the boxes ``[lo, hi]`` (B, n): ``{"F": (lo, hi), "c": (lo, hi)}``."""
-        from .._kernels.krawczyk import ENCLOSE
+        def part(values, k, j):  # unit block k of the sigmoid rows (i, f, o) as (lo, hi)
+            return values[j][:, k * n:(k + 1) * n], values[j + 1][:, k * n:(k + 1) * n]
 
-        _, Flo, Fhi, clo, chi = self.run(ENCLOSE, lo, hi)
-        return {"F": (Flo, Fhi), "c": (clo, chi)}
+        i, s, o = part(sig, 0, 0), part(sig, 1, 2), part(sig, 2, 0)
+        g = (tg[0], tg[1])
+        c = idiv(*imul(*i, *g), *s)
+        tc = _activation(c[0], c[1], True)
+        t = (tc[0], tc[1])
+        F = isub(*imul(*o, *t), lo, hi)
+        out = {"F": F, "c": c}
+        if not jacobian:
+            return out
+        di, df, do = part(sig, 0, 4), part(sig, 1, 4), part(sig, 2, 4)
+        dg, dt = (tg[4], tg[5]), (tc[4], tc[5])
+        P = imul(*o, *dt)
+        coef = {3: imul(*do, *t),                                       # W_o
+                0: imul(*P, *idiv(*imul(*di, *g), *s)),                 # W_i
+                2: imul(*P, *idiv(*imul(*i, *dg), *s)),                 # W_g
+                1: imul(*P, *idiv(*imul(*c, *df), *s))}                 # W_f
+        Jlo = Jhi = None
+        for k, (alo, ahi) in coef.items():
+            W = self.blocks[k][None]
+            tlo, thi = imul(alo[..., None], ahi[..., None], W, W)
+            Jlo, Jhi = (tlo, thi) if Jlo is None else iadd(Jlo, Jhi, tlo, thi)
+        eye = np.eye(n)
+        out["J"] = isub(Jlo, Jhi, eye, eye)
+        return out
 
 
 def krawczyk(cmap, lo, hi, inflate=0.0):
@@ -155,8 +212,6 @@ def krawczyk(cmap, lo, hi, inflate=0.0):
     ``(klo, khi)``, holds exactly one zero, and states 0 and 2 are about it
     too (so about the box).
     """
-    from .._kernels.krawczyk import KRAWCZYK
-
     if inflate:
         pad = inflate * (hi - lo).max(axis=1, keepdims=True) + 1e-15 * (1.0 + np.abs(lo)
                                                                          + np.abs(hi))
@@ -168,8 +223,48 @@ def krawczyk(cmap, lo, hi, inflate=0.0):
         klo[other], khi[other] = np.maximum(klo[other], lo[other]), np.minimum(khi[other],
                                                                                hi[other])
         return state, klo, khi
-    state, klo, khi, _, _ = cmap.run(KRAWCZYK, lo, hi)
-    return state, klo, khi
+    B, n = lo.shape
+    state = np.full(B, 2)
+    wide = cmap.enclose(lo, hi)
+    Flo, Fhi = wide["F"]
+    empty = ((Flo > 0.0) | (Fhi < 0.0)).any(axis=1)
+    m = np.clip(0.5 * lo + 0.5 * hi, lo, hi)
+    at_m = cmap.enclose(m, m)
+    Y = _inverses(0.5 * at_m["J"][0] + 0.5 * at_m["J"][1])
+    YFlo, YFhi = pmatmul(Y, at_m["F"][0][..., None], at_m["F"][1][..., None])
+    Mlo, Mhi = pmatmul(Y, *wide["J"])
+    eye = np.eye(n)
+    Mlo, Mhi = isub(eye, eye, Mlo, Mhi)
+    mag = np.maximum(np.abs(Mlo), np.abs(Mhi))
+    with np.errstate(invalid="ignore", over="ignore"):
+        r = np.maximum(_up(hi - m), _up(m - lo))
+        R = _upper_sum(mag @ r[..., None], n)[..., 0]
+        klo, khi = isub(m, m, YFlo[..., 0], YFhi[..., 0])  # m - Y F(m)
+        klo, khi = _clean(_down(klo - R), _up(khi + R))
+    inside = ((klo > lo) & (khi < hi)).all(axis=1)
+    miss = ((klo > hi) | (khi < lo)).any(axis=1)
+    state[inside] = 1
+    state[miss | empty] = 0
+    return state, np.maximum(klo, lo), np.minimum(khi, hi)
+
+
+def _inverses(J):
+    """Float inverses of a stack of matrices; 0 for one that is singular (then K = X)."""
+    try:
+        Y = np.linalg.inv(J)
+        if np.isfinite(Y).all():
+            return Y
+    except np.linalg.LinAlgError:
+        pass
+    Y = np.zeros_like(J)
+    for k in range(J.shape[0]):
+        try:
+            inv = np.linalg.inv(J[k])
+        except np.linalg.LinAlgError:
+            continue
+        if np.isfinite(inv).all():
+            Y[k] = inv
+    return Y
 
 
 #: A box narrower than this in every unit, still undecided, is reported unresolved.
@@ -248,9 +343,13 @@ def tighten(cmap, lo, hi, guess):
 
 
 def newton(cmap, h, steps=8):
-    """Float Newton iterations on F from the rows of ``h`` (B, n) (midpoints of the
-    enclosures at points; a row stops at a singular Jacobian)."""
-    from .._kernels.krawczyk import NEWTON
-
-    _, out, _, _, _ = cmap.run(NEWTON, h, h, steps)
-    return out
+    """Float Newton iterations on F from the rows of ``h`` (B, n)."""
+    for _ in range(steps):
+        e = cmap.enclose(h, h)
+        F = 0.5 * e["F"][0] + 0.5 * e["F"][1]
+        J = 0.5 * e["J"][0] + 0.5 * e["J"][1]
+        try:
+            h = h - np.linalg.solve(J, F[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            break
+    return h

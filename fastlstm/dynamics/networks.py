@@ -75,20 +75,47 @@ def minimise_q(cell, x, starts, iterations=200):
     """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n).
 
     Returns ``(s, q)``: the minima reached (h kept in [-1, 1], where every step
-    lands) and q there.  Per start: the damped normal equations
-    ``(A^T A + lam (diag(A^T A) + 1e-12 (1 + max diag))) delta = -A^T r``
-    (A = J - I), lam from 1e-3, divided by 3 after a step that lowers q and
-    multiplied by 4 after one that does not, until q < 1e-32, the step stalls,
-    lam > 1e12 or ``iterations`` steps (the compiled kernel
-    fastlstm/_kernels/levenberg_marquardt.py, which eliminates c unit by unit).
+    lands) and q there.
     """
-    from .._kernels.levenberg_marquardt import minimise_q as kernel
+    n = cell.hidden_size
+    s = np.array(starts, dtype=np.float64)
+    lam = np.full(s.shape[0], 1e-3)
+    active = np.ones(s.shape[0], dtype=bool)
+    eye = np.eye(2 * n)
 
-    W = np.ascontiguousarray(cell.W_hh, dtype=np.float64)
-    u = np.asarray(cell.W_ih, dtype=np.float64) @ np.asarray(x, dtype=np.float64) + cell.bias()
-    s = np.array(starts, dtype=np.float64, order="C")
-    q = np.empty(s.shape[0])
-    kernel(W, np.ascontiguousarray(u), s, q, int(iterations))
+    def residual(states):
+        h1, c1, J = step_and_jacobian(cell, x, states[:, :n], states[:, n:])
+        return np.concatenate([h1, c1], axis=1) - states, J - eye
+
+    r, A = residual(s)
+    q = 0.5 * (r * r).sum(axis=1)
+    for _ in range(iterations):
+        k = np.flatnonzero(active)
+        if k.size == 0:
+            break
+        Ak, rk = A[k], r[k]
+        AtA = np.swapaxes(Ak, 1, 2) @ Ak
+        grad = (np.swapaxes(Ak, 1, 2) @ rk[..., None])[..., 0]
+        diag = np.einsum("bii->bi", AtA)
+        damping = lam[k][:, None] * (diag + 1e-12 * (1.0 + diag.max(axis=1, keepdims=True)))
+        system = AtA + damping[..., None] * eye
+        try:
+            delta = np.linalg.solve(system, -grad[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            delta = -grad / (1.0 + lam[k])[:, None]
+        trial = s[k] + delta
+        trial[:, :n] = np.clip(trial[:, :n], -1.0, 1.0)
+        rt, At = residual(trial)
+        qt = 0.5 * (rt * rt).sum(axis=1)
+        better = qt < q[k]
+        b = k[better]
+        s[b], r[b], A[b], q[b] = trial[better], rt[better], At[better], qt[better]
+        lam[b] = np.maximum(lam[b] / 3.0, 1e-12)
+        lam[k[~better]] *= 4.0
+        moved = np.abs(delta).max(axis=1)
+        done = ((q[k] < 1e-32) | (moved <= 1e-15 * (1.0 + np.abs(s[k]).max(axis=1)))
+                | (lam[k] > 1e12) | (np.abs(grad).max(axis=1) < 1e-30))
+        active[k[done]] = False
     return s, q
 
 
@@ -99,8 +126,8 @@ def _records(cell, x, boxes, certified, note, cmap):
     lo = np.array([b[0] for b in boxes])
     hi = np.array([b[1] for b in boxes])
     h = 0.5 * lo + 0.5 * hi
-    wide = cmap.enclose(lo, hi)["c"]
-    at = cmap.enclose(h, h)["c"]
+    wide = cmap.enclose(lo, hi, jacobian=False)["c"]
+    at = cmap.enclose(h, h, jacobian=False)["c"]
     c = 0.5 * at[0] + 0.5 * at[1]
     _, _, J = step_and_jacobian(cell, x, h, c)
     eigs = np.linalg.eigvals(J)
