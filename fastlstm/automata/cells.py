@@ -238,6 +238,9 @@ class VectorStepper:
         return self._steps(self.inputs[words], h, c)
 
     def _steps(self, X, h, c):
+        # C order always: a Fortran-ordered X (words from a transpose) would compile
+        # the kernel a second time, for that layout (1.2 s of a first call)
+        X = np.ascontiguousarray(X, dtype=np.float64)
         shape = X.shape[:2] + (self.units,)
         H, C = np.empty(shape), np.empty(shape)
         if not X.size:
