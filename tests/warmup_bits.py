@@ -6,10 +6,10 @@ family that warm-up compiled, it writes the results the compiling process got
 to ``warmup_bits.pickle`` in the cache folder, with a stamp of the sources
 they were compiled from.  ``tests/kernels/test_cache_bits.py`` then loads the
 kernels in a fresh process and compares: the same check as compiling into an
-empty cache twice, at the cost of a load.  A record made from other sources
-(another stamp) is not used, and a family missing from it is compiled by the
-test itself; the warm-up carries a family's old results over when it finds
-all that family's kernels cached (its sources unchanged).
+empty cache twice, at the cost of a load.  The stamp covers every source file
+of the package, not only the kernels' (a family's results also depend on the
+Python code around its kernels): a record made from other sources is not
+used, and a family missing from it is compiled by the test itself.
 """
 
 from __future__ import annotations
@@ -24,15 +24,18 @@ RECORD = "warmup_bits.pickle"
 
 
 def stamp() -> str:
-    """A hash of everything the kernels are compiled from: the sources' stamps, the
-    fastlstm, Numba and Python versions."""
+    """A hash of everything the results are computed from: every source file of the
+    package (the kernels' and the Python code around them), the Numba and Python
+    versions."""
     import numba
 
-    from fastlstm import _config
+    import fastlstm
 
-    text = repr((sorted(_config._STAMPS.items()), _config.VERSION, numba.__version__,
-                 sys.version))
-    return hashlib.sha256(text.encode()).hexdigest()
+    package = pathlib.Path(fastlstm.__file__).parent
+    digest = hashlib.sha256(repr((numba.__version__, sys.version)).encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _path() -> pathlib.Path | None:
@@ -65,12 +68,7 @@ def warm_up_and_record(processes: int = 2) -> None:
     path = _path()
     if path is None:
         return
-    # A family whose kernels all loaded runs the code it was compiled from before,
-    # so the results recorded then (under older sources: another module changed)
-    # still come from a compiling process; a family that compiled records anew.
-    before = _record().get("families", {})
-    families = {family: before[family] for family, (kernels, _) in done.items()
-                if not kernels and family in before}
+    families = load()
     families.update({family: results for family, (kernels, results) in done.items() if kernels})
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     with open(temporary, "wb") as handle:
