@@ -65,11 +65,16 @@ def warm_up_and_record(processes: int = 2) -> None:
     if all_cached() and set(load()) == set(WARMUPS):
         return  # every family cached, and their results recorded: nothing to do
     done = run_warmups(processes=processes)
+    add({family: results for family, (kernels, results) in done.items() if kernels})
+
+
+def add(results: dict) -> None:
+    """Add ``{family: results}`` of processes that compiled those families from
+    today's sources to the record."""
     path = _path()
-    if path is None:
+    if path is None or not results:
         return
-    families = load()
-    families.update({family: results for family, (kernels, results) in done.items() if kernels})
+    families = {**load(), **results}
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     with open(temporary, "wb") as handle:
         pickle.dump({"stamp": stamp(), "families": families}, handle)

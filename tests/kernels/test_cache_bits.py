@@ -18,7 +18,7 @@ The compiling processes are the test session's warm-up (``conftest.py``),
 which keeps its results for today's sources (``tests/warmup_bits.py``); the
 families it has kept none for (``FASTLSTM_SKIP_WARMUP=1``, or kernels cached
 before the sources last changed) are compiled into an empty cache of this
-test's own first.
+test's own first, and their results are kept for the next run.
 """
 
 from __future__ import annotations
@@ -115,5 +115,7 @@ def test_compiled_and_cached_kernels_give_the_same_bits(tmp_path):
     differ = _bits_differ({f: results for f, (_, results) in compiled.items()},
                           {f: results for f, (_, results) in loaded.items()})
     assert differ == [], f"results whose bits differ between the two processes: {differ}"
+    # the compiling process's results, for the next run to compare a load with
+    warmup_bits.add({f: results for f, (_, results) in compiled.items()})
     if len(missing) == len(WARMUPS):
         _says_already_compiled(env, str(cache))
