@@ -333,13 +333,15 @@ def tighten(cmap, lo, hi, guess):
     if not np.isfinite(h).all():
         return lo, hi
     h = np.clip(h, lo, hi)
-    for r in (1e-15, 1e-13, 1e-11, 1e-9, 1e-7):   # the smallest certified radius
-        blo = np.maximum(lo, h - r * (1 + np.abs(h)))
-        bhi = np.minimum(hi, h + r * (1 + np.abs(h)))
-        state, _, _ = krawczyk(cmap, blo[None], bhi[None])
-        if state[0] == 1:
-            return blo, bhi
-    return lo, hi
+    radii = [1e-15, 1e-13, 1e-11, 1e-9, 1e-7]
+    boxes_lo = np.stack([np.maximum(lo, h - r * (1 + np.abs(h))) for r in radii])
+    boxes_hi = np.stack([np.minimum(hi, h + r * (1 + np.abs(h))) for r in radii])
+    state, _, _ = krawczyk(cmap, boxes_lo, boxes_hi)
+    good = np.flatnonzero(state == 1)
+    if good.size == 0:
+        return lo, hi
+    k = int(good[0])
+    return boxes_lo[k], boxes_hi[k]
 
 
 def newton(cmap, h, steps=8):
