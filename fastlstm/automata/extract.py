@@ -137,13 +137,18 @@ def extract_automaton(cell, alphabet=(0, 1), max_states=10_000, *, readout=None,
     if quantize is not None:
         h_start, c_start = np.round(h_start, quantize), np.round(c_start, quantize)
         expand = _quantized(expand, quantize)
-    rows, hs, cs = _breadth_first(expand, h_start, c_start, len(symbols), max_states,
-                                  lambda depth: _too_many(max_states, depth, h_start, c_start,
-                                                          sem, quantize))
+    rows, hs, cs, _ = _breadth_first(expand, h_start, c_start, len(symbols), max_states,
+                                     lambda depth: _too_many(max_states, depth, h_start, c_start,
+                                                             sem, quantize))
+    return machine_of(rows, hs, cs, symbols, sem, readout, quantize)
+
+
+def machine_of(rows, hs, cs, symbols, sem, readout, quantize=None):
+    """The ``MooreMachine`` of a finished search: its table, outputs and states."""
     outputs = state_outputs(hs, readout)
     if hs.shape[1] == 1:   # one unit: h and c are numbers, as for a ScalarLSTM
         hs, cs = hs[:, 0], cs[:, 0]
-    return MooreMachine(np.array(rows, dtype=np.int32), outputs, symbols, 0, h=hs, c=cs,
+    return MooreMachine(np.asarray(rows, dtype=np.int32), outputs, symbols, 0, h=hs, c=cs,
                         semantics=sem, quantize=quantize, readout=readout)
 
 
@@ -155,45 +160,60 @@ def _quantized(expand, decimals):
     return rounded
 
 
-def _breadth_first(expand, h_start, c_start, A, max_states, refusal):
-    """``(rows, h, c)``: the transition table and the states, (S, n) arrays, in BFS order.
+def _breadth_first(expand, h_start, c_start, A, max_states, refusal=None):
+    """``(rows, h, c, complete)``: the transition table and the states in BFS order.
 
+    ``rows`` (expanded states, A) int64: the successors of the first
+    ``len(rows)`` states; ``h``, ``c`` (S, n): every state found.
     ``expand(h, c)`` steps states (N, n) on all A symbols, giving (N * A, n)
     arrays (row j * A + a: state j, symbol a).  A state is the bytes of its
-    h and c together, so values are compared bit for bit (-0.0 != 0.0).
-    ``refusal(depth)`` is the message when more than ``max_states`` are found.
+    h and c together, so values are compared bit for bit (-0.0 != 0.0); a
+    level's states are matched against the known ones with NumPy (sorted
+    keys), not one dict look-up at a time.  When a level makes more than
+    ``max_states`` states, ``refusal(depth)`` is raised as a ValueError, or,
+    with ``refusal=None``, the search stops after that level and returns
+    what it found with ``complete`` False (``learn_automaton`` seeds its
+    prefix tree with it).
     """
     h_start = np.asarray(h_start, dtype=np.float64).reshape(1, -1)
     c_start = np.asarray(c_start, dtype=np.float64).reshape(1, -1)
     hs, cs = [h_start], [c_start]     # the states, a level (the frontier) at a time
-    index = {_state_keys(h_start, c_start)[0]: 0}
+    known, ids = _state_keys(h_start, c_start), np.zeros(1, dtype=np.int64)  # sorted keys
     rows = []
     depth = count = 1
     while hs[-1].shape[0]:
         h_new, c_new = expand(hs[-1], cs[-1])
-        targets, fresh = [], []
-        for k, key in enumerate(_state_keys(h_new, c_new)):
-            state = index.get(key)
-            if state is None:
-                state = index[key] = count
-                if state >= max_states:
-                    raise ValueError(refusal(depth))
-                count += 1
-                fresh.append(k)
-            targets.append(state)
-        rows.extend(targets[k:k + A] for k in range(0, len(targets), A))
-        hs.append(h_new[fresh])
-        cs.append(c_new[fresh])
+        keys, first, inverse = np.unique(_state_keys(h_new, c_new), return_index=True,
+                                         return_inverse=True)
+        at = np.minimum(np.searchsorted(known, keys), known.size - 1)
+        old = known[at] == keys
+        state = np.where(old, ids[at], -1)
+        fresh = np.flatnonzero(~old)
+        fresh = fresh[np.argsort(first[fresh], kind="stable")]   # in order of first appearance
+        state[fresh] = count + np.arange(fresh.size)
+        count += fresh.size
+        rows.append(state[inverse.reshape(-1)].reshape(-1, A))
+        hs.append(h_new[first[fresh]])
+        cs.append(c_new[first[fresh]])
+        if count > max_states:
+            if refusal is not None:
+                raise ValueError(refusal(depth))
+            break
+        known = np.concatenate([known, keys[fresh]])
+        ids = np.concatenate([ids, state[fresh]])
+        order = np.argsort(known, kind="stable")
+        known, ids = known[order], ids[order]
         depth += 1
     # BFS discovers states in order, and rows were appended level by level in
     # frontier order, which is state order.
-    return rows, np.concatenate(hs), np.concatenate(cs)
+    return (np.concatenate(rows) if rows else np.zeros((0, A), dtype=np.int64),
+            np.concatenate(hs), np.concatenate(cs), count <= max_states)
 
 
 def _state_keys(h, c):
-    """One hashable key per row of (h, c): the bytes of its float64 values."""
+    """One key per row of (h, c): the bytes of its float64 values, a NumPy void array."""
     both = np.ascontiguousarray(np.concatenate([h, c], axis=1))
-    return both.view(np.dtype((np.void, both.shape[1] * 8))).ravel().tolist()
+    return both.view(np.dtype((np.void, both.shape[1] * 8))).ravel()
 
 
 def _too_many(max_states, depth, h0, c0, sem, quantize):

@@ -17,7 +17,9 @@ kernels, so it learns exactly the machine of its ``ScalarLSTM``):
   missing prefixes are expanded a symbol at a time, every word's at once,
   with the compiled kernels of ``run_batch`` (or ``run_batch_vector``), so
   each prefix is computed once, and every answer stays cached for later
-  rounds.
+  rounds.  The states the exact extraction found before giving up seed the
+  tree (a graph: words that reach the same (h, c) share a node), and the
+  test strings below read their first steps from it too.
 * **Equivalence by testing.**  The hypothesis is compared with the cell on
   every input string up to ``test_depth`` and on ``random_tests`` random
   strings of ``random_length`` (every prefix of each is compared).  The
@@ -59,7 +61,7 @@ from .._validate import finite_scalar, integer
 from ..semantics import Semantics
 from .abstraction import prove_by_abstraction
 from .cells import ScalarStepper, stepper_for
-from .extract import MAX_STATES, extract_automaton
+from .extract import MAX_STATES, _breadth_first, machine_of
 from .lstar import lstar
 from .machine import MooreMachine
 from .queries import (
@@ -104,8 +106,10 @@ class Provenance:
         ``test_depth`` (``exhaustive`` strings) and ``random_tests`` random
         strings of ``random_length`` (0 for an extracted machine).
     queries : int
-        Words whose output was computed for L*: the nodes of its prefix tree
-        (0 for an extracted machine).
+        Words whose output L* used: the nodes of its prefix graph that its
+        walks passed through or that were computed for it (the graph starts
+        from the states the exact extraction found before giving up); 0 for
+        an extracted machine.
     rounds : int
         Hypotheses L* built (the last one passed every test).
     guided, guided_states, guided_words : int
@@ -279,12 +283,12 @@ def learn_automaton(cell, alphabet=(0, 1), *, readout=None, activation="exact", 
     semantics = dict(activation=activation, threshold=threshold, inclusive=inclusive,
                      round_feedback=round_feedback)
     output = "rounded h" if readout is None else "readout label of h"
-    try:
-        exact = extract_automaton(cell, symbols, EXACT_STATES, readout=readout, h0=h0, c0=c0,
-                                  **semantics)
-    except ValueError:
-        exact = None
-    if exact is not None:
+    # Exact extraction first (the breadth-first search of extract_automaton, on the
+    # validated stepper); when it gives up, its states seed L*'s prefix graph.
+    rows, hs, cs, complete = _breadth_first(stepper.expand, h_start, c_start, len(symbols),
+                                            EXACT_STATES)
+    if complete:
+        exact = machine_of(rows, hs, cs, symbols, sem, readout)
         minimal = exact.minimize()
         how = (f"exact extraction: all {len(exact)} (h, c) states reachable from (h0, c0) were "
                "found by breadth-first search with the compiled step, then minimised")
@@ -292,9 +296,9 @@ def learn_automaton(cell, alphabet=(0, 1), *, readout=None, activation="exact", 
                                 Provenance("exact states", True, how, output=output))
 
     codes = OutputCodes(stepper.units, readout)
-    oracle = Oracle(stepper, h_start, c_start, codes)
+    oracle = Oracle(stepper, h_start, c_start, codes, seed=(rows, hs, cs))
     watch = _Watch(begun, time_limit, progress, max_states)
-    tests = EquivalenceTests(stepper, codes, h_start, c_start, test_depth, random_tests,
+    tests = EquivalenceTests(stepper, codes, oracle, test_depth, random_tests,
                              random_length, seed, guided, check=lambda: watch.check(1, 1, 0))
     # The interval proof of c covers one unit whose output is its rounded h, fed back;
     # boxes of (h, c) cover any other cell.

@@ -55,6 +55,8 @@ GUIDE_RANDOM = 8
 #: Steps of the guided tests of one hypothesis beyond one network state per
 #: hypothesis state (those of the access strings are always tested).
 GUIDE_STEPS = 2 ** 18
+#: Steps of the random tests walked between comparisons with the cell's outputs.
+_WALK_STEPS = 8
 #: Floats of (h, c) a run of test strings holds at once (the rows run in chunks).
 _CHUNK = 2 ** 21
 
@@ -94,8 +96,9 @@ class _Rows:
     """A growing float64 array of rows (amortised doubling)."""
 
     def __init__(self, first):
-        self.data, self.size = np.empty((64, first.shape[-1])), 0
-        self.extend(first.reshape(1, -1))
+        first = first.reshape(-1, first.shape[-1])
+        self.data, self.size = np.empty((max(64, first.shape[0]), first.shape[1])), 0
+        self.extend(first)
 
     def extend(self, rows):
         need = self.size + rows.shape[0]
@@ -108,27 +111,59 @@ class _Rows:
 
 
 class Oracle:
-    """The output code after any word (tuple of symbol indices), from a cached prefix tree.
+    """The output code after any word (tuple of symbol indices), from a cached prefix graph.
 
     Node 0 is the empty word; a node's children (one per symbol) are made
     together, so ``kids[node * A + a]`` is its child on symbol a, or -1 (for
-    every a) while it has none.  A word is answered by walking the tree, one
+    every a) while it has none.  A word is answered by walking the graph, one
     list look-up a symbol, from the root or from a node already known.
+
+    ``seed``: ``(rows, h, c)``, the states a breadth-first search found
+    (``extract._breadth_first``: state 0 the start state, ``rows[s]`` the
+    successors of state s); they become the first nodes, words that reach
+    the same (h, c) sharing one (its outputs ever after are the same).
+    ``len(oracle)`` counts the nodes the queries used: those their walks
+    passed through and those made for them (not the rest of the seed).
     """
 
-    def __init__(self, stepper, h0, c0, codes):
+    def __init__(self, stepper, h0, c0, codes, seed=None):
         self._stepper, self._codes = stepper, codes
-        self._A = stepper.inputs.shape[0]
-        self._kids = [-1] * self._A
-        self._h, self._c = _Rows(h0), _Rows(c0)
-        self._out = codes.codes(h0.reshape(1, -1)).tolist()
+        A = self._A = stepper.inputs.shape[0]
+        if seed is None:
+            rows, h, c = np.zeros((0, A), dtype=np.int64), h0.reshape(1, -1), c0.reshape(1, -1)
+        else:
+            rows, h, c = seed
+        self._kids = rows.reshape(-1).tolist() + [-1] * (A * (h.shape[0] - rows.shape[0]))
+        self._h, self._c = _Rows(h), _Rows(c)
+        self._out = codes.codes(h).tolist()
+        self._used = {0}
 
     def __len__(self):
-        return len(self._out)
+        return len(self._used)
 
     def states(self, nodes):
         """(h, c) of the nodes, arrays (len(nodes), n)."""
         return self._h.data[nodes], self._c.data[nodes]
+
+    def walk(self, words):
+        """``(nodes, depth)``: the nodes (B, depth) after each prefix of the rows of
+        ``words`` (B, T) for the first ``depth`` steps, as far as the graph holds every
+        row's (no node is made)."""
+        kids = np.array(self._kids, dtype=np.int64)
+        B, T = words.shape
+        columns = []
+        at = np.zeros(B, dtype=np.int64)
+        for t in range(T):
+            at = kids[at * self._A + words[:, t]]
+            if B and at.min() < 0:
+                break
+            columns.append(at)
+        nodes = np.stack(columns, axis=1) if columns else np.zeros((B, 0), dtype=np.int64)
+        return nodes, nodes.shape[1]
+
+    def outputs(self, nodes):
+        """The output codes of the nodes (an int64 array of their shape)."""
+        return np.array(self._out, dtype=np.int64)[nodes]
 
     def nodes(self, words, starts=None):
         """The node after each word read from ``starts[k]`` (the root by default).
@@ -137,7 +172,7 @@ class Oracle:
         are expanded together in one batch with the compiled step, and the
         walks go on: each prefix is computed once.
         """
-        A, kids = self._A, self._kids
+        A, kids, used = self._A, self._kids, self._used
         nodes = [0] * len(words) if starts is None else list(starts)
         pending = [(k, 0) for k in range(len(words))]
         while True:
@@ -150,6 +185,7 @@ class Oracle:
                         missing.append((k, t))
                         break
                     t, node = t + 1, child
+                    used.add(node)
                 nodes[k] = node
             if not missing:
                 return nodes
@@ -162,6 +198,7 @@ class Oracle:
             self._h.extend(h)
             self._c.extend(c)
             self._out.extend(self._codes.codes(h).tolist())
+            used.update(range(first, len(self._out)))
             pending = missing
 
     def answer(self, words, starts=None):
@@ -206,7 +243,11 @@ class EquivalenceTests:
     ----------
     stepper, codes
         The cell's stepper (``cells.stepper_for``) and its ``OutputCodes``.
-    h0, c0 : numpy.ndarray, shape (n,)
+    oracle : Oracle
+        Its node 0 is the start state; the first steps of the test strings
+        are read from its graph, as far as it holds every string's (the
+        states of the exact extraction tried first, which seed it), the
+        rest run with the compiled kernels.
     depth, n_random, length, seed
         Every string of length ``depth`` (so every shorter one, as a
         prefix), ``n_random`` random strings of ``length`` drawn with ``seed``.
@@ -217,11 +258,11 @@ class EquivalenceTests:
         Called between chunks of test strings (the time limit).
     """
 
-    def __init__(self, stepper, codes, h0, c0, depth, n_random, length, seed, guided,
+    def __init__(self, stepper, codes, oracle, depth, n_random, length, seed, guided,
                  check=None):
         A = stepper.inputs.shape[0]
         self._stepper, self._codes, self.guided = stepper, codes, guided
-        self._h0, self._c0, self._check = h0, c0, check
+        self._oracle, self._check = oracle, check
         full = (_strings(A, depth, np.arange(A ** depth)) if depth
                 else np.zeros((1, 0), dtype=np.int64))
         rng = np.random.default_rng(seed)
@@ -263,10 +304,24 @@ class EquivalenceTests:
         self.last_guided = None   # (states tested, pool size, words tested) of the last hypothesis
 
     def _run(self, words, keep):
-        B = words.shape[0]
-        h = np.repeat(self._h0[None], B, axis=0)
-        c = np.repeat(self._c0[None], B, axis=0)
-        return _run_codes(self._stepper, self._codes, words, h, c, keep, self._check)
+        """Output codes (B, T) of the rows ``words`` (B, T) from the start state, and (h, c)
+        at the positions ``keep`` (rows, steps): the first steps read from the oracle's
+        graph, as far as it holds every row's, the rest run from there."""
+        oracle = self._oracle
+        B, T = words.shape
+        nodes, d = oracle.walk(words)
+        h, c = oracle.states(nodes[:, d - 1] if d else np.zeros(B, dtype=np.int64))
+        rows, steps = keep
+        late = steps >= d
+        out = np.empty((B, T), dtype=np.int64)
+        out[:, :d] = oracle.outputs(nodes)
+        out[:, d:], late_kept = _run_codes(self._stepper, self._codes, words[:, d:], h, c,
+                                           (rows[late], steps[late] - d), self._check)
+        kept_h, kept_c = oracle.states(nodes[rows[~late], steps[~late]])
+        h_kept, c_kept = np.empty((rows.size, h.shape[1])), np.empty((rows.size, h.shape[1]))
+        h_kept[~late], c_kept[~late] = kept_h, kept_c
+        h_kept[late], c_kept[late] = late_kept
+        return out, (h_kept, c_kept)
 
     def counterexample(self, table, outputs, start):
         """A shortest tested word on which the hypothesis and the cell disagree, or None."""
@@ -279,17 +334,23 @@ class EquivalenceTests:
                 return tuple(_strings(A, length, bad[:1])[0].tolist())
         if not self.words.size:
             return None
-        states = np.full(self.words.shape[0], start)
-        first = None
-        for t in range(self.words.shape[1]):
-            states = table[states, self.words[:, t]]
-            bad = np.flatnonzero(outputs[states] != self.outputs[:, t])
+        # the hypothesis's states, one table look-up a step, compared a few steps at a
+        # time (a wrong hypothesis is usually caught early)
+        B, T = self.words.shape
+        states = np.full(B, start)
+        walked = np.empty((B, _WALK_STEPS), dtype=np.int64)
+        for t0 in range(0, T, _WALK_STEPS):
+            span = min(_WALK_STEPS, T - t0)
+            for t in range(span):
+                states = walked[:, t] = table[states, self.words[:, t0 + t]]
+            bad = np.flatnonzero((outputs[walked[:, :span]]
+                                  != self.outputs[:, t0:t0 + span]).T.reshape(-1))
             if bad.size:
-                first = (int(bad[0]), t)
                 break
-        if first is None:
+        else:
             return None
-        b, t = first
+        t, b = divmod(int(bad[0]), B)   # the shortest, then the first row
+        t += t0
         return tuple(self.words[b, :t + 1].tolist())
 
     def guided_counterexample(self, table, outputs, access, access_h, access_c):
