@@ -118,12 +118,25 @@ def _upper_sum(products, q):
 
 def pmatmul(A, lo, hi):
     """``A @ X`` for a point matrix A (p, q) and intervals ``lo, hi`` of shape (..., q, r)."""
-    q = A.shape[-1]
     with np.errstate(invalid="ignore", over="ignore"):
         mid = 0.5 * lo + 0.5 * hi
         rad = _up(np.maximum(hi - mid, mid - lo))
+    return _ends(*pmatmul_midrad(A, mid, rad))
+
+
+def pmatmul_midrad(A, mid, rad):
+    """``A @ X`` for X = mid +- rad (rad >= 0): ``(center, radius)``, the exact
+    product of A with every matrix of X within ``center +- radius``."""
+    q = A.shape[-1]
+    with np.errstate(invalid="ignore", over="ignore"):
         center = A @ mid
         radius = _upper_sum(np.abs(A) @ (_up(_gamma(q) * np.abs(mid)) + rad), q)
+    return center, radius
+
+
+def _ends(center, radius):
+    """``center +- radius`` as outward (lo, hi); the whole line where either is not finite."""
+    with np.errstate(invalid="ignore", over="ignore"):
         out = _clean(_down(center - radius), _up(center + radius))
     bad = ~np.isfinite(center) | ~np.isfinite(radius)
     if bad.any():
@@ -157,13 +170,16 @@ class CellMap:
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
         ulo, uhi = pmatmul(np.asarray(cell.W_ih, dtype=np.float64), x, x)
         self.u = iadd(ulo[:, 0], uhi[:, 0], b, b)
-        self.blocks = [self.W[k * n:(k + 1) * n] for k in range(4)]  # i, f, g, o
 
     def enclose(self, lo, hi, jacobian=True):
         """Enclosures over the boxes ``[lo, hi]`` (B, n): a dict with F, c and, if asked, J.
 
-        Each value is a pair (lo, hi); J has shape (B, n, n).
+        F and c are pairs (lo, hi) of shape (B, n); J is in midpoint-radius form,
+        a pair (mid, rad) of shape (B, n, n): F' over the box lies in mid +- rad
+        (fastlstm/_kernels/krawczyk.py).
         """
+        from .._kernels.krawczyk import jacobian_enclosure
+
         n = self.n
         zlo, zhi = pmatmul(self.W, lo[..., None], hi[..., None])
         zlo, zhi = iadd(zlo[..., 0], zhi[..., 0], self.u[0], self.u[1])
@@ -186,17 +202,14 @@ class CellMap:
         di, df, do = part(sig, 0, 4), part(sig, 1, 4), part(sig, 2, 4)
         dg, dt = (tg[4], tg[5]), (tc[4], tc[5])
         P = imul(*o, *dt)
-        coef = {3: imul(*do, *t),                                       # W_o
-                0: imul(*P, *idiv(*imul(*di, *g), *s)),                 # W_i
-                2: imul(*P, *idiv(*imul(*i, *dg), *s)),                 # W_g
-                1: imul(*P, *idiv(*imul(*c, *df), *s))}                 # W_f
-        Jlo = Jhi = None
-        for k, (alo, ahi) in coef.items():
-            W = self.blocks[k][None]
-            tlo, thi = imul(alo[..., None], ahi[..., None], W, W)
-            Jlo, Jhi = (tlo, thi) if Jlo is None else iadd(Jlo, Jhi, tlo, thi)
-        eye = np.eye(n)
-        out["J"] = isub(Jlo, Jhi, eye, eye)
+        coef = (imul(*P, *idiv(*imul(*di, *g), *s)),                  # W_i
+                imul(*P, *idiv(*imul(*c, *df), *s)),                  # W_f
+                imul(*P, *idiv(*imul(*i, *dg), *s)),                  # W_g
+                imul(*do, *t))                                        # W_o
+        Jm, Jr = np.empty((lo.shape[0], n, n)), np.empty((lo.shape[0], n, n))
+        jacobian_enclosure(self.W, np.ascontiguousarray(np.stack([a[0] for a in coef], axis=1)),
+                           np.ascontiguousarray(np.stack([a[1] for a in coef], axis=1)), Jm, Jr)
+        out["J"] = (Jm, Jr)
         return out
 
 
@@ -225,14 +238,14 @@ def krawczyk(cmap, lo, hi, inflate=0.0):
         return state, klo, khi
     B, n = lo.shape
     state = np.full(B, 2)
-    wide = cmap.enclose(lo, hi)
-    Flo, Fhi = wide["F"]
-    empty = ((Flo > 0.0) | (Fhi < 0.0)).any(axis=1)
     m = np.clip(0.5 * lo + 0.5 * hi, lo, hi)
-    at_m = cmap.enclose(m, m)
-    Y = _inverses(0.5 * at_m["J"][0] + 0.5 * at_m["J"][1])
-    YFlo, YFhi = pmatmul(Y, at_m["F"][0][..., None], at_m["F"][1][..., None])
-    Mlo, Mhi = pmatmul(Y, *wide["J"])
+    e = cmap.enclose(np.concatenate([lo, m]), np.concatenate([hi, m]))  # boxes, then midpoints
+    Flo, Fhi = e["F"][0][:B], e["F"][1][:B]
+    empty = ((Flo > 0.0) | (Fhi < 0.0)).any(axis=1)
+    Y = _inverses(e["J"][0][B:])
+    YFlo, YFhi = pmatmul(Y, e["F"][0][B:, :, None], e["F"][1][B:, :, None])
+    # I - Y F'(X): the product in midpoint-radius form, then I minus it, outward
+    Mlo, Mhi = _ends(*pmatmul_midrad(Y, e["J"][0][:B], e["J"][1][:B]))
     eye = np.eye(n)
     Mlo, Mhi = isub(eye, eye, Mlo, Mhi)
     mag = np.maximum(np.abs(Mlo), np.abs(Mhi))
@@ -322,36 +335,44 @@ def branch_and_prune(cmap, max_boxes):
 
 
 def tighten(cmap, lo, hi, guess):
-    """A small certified box around the zero in the certified box [lo, hi].
+    """Small certified boxes around the zeros in the certified boxes ``[lo, hi]`` (K, n).
 
-    Float Newton from ``guess``, then boxes of growing radius around it
-    (epsilon-inflation), intersected with [lo, hi]: the first one certified
-    holds the same zero (it is inside [lo, hi], where the zero is unique).
-    Returns (lo, hi), [lo, hi] itself if none is certified.
+    Float Newton from ``guess`` (K, n), then boxes of growing radius around
+    each point reached (epsilon-inflation), intersected with its box, all in
+    one Krawczyk call: the first one certified holds the same zero (it is
+    inside [lo, hi], where the zero is unique).  Returns (lo, hi) (K, n),
+    the box itself where none is certified.
     """
-    h = newton(cmap, np.clip(guess, lo, hi)[None])[0]
-    if not np.isfinite(h).all():
-        return lo, hi
-    h = np.clip(h, lo, hi)
-    radii = [1e-15, 1e-13, 1e-11, 1e-9, 1e-7]
-    boxes_lo = np.stack([np.maximum(lo, h - r * (1 + np.abs(h))) for r in radii])
-    boxes_hi = np.stack([np.minimum(hi, h + r * (1 + np.abs(h))) for r in radii])
-    state, _, _ = krawczyk(cmap, boxes_lo, boxes_hi)
-    good = np.flatnonzero(state == 1)
-    if good.size == 0:
-        return lo, hi
-    k = int(good[0])
-    return boxes_lo[k], boxes_hi[k]
+    h = newton(cmap, np.clip(guess, lo, hi))
+    ok = np.isfinite(h).all(axis=1)
+    h = np.clip(np.where(ok[:, None], h, lo), lo, hi)
+    radii = np.array([1e-15, 1e-13, 1e-11, 1e-9, 1e-7])[:, None, None]
+    pad = radii * (1.0 + np.abs(h))
+    boxes_lo = np.maximum(lo, h - pad)          # (5, K, n): radius by radius
+    boxes_hi = np.minimum(hi, h + pad)
+    K, n = lo.shape
+    state, _, _ = krawczyk(cmap, boxes_lo.reshape(-1, n), boxes_hi.reshape(-1, n))
+    good = (state.reshape(len(radii), K) == 1) & ok
+    first = np.argmax(good, axis=0)
+    rows = np.arange(K)
+    tlo, thi = boxes_lo[first, rows], boxes_hi[first, rows]
+    none = ~good.any(axis=0)
+    tlo[none], thi[none] = lo[none], hi[none]
+    return tlo, thi
 
 
 def newton(cmap, h, steps=8):
-    """Float Newton iterations on F from the rows of ``h`` (B, n)."""
+    """Float Newton iterations on F (midpoints of its enclosures at points) from the rows
+    of ``h`` (B, n); fewer once no row moves by more than 1e-15 (1 + max |h|) (a few
+    ulps: the noise of the midpoints, below the smallest box ``tighten`` tries)."""
     for _ in range(steps):
         e = cmap.enclose(h, h)
         F = 0.5 * e["F"][0] + 0.5 * e["F"][1]
-        J = 0.5 * e["J"][0] + 0.5 * e["J"][1]
         try:
-            h = h - np.linalg.solve(J, F[..., None])[..., 0]
+            step = np.linalg.solve(e["J"][0], F[..., None])[..., 0]
         except np.linalg.LinAlgError:
+            break
+        h = h - step
+        if not (np.abs(step).max(axis=1) > 1e-15 * (1.0 + np.abs(h).max(axis=1))).any():
             break
     return h

@@ -75,47 +75,32 @@ def minimise_q(cell, x, starts, iterations=200):
     """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n).
 
     Returns ``(s, q)``: the minima reached (h kept in [-1, 1], where every step
-    lands) and q there.
+    lands) and q there.  One iteration over every live start per round
+    (fastlstm/_kernels/levenberg_marquardt.py documents the step and when a
+    start ends): lam starts at 1e-3, is divided by 3 after a step that lowers
+    q and multiplied by 4 after one that does not.
     """
+    from .._kernels import levenberg_marquardt as lm
+
     n = cell.hidden_size
-    s = np.array(starts, dtype=np.float64)
-    lam = np.full(s.shape[0], 1e-3)
-    active = np.ones(s.shape[0], dtype=bool)
-    eye = np.eye(2 * n)
-
-    def residual(states):
-        h1, c1, J = step_and_jacobian(cell, x, states[:, :n], states[:, n:])
-        return np.concatenate([h1, c1], axis=1) - states, J - eye
-
-    r, A = residual(s)
-    q = 0.5 * (r * r).sum(axis=1)
+    W = np.ascontiguousarray(cell.W_hh, dtype=np.float64)
+    WT = np.ascontiguousarray(W.T)
+    u = np.ascontiguousarray(np.asarray(cell.W_ih, dtype=np.float64)
+                             @ np.asarray(x, dtype=np.float64) + cell.bias())
+    s = np.array(starts, dtype=np.float64, order="C")
+    B = s.shape[0]
+    live = np.ones(B, dtype=np.bool_)
+    lam = np.full(B, 1e-3)
+    r, q, G, d = np.empty((B, 2 * n)), np.empty(B), np.empty((B, 2 * n, n)), np.empty((B, 2, n))
+    trial, rt, qt = np.empty_like(s), np.empty_like(r), np.empty_like(q)
+    Gt, dt = np.empty_like(G), np.empty_like(d)
+    moved, gmax = np.empty(B), np.empty(B)
+    lm.evaluate(W, WT, u, s, live, r, G, d, q)
     for _ in range(iterations):
-        k = np.flatnonzero(active)
-        if k.size == 0:
+        lm.propose(G, d, r, lam, live, s, trial, moved, gmax)
+        lm.evaluate(W, WT, u, trial, live, rt, Gt, dt, qt)
+        if lm.accept(s, r, G, d, q, trial, rt, Gt, dt, qt, lam, live, moved, gmax) == 0:
             break
-        Ak, rk = A[k], r[k]
-        AtA = np.swapaxes(Ak, 1, 2) @ Ak
-        grad = (np.swapaxes(Ak, 1, 2) @ rk[..., None])[..., 0]
-        diag = np.einsum("bii->bi", AtA)
-        damping = lam[k][:, None] * (diag + 1e-12 * (1.0 + diag.max(axis=1, keepdims=True)))
-        system = AtA + damping[..., None] * eye
-        try:
-            delta = np.linalg.solve(system, -grad[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            delta = -grad / (1.0 + lam[k])[:, None]
-        trial = s[k] + delta
-        trial[:, :n] = np.clip(trial[:, :n], -1.0, 1.0)
-        rt, At = residual(trial)
-        qt = 0.5 * (rt * rt).sum(axis=1)
-        better = qt < q[k]
-        b = k[better]
-        s[b], r[b], A[b], q[b] = trial[better], rt[better], At[better], qt[better]
-        lam[b] = np.maximum(lam[b] / 3.0, 1e-12)
-        lam[k[~better]] *= 4.0
-        moved = np.abs(delta).max(axis=1)
-        done = ((q[k] < 1e-32) | (moved <= 1e-15 * (1.0 + np.abs(s[k]).max(axis=1)))
-                | (lam[k] > 1e12) | (np.abs(grad).max(axis=1) < 1e-30))
-        active[k[done]] = False
     return s, q
 
 
@@ -165,7 +150,10 @@ def network_points(cell, x, *, complete, max_boxes, starts, n_starts, seed, slow
         searched.append(f"branch-and-prune over [-1, 1]^{cell.hidden_size}: {examined} boxes"
                         + ("" if exhaustive else f", stopped with {left} boxes left "
                            f"(max_boxes={max_boxes})"))
-        boxes = [tighten(cmap, lo, hi, 0.5 * lo + 0.5 * hi) + (lo, hi) for lo, hi in boxes]
+        if boxes:
+            lo, hi = np.array([b[0] for b in boxes]), np.array([b[1] for b in boxes])
+            tlo, thi = tighten(cmap, lo, hi, 0.5 * lo + 0.5 * hi)
+            boxes = list(zip(tlo, thi, lo, hi))
     if starts is None and n_starts:
         starts, how = sampled_starts(cell, x, n_starts, seed)
     else:
@@ -190,34 +178,70 @@ def network_points(cell, x, *, complete, max_boxes, starts, n_starts, seed, slow
 
 def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     """Certified boxes of the zeros reached from the starts that no box in ``boxes``
-    holds, and the slow points (SlowPoint records, smallest q first)."""
+    holds, and the slow points (SlowPoint records, smallest q first).
+
+    The minima with q <= ZERO_Q are certified together: one per group that
+    agrees to ~1e-8 (the one of smallest q; the others lie in its wide box,
+    which holds exactly one zero, so they reach the same one), in one
+    Krawczyk call, then tightened in one more.  Minima outside every box so
+    far (where that failed) are tried one by one, smallest q first, as are
+    the slow points.
+    """
     n = cell.hidden_size
     s, q = minimise_q(cell, x, starts)
-    found, slow = [], []
-    # the tight boxes so far, stacked: a start whose minimum one of them holds is that zero
-    held_lo = np.array([b[0] for b in boxes]).reshape(-1, n)
-    held_hi = np.array([b[1] for b in boxes]).reshape(-1, n)
-    for k in np.argsort(q, kind="stable"):
-        h = s[k, :n]
-        if np.any(np.all((held_lo <= h) & (h <= held_hi), axis=1)):
+    h = s[:, :n]
+    tight_lo = np.array([b[0] for b in boxes]).reshape(-1, n)
+    tight_hi = np.array([b[1] for b in boxes]).reshape(-1, n)
+    todo = ~_in_any(h, tight_lo, tight_hi)
+    cand = np.flatnonzero(todo & (q <= ZERO_Q))
+    cand = cand[np.argsort(q[cand], kind="stable")]
+    found = []
+    if cand.size:
+        _, first = np.unique(np.round(h[cand] * 1e8), axis=0, return_index=True)
+        reps = cand[np.sort(first)]
+        lo, hi = _wide_boxes(h[reps])
+        state, _, _ = krawczyk(cmap, lo, hi)
+        ok = state == 1
+        if ok.any():
+            lo, hi = lo[ok], hi[ok]
+            tlo, thi = tighten(cmap, lo, hi, h[reps][ok])
+            found = list(zip(tlo, thi, lo, hi))
+            todo &= ~(_in_any(h, lo, hi) & (q <= ZERO_Q))
+            tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
+            todo &= ~_in_any(h, tight_lo, tight_hi)
+    slow = []
+    rest = np.flatnonzero(todo & (q <= max(slow_q, ZERO_Q)))
+    for k in rest[np.argsort(q[rest], kind="stable")]:
+        if _in_any(h[k:k + 1], tight_lo, tight_hi)[0]:
             continue
         if q[k] <= ZERO_Q:
-            r = 1e-6 * (1.0 + np.abs(h))
-            lo, hi = np.maximum(h - r, -1.0), np.minimum(h + r, 1.0)
-            state, _, _ = krawczyk(cmap, lo[None], hi[None])
+            lo, hi = _wide_boxes(h[k:k + 1])
+            state, _, _ = krawczyk(cmap, lo, hi)
             if state[0] == 1:
-                found.append(tighten(cmap, lo, hi, h) + (lo, hi))
-                held_lo = np.concatenate([held_lo, found[-1][0][None]])
-                held_hi = np.concatenate([held_hi, found[-1][1][None]])
+                tlo, thi = tighten(cmap, lo, hi, h[k:k + 1])
+                found.append((tlo[0], thi[0], lo[0], hi[0]))
+                tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
                 continue
-        if q[k] <= slow_q and all(np.abs(s[k] - np.concatenate([p.h, p.c])).max() > UNIQUE
-                                  for p in slow):
+        if all(np.abs(s[k] - np.concatenate([p.h, p.c])).max() > UNIQUE for p in slow):
             _, _, J = step_and_jacobian(cell, x, s[k:k + 1, :n], s[k:k + 1, n:])
             eig = _sorted_eigenvalues(np.linalg.eigvals(J[0]))
-            slow.append(SlowPoint(h=_frozen(h), c=_frozen(s[k, n:]), q=float(q[k]),
+            slow.append(SlowPoint(h=_frozen(h[k]), c=_frozen(s[k, n:]), q=float(q[k]),
                                   jacobian=_frozen(J[0]), eigenvalues=_frozen(eig),
                                   stability=classify(eig)))
     return found, slow
+
+
+def _wide_boxes(h):
+    """The boxes of radius 1e-6 (1 + |h|) around the rows of h, within [-1, 1]."""
+    r = 1e-6 * (1.0 + np.abs(h))
+    return np.maximum(h - r, -1.0), np.minimum(h + r, 1.0)
+
+
+def _in_any(h, lo, hi):
+    """For each row of h (B, n): whether it lies in one of the boxes [lo, hi] (K, n)."""
+    if lo.shape[0] == 0:
+        return np.zeros(h.shape[0], dtype=bool)
+    return ((lo[None] <= h[:, None]) & (h[:, None] <= hi[None])).all(axis=2).any(axis=1)
 
 
 def _distinct(cmap, boxes):
@@ -226,19 +250,33 @@ def _distinct(cmap, boxes):
     Two certified boxes share their zero when one's tight box lies in the
     other's wide box (its zero is then in the other, where the zero is unique).
     """
+    if len(boxes) < 2:
+        return list(boxes)
+    tlo, thi, wlo, whi = (np.array([b[j] for b in boxes]) for j in range(4))
+    # inside[a, b]: a's tight box lies in b's wide box; overlap[a, b]: the tight boxes meet
+    inside = ((wlo[None] <= tlo[:, None]) & (thi[:, None] <= whi[None])).all(axis=2)
+    overlap = _overlaps(tlo, thi)
     kept = []
-    for b in boxes:
-        if not any(_inside(b, k) or _inside(k, b) or _same_by_hull(cmap, b, k) for k in kept):
-            kept.append(b)
-    return kept
+    for a in range(len(boxes)):
+        if not any(inside[a, k] or inside[k, a] or (overlap[a, k] and _same_by_hull(
+                cmap, boxes[a], boxes[k])) for k in kept):
+            kept.append(a)
+    return [boxes[k] for k in kept]
+
+
+def _overlaps(lo, hi):
+    """(K, K): whether boxes a and b of ``[lo, hi]`` meet."""
+    return ((lo[:, None] <= hi[None]) & (lo[None] <= hi[:, None])).all(axis=2)
 
 
 def _may_share_a_zero(boxes):
     """True if two kept tight boxes overlap: each holds exactly one zero, so disjoint
     ones hold different zeros, but overlapping ones (that ``_distinct`` could not
     merge) may hold the same one."""
-    return any(np.all(a[0] <= b[1]) and np.all(b[0] <= a[1])
-               for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    if len(boxes) < 2:
+        return False
+    meet = _overlaps(np.array([b[0] for b in boxes]), np.array([b[1] for b in boxes]))
+    return bool(np.triu(meet, 1).any())
 
 
 def _same_by_hull(cmap, a, b):
@@ -248,10 +286,6 @@ def _same_by_hull(cmap, a, b):
     lo, hi = np.minimum(a[0], b[0]), np.maximum(a[1], b[1])
     state, _, _ = krawczyk(cmap, lo[None], hi[None])
     return bool(state[0] == 1)
-
-
-def _inside(a, b):
-    return bool(np.all(b[2] <= a[0]) and np.all(a[1] <= b[3]))
 
 
 def _clusters(boxes):
