@@ -170,6 +170,24 @@ def _warm_vector():
     return out
 
 
+def _warm_vector_shapes():
+    """The plain vector kernels chosen by n: n <= 2 (``small_cell``) and n >= 16 (wide)."""
+    from .cell import LSTMCell
+    from .run import run, run_batch
+
+    rng = np.random.default_rng(6)
+    out = {}
+    for n, m in ((2, 1), (1, 2), (16, 2)):
+        cell = LSTMCell(rng.normal(0, 2, (4 * n, m)), rng.normal(0, 2 / n, (4 * n, n)),
+                        rng.normal(0, 1, 4 * n))
+        x = rng.normal(0, 1, (200, m))
+        for activation in ("exact", "saturated"):
+            out[f"run {n} {activation}"] = run(cell, x, activation=activation).h
+            out[f"run_batch {n} {activation}"] = run_batch(cell, x.reshape(4, 50, m),
+                                                           activation=activation).h
+    return out
+
+
 def _warm_spectrum():
     from .cell import LSTMCell
     from .dynamics import lyapunov
@@ -251,6 +269,7 @@ WARMUPS = {
     "lyapunov float64": _warm_sweep("float64", "lyapunov"),
     "lyapunov float32": _warm_sweep("float32", "lyapunov"),
     "vector cells": _warm_vector,
+    "vector cells, small and wide": _warm_vector_shapes,
     "lyapunov spectrum": _warm_spectrum,
     "fixed points": _warm_fixed_points,
     "network fixed points": _warm_network_points,

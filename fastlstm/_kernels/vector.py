@@ -38,8 +38,10 @@ import numpy as np
 
 from .._config import INLINE_JIT, JIT
 from .activations import _fma, sigmoid, tanh
+from . import small_cell
 from .lanes import squash_f64 as squash
 from .sequence import bind_flags, regime
+from .simd_width import wide_vectors
 from .threads import spread_kernel
 
 
@@ -144,16 +146,46 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
                 hits[t, u, col] = abs(pre[t, u, col]) == theta
 
 
+#: From this hidden size on, a run uses the kernel compiled for 512-bit vectors
+#: (``simd_width``): its loops over 4n >= 64 rows fill zmm registers, while
+#: below, where loops of n or 2n rows are short, 256-bit vectors leave fewer
+#: rows to scalar remainders (measured in docs/bench.md, "Roofline: vector cells").
+WIDE_FROM = 16
+#: Alignment of the weights the wide kernel reads: a 64-byte (zmm) load that
+#: straddles two cache lines costs two.
+_ALIGN = 64
+
+
+def _aligned(a):
+    """``a`` itself if its data start on a 64-byte boundary, else an aligned copy."""
+    if a.ctypes.data % _ALIGN == 0:
+        return a
+    buf = np.empty(a.size + _ALIGN // a.itemsize, a.dtype)
+    skip = (-buf.ctypes.data % _ALIGN) // a.itemsize
+    out = buf[skip:skip + a.size].reshape(a.shape)
+    out[...] = a
+    return out
+
+
 @functools.lru_cache(maxsize=None)
-def _compiled(saturated: bool):
-    """The four runs for saturated or exact steps; ``inclusive`` and
-    ``round_feedback`` are their first (run-time) arguments (as in
-    ``sequence._compiled``: compiling them in would only multiply compiles).
-    Two compiled kernels serve them: a single sequence is a batch of one, so
-    ``run`` is the machine code of ``run_batch`` (and ``run_traced`` that of
-    ``run_batch_traced``), compiled once; each costs ~10 s to compile.
-    The kernels close over one bool, so Numba's on-disk cache key stays the
-    same from one process to the next."""
+def _batch(saturated: bool, wide: bool):
+    """The compiled runs over a span of a batch, plain and traced, for saturated
+    or exact steps; ``wide``: the plain one compiled for 512-bit vectors.
+    ``inclusive`` and ``round_feedback`` are their first (run-time) arguments
+    (as in ``sequence._compiled``: compiling them in would only multiply
+    compiles).  The kernels close over bools, so Numba's on-disk cache key
+    stays the same from one process to the next."""
+
+    if wide:
+        @numba.njit(**JIT)
+        def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta,
+                  h_out, c_out):
+            wide_vectors()
+            for s in range(first, last):
+                sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
+                         round_feedback, h_out[s], c_out[s])
+
+        return batch, None
 
     @numba.njit(**JIT)
     def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out,
@@ -170,24 +202,58 @@ def _compiled(saturated: bool):
                             inclusive, round_feedback, closed, h_out[s], c_out[s],
                             h_raw[s], gates[s], pre[s], regimes[s], hits[s])
 
+    return batch, batch_traced
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(saturated: bool):
+    """The four runs for saturated or exact steps, each choosing its kernel by n at run time.
+
+    Three shapes of plain kernel, each compiled on first use (so a first call
+    compiles one): ``small_cell`` for n <= 2 (a step's gates in one SIMD
+    register), the generic kernel for 2 < n < ``WIDE_FROM``, and the same
+    generic code compiled for 512-bit vectors from ``WIDE_FROM`` on.  All give
+    the same bits (the same operations in the same order; SIMD width changes
+    no result), and so does the traced kernel, one for every n.  A single
+    sequence is a batch of one: ``run`` is the machine code of ``run_batch``
+    (and ``run_traced`` that of ``run_batch_traced``).
+    """
+    small_run, small_batch = small_cell._compiled(saturated)
+
+    def plain(W_ihT, W_hhT, b):
+        """The kernel for these weights, and the weights it reads."""
+        wide = W_hhT.shape[0] >= WIDE_FROM
+        weights = tuple(_aligned(w) for w in (W_ihT, W_hhT, b)) if wide else (W_ihT, W_hhT, b)
+        return _batch(saturated, wide)[0], weights
+
     def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        batch(0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None], h0[None], c0[None],
-              theta, h_out[None], c_out[None])
+        if W_hhT.shape[0] <= small_cell.MAX_UNITS:
+            small_run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out)
+            return
+        batch, weights = plain(W_ihT, W_hhT, b)
+        batch(0, 1, inclusive, round_feedback, *weights, x[None], h0[None], c0[None], theta,
+              h_out[None], c_out[None])
 
     def run_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed,
                    *outputs):
-        batch_traced(0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None], h0[None],
-                     c0[None], theta, closed, *(out[None] for out in outputs))
+        _batch(saturated, False)[1](0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None],
+                                    h0[None], c0[None], theta, closed,
+                                    *(out[None] for out in outputs))
 
     def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        spread_kernel(batch, x.shape[0], inclusive, round_feedback, W_ihT, W_hhT, b, x, *args)
+        if W_hhT.shape[0] <= small_cell.MAX_UNITS:
+            small_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args)
+            return
+        batch, weights = plain(W_ihT, W_hhT, b)
+        spread_kernel(batch, x.shape[0], inclusive, round_feedback, *weights, x, *args)
 
     def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        spread_kernel(batch_traced, x.shape[0], inclusive, round_feedback, W_ihT, W_hhT, b, x,
-                      *args)
+        spread_kernel(_batch(saturated, False)[1], x.shape[0], inclusive, round_feedback, W_ihT,
+                      W_hhT, b, x, *args)
 
-    run.kernel = run_batch.kernel = batch  # the compiled kernels, for inspection
-    run_traced.kernel = run_batch_traced.kernel = batch_traced
+    # the generic kernels, for inspection (compiled on first use, like the others)
+    run.kernel = run_batch.kernel = _batch(saturated, False)[0]
+    run_traced.kernel = run_batch_traced.kernel = _batch(saturated, False)[1]
     return run, run_traced, run_batch, run_batch_traced
 
 

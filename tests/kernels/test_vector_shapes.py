@@ -1,0 +1,165 @@
+"""The three shapes of plain vector kernel give the bits of the one traced kernel.
+
+``fl.run`` on an ``LSTMCell`` picks its kernel by n at run time
+(fastlstm/_kernels/vector.py): ``small_cell`` for n <= 2, the generic kernel
+for 2 < n < ``WIDE_FROM``, the generic kernel compiled for 512-bit vectors
+from ``WIDE_FROM`` on; a traced run always uses the generic traced kernel.
+Every path sums each pre-activation in the same order and uses the same
+activations, so:
+
+* a plain run and a traced run of one cell agree bit for bit, under all 8
+  semantics, on random cells and on cells whose pre-activations sit exactly on
+  the boundary; batch rows are single runs bit for bit;
+* ``small_cell.gate`` is ``sigmoid`` or ``tanh`` bit for bit, over every range
+  (0, tiny, subnormal, the clamp at 1000, huge);
+* both new paths follow the plain oracle tests/naive_vector.py within 1e-12:
+  the oracle sums in the same order and its ``math.exp`` activations differ
+  from the compiled ones by a few ulp, which 40 steps of these cells (weights
+  scaled by 1/sqrt(n)) amplify far less than to 1e-12;
+* the padded layout of ``small_cell.pad`` is the one its docstring derives, and
+  the wide kernel's weights are 64-byte aligned;
+* the machine code: the small kernel evaluates its gates in packed registers
+  (AVX2 and AVX-512), the wide kernel uses 512-bit FMAs on AVX-512.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numba
+import numpy as np
+import pytest
+
+import fastlstm as fl
+from fastlstm._config import FASTMATH
+from fastlstm._kernels import small_cell
+from fastlstm._kernels import vector as vk
+from fastlstm._kernels.activations import sigmoid, tanh
+from fastlstm.cell import LSTMCell
+from tests import naive_vector
+from tests.kernels import codegen
+
+SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
+             for a, inc, rf in itertools.product(("exact", "saturated"), (True, False),
+                                                 (False, True))]
+IDS = ["-".join(f"{k}={v}" for k, v in s.items()) for s in SEMANTICS]
+TRACE = ("h_raw", "gates", "preactivations", "regimes", "boundary_hits")
+#: (n, m) of each kernel shape: small (n = 1 with m > 1, n = 2), generic, wide.
+SHAPES = [(1, 2), (2, 1), (2, 3), (3, 2), (vk.WIDE_FROM - 1, 2), (vk.WIDE_FROM, 1),
+          (vk.WIDE_FROM + 3, 2)]
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def random_cell(rng, n, m, scale=1.5):
+    s = scale / np.sqrt(n)
+    return LSTMCell(rng.normal(0, scale, (4 * n, m)), rng.normal(0, s, (4 * n, n)),
+                    rng.normal(0, scale, 4 * n))
+
+
+def boundary_cell(rng, n, m):
+    """Integer weights and a shut forget gate: with 0/1 inputs and rounded feedback
+    every pre-activation is an integer, many exactly on |z| = 1."""
+    b = rng.integers(-1, 2, 4 * n).astype(float)
+    b[n:2 * n] = -10 * n
+    return LSTMCell(rng.integers(-1, 2, (4 * n, m)), rng.integers(-1, 2, (4 * n, n)), b)
+
+
+@pytest.mark.parametrize("sem", SEMANTICS, ids=IDS)
+@pytest.mark.parametrize("n, m", SHAPES, ids=[f"n={n},m={m}" for n, m in SHAPES])
+def test_plain_runs_are_traced_runs_and_batch_rows_bit_for_bit(sem, n, m):
+    rng = np.random.default_rng(10 * n + m)
+    cells = [(random_cell(rng, n, m), rng.normal(0, 1.5, (6, 40, m)), rng.uniform(-1, 1, (6, n))),
+             (boundary_cell(rng, n, m), rng.integers(0, 2, (6, 40, m)).astype(float),
+              np.zeros((6, n)))]  # integral z from the first step on
+    hits = 0
+    for cell, X, h0 in cells:
+        batch = fl.run_batch(cell, X, h0=h0, **sem)
+        for s in range(6):
+            plain = fl.run(cell, X[s], h0=h0[s], **sem)
+            traced = fl.run(cell, X[s], h0=h0[s], trace=True, **sem)
+            assert same_bits(plain.h, traced.h) and same_bits(plain.c, traced.c), s
+            assert same_bits(batch.h[s], plain.h) and same_bits(batch.c[s], plain.c), s
+            hits += int(traced.boundary_hits.sum())
+    assert hits > 0  # the boundary cells do reach |z| = theta
+
+
+@pytest.mark.parametrize("activation", ["exact", "saturated"])
+@pytest.mark.parametrize("n, m", [(2, 3), (vk.WIDE_FROM + 1, 2)])
+def test_small_and_wide_cells_follow_the_oracle(activation, n, m):
+    rng = np.random.default_rng(7 * n + m)
+    for theta in (1.0, 2.5):
+        cell = random_cell(rng, n, m)
+        x = rng.normal(0, 1.5, (40, m))
+        h0, c0 = rng.uniform(-1, 1, (2, n))
+        got = fl.run(cell, x, activation=activation, threshold=theta, h0=h0, c0=c0)
+        want = naive_vector.run(cell, x, activation, theta, True, False, h0, c0)
+        np.testing.assert_allclose(got.h, want["h"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.c, want["c"], rtol=0, atol=1e-12)
+
+
+@numba.njit(fastmath=set(FASTMATH), error_model="numpy")  # the package's flags, uncached
+def _gates(z, out):
+    for k in range(z.shape[0]):  # a loop over lanes, as in the kernel: vectorised
+        out[k] = small_cell.gate(z[k], (k & 1) == 1)
+
+
+def test_gate_is_sigmoid_or_tanh_bit_for_bit():
+    rng = np.random.default_rng(1)
+    special = [0.0, 5e-324, 1e-300, 1e-17, 2.0 ** -28, 0.35, np.log(2) / 2, 1.0, 3.0, 18.0,
+               19.5, 37.0, 350.0, 499.9, 500.0, 500.1, 709.8, 745.2, 999.0, 1000.0, 1000.5,
+               1e5, 1e300, np.finfo(float).max]
+    z = np.concatenate([rng.normal(0, 3, 4000), rng.normal(0, 300, 1000),
+                        np.repeat(np.array(special), 2), -np.repeat(np.array(special), 2)])
+    out = np.empty_like(z)
+    _gates(z, out)
+    want = np.array([tanh(v) if k & 1 else sigmoid(v) for k, v in enumerate(z.tolist())])
+    assert same_bits(out, want)
+
+
+def test_pad_puts_gate_q_of_unit_u_in_lane_2q_plus_u():
+    # n = 1: rows i, f, g, o go to lanes 0, 2, 4, 6; lanes of the missing unit are 0
+    W_ihT = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
+    W_hhT = np.array([[9.0, 10.0, 11.0, 12.0]])
+    p_ih, p_hh, p_b = small_cell.pad(W_ihT, W_hhT, np.array([-1.0, -2.0, -3.0, -4.0]))
+    assert p_ih.tolist() == [[1, 0, 2, 0, 3, 0, 4, 0], [5, 0, 6, 0, 7, 0, 8, 0]]
+    assert p_hh.tolist() == [[9, 0, 10, 0, 11, 0, 12, 0], [0] * 8]
+    assert p_b.tolist() == [-1, 0, -2, 0, -3, 0, -4, 0]
+    # n = 2: row q n + u = 2 q + u already
+    W = np.arange(16.0).reshape(2, 8)
+    assert [a.tolist() for a in small_cell.pad(W[:1], W, W[0])] == [W[:1].tolist(),
+                                                                     W.tolist(), W[0].tolist()]
+
+
+def test_aligned_copies_only_what_is_misaligned():
+    base = np.arange(40.0)
+    for start in range(8):
+        a = base[start:start + 30].reshape(5, 6)
+        b = vk._aligned(a)
+        assert b.ctypes.data % 64 == 0 and b.tolist() == a.tolist() and b.shape == a.shape
+        assert (b is a) == (a.ctypes.data % 64 == 0)
+
+
+_KERNELS = """
+import os
+import numba
+from fastlstm._kernels import small_cell, vector as vk
+a1, a2, a3, flag = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1], numba.boolean
+span = numba.int64
+# one kernel per target process (a compile each): the small one on AVX2, the wide one on AVX-512
+name = "small" if os.environ["NUMBA_CPU_NAME"] == "haswell" else "wide"
+kernel = small_cell._compiled(False)[0].kernel if name == "small" else vk._batch(False, True)[0]
+kernel.compile((span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3))
+kernels = {name: kernel}
+"""
+
+
+def test_the_small_kernel_packs_its_gates_and_the_wide_one_uses_zmm():
+    asm = codegen.assembly(_KERNELS, ("haswell", "skylake-avx512"))
+    divisions, _, _ = codegen.vector_ops(asm["haswell"]["small"], "haswell", "float64")
+    assert divisions and min(divisions) == 256, divisions  # the 8 gates: two ymm registers
+    _, fmas, _ = codegen.vector_ops(asm["skylake-avx512"]["wide"], "skylake-avx512", "float64")
+    assert 512 in fmas, set(fmas)
