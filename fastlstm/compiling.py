@@ -221,6 +221,16 @@ def _warm_network_points():
     return {"h": np.array([p.h for p in fps.points]).ravel()}
 
 
+def _warm_network_starts():
+    from .cell import LSTMCell
+    from .dynamics import fixed_points
+
+    rng = np.random.default_rng(7)
+    cell = LSTMCell(rng.normal(0, 1, (24, 2)), rng.normal(0, 1.5, (24, 6)), rng.normal(0, 1, 24))
+    fps = fixed_points(cell, [0.3, -0.2], search="starts", n_starts=32)
+    return {"h": np.array([[p.h, *p.h_enclosure, *p.c_enclosure] for p in fps.points]).ravel()}
+
+
 def _warm_machines():
     from .automata import extract_automaton
     from .presets import parity
@@ -232,6 +242,12 @@ def _warm_machines():
             "trajectory": machine.trajectory(long).h,
             "batch": np.asarray(machine._states(np.stack([bits, bits[::-1]]), "x", (2,)),
                                 dtype=float)}
+
+
+def _warm_lockstep():
+    from .automata.cells import warm_lockstep
+
+    return warm_lockstep()
 
 
 def _warm_cell_sweep(record):
@@ -273,9 +289,11 @@ WARMUPS = {
     "lyapunov spectrum": _warm_spectrum,
     "fixed points": _warm_fixed_points,
     "network fixed points": _warm_network_points,
+    "network fixed points from starts": _warm_network_starts,
     "machines": _warm_machines,
     "sweep cells": _warm_cell_sweep("final"),
     "sweep cells lyapunov": _warm_cell_sweep("lyapunov"),
+    "vector cells lockstep": _warm_lockstep,
 }
 
 

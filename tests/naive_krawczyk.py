@@ -8,7 +8,8 @@ with a box are in midpoint-radius form with Higham's gamma_(q+2) bound.  The
 activations come from the compiled sigmoid and tanh with their proved error
 bound (fastlstm/_kernels/gate_bounds.py).  fastlstm/dynamics/krawczyk.py
 documents the mathematics; only ``CellMap.enclose`` and ``krawczyk`` are used
-by the tests (tests/dynamics/test_krawczyk_kernel.py).
+by the tests (tests/dynamics/test_krawczyk_kernel.py).  ``minimise_q`` is the
+NumPy Levenberg-Marquardt the search from starts ran before it was compiled.
 """
 
 
@@ -230,3 +231,55 @@ def _inverses(J):
         if np.isfinite(inv).all():
             Y[k] = inv
     return Y
+
+
+def minimise_q(cell, x, starts, iterations=200):
+    """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n),
+    dense 2n x 2n normal equations in NumPy: the oracle of the compiled search
+    (fastlstm/_kernels/levenberg_marquardt.py, which eliminates c and ends a start
+    whose step fails at rounding level as well).
+
+    Returns ``(s, q)``: the minima reached (h kept in [-1, 1]) and q there.
+    """
+    from fastlstm.dynamics.networks import step_and_jacobian
+
+    n = cell.hidden_size
+    s = np.array(starts, dtype=np.float64)
+    lam = np.full(s.shape[0], 1e-3)
+    active = np.ones(s.shape[0], dtype=bool)
+    eye = np.eye(2 * n)
+
+    def residual(states):
+        h1, c1, J = step_and_jacobian(cell, x, states[:, :n], states[:, n:])
+        return np.concatenate([h1, c1], axis=1) - states, J - eye
+
+    r, A = residual(s)
+    q = 0.5 * (r * r).sum(axis=1)
+    for _ in range(iterations):
+        k = np.flatnonzero(active)
+        if k.size == 0:
+            break
+        Ak, rk = A[k], r[k]
+        AtA = np.swapaxes(Ak, 1, 2) @ Ak
+        grad = (np.swapaxes(Ak, 1, 2) @ rk[..., None])[..., 0]
+        diag = np.einsum("bii->bi", AtA)
+        damping = lam[k][:, None] * (diag + 1e-12 * (1.0 + diag.max(axis=1, keepdims=True)))
+        system = AtA + damping[..., None] * eye
+        try:
+            delta = np.linalg.solve(system, -grad[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            delta = -grad / (1.0 + lam[k])[:, None]
+        trial = s[k] + delta
+        trial[:, :n] = np.clip(trial[:, :n], -1.0, 1.0)
+        rt, At = residual(trial)
+        qt = 0.5 * (rt * rt).sum(axis=1)
+        better = qt < q[k]
+        b = k[better]
+        s[b], r[b], A[b], q[b] = trial[better], rt[better], At[better], qt[better]
+        lam[b] = np.maximum(lam[b] / 3.0, 1e-12)
+        lam[k[~better]] *= 4.0
+        moved = np.abs(delta).max(axis=1)
+        done = ((q[k] < 1e-32) | (moved <= 1e-15 * (1.0 + np.abs(s[k]).max(axis=1)))
+                | (lam[k] > 1e12) | (np.abs(grad).max(axis=1) < 1e-30))
+        active[k[done]] = False
+    return s, q

@@ -1,10 +1,10 @@
 """Levenberg-Marquardt on q(s) = 1/2 |step(s) - s|**2 over many starts of an n-unit cell (private).
 
 The search of fastlstm/dynamics/networks.py (``minimise_q``) runs one
-iteration over every live start per call of three small kernels, in a Python
-loop (a few dozen iterations): ``evaluate`` (the step, its residual and
-Jacobian at each state), ``propose`` (the damped step) and ``accept`` (keep a
-trial that lowers q, adjust the damping, end converged starts).  Small
+iteration over every live start per call of two small kernels, in a Python
+loop (a few dozen iterations): ``propose`` (the damped step) and
+``evaluate`` (the step, its residual and Jacobian at the trial; keep it if
+it lowers q, adjust the damping, end converged starts).  Small
 kernels compile fast (one monolith of the same code took 3 s); each is
 self-contained (it calls nothing of fastlstm's: the same bits compiled here
 or loaded from the cache), with one specialisation (float64, C-ordered).
@@ -44,21 +44,34 @@ from .._config import JIT
 
 
 @numba.njit(**JIT)
-def evaluate(W, WT, u, s, live, r, G, d, q):
-    """At each live row of ``s`` (B, 2n): ``r = step(s) - s`` (B, 2n), ``q = |r|**2 / 2``,
-    G (B, 2n, n) and ``d`` (B, 2, n) = (d1, e) of the module docstring.
+def evaluate(W, WT, u, trial, first, live, s, r, G, d, q, lam, moved, gmax):
+    """The step at each live row of ``trial`` (B, 2n), kept where it lowers q; returns how
+    many starts are still live.
 
+    Kept means: ``s = trial``, ``r = step(s) - s`` (B, 2n), ``q = |r|**2 / 2``,
+    G (B, 2n, n) and ``d`` (B, 2, n) = (d1, e) of the module docstring.  With
+    ``first`` every row is kept and nothing else changes.  Otherwise lam
+    becomes lam / 3 (at least 1e-12) after a kept trial, lam * 4 after one
+    that is not, and a start ends when q < 1e-32, its step (``moved``) was at
+    most 1e-15 (1 + max |s|), lam > 1e12, the gradient (``gmax``) is below
+    1e-30, or a step failed to lower a residual already at rounding level, at
+    most 1e-14 (1 + max |s|) (damping it more only repeats the point).
     ``W`` is W_hh (4n, n), ``WT`` its transpose (C-ordered), ``u`` the constant part of z.
     """
     n = W.shape[1]
+    n2 = 2 * n
     z = np.empty(4 * n)
-    for b in range(s.shape[0]):
+    rt = np.empty(n2)
+    Gt = np.empty((n2, n))
+    dt2 = np.empty((2, n))
+    left = 0
+    for b in range(trial.shape[0]):
         if not live[b]:
             continue
         for k in range(4 * n):
             z[k] = u[k]
         for j in range(n):
-            hj = s[b, j]
+            hj = trial[b, j]
             for k in range(4 * n):
                 z[k] += WT[j, k] * hj
         qv = 0.0
@@ -74,27 +87,54 @@ def evaluate(W, WT, u, s, live, r, G, d, q):
             eg = math.exp(-2.0 * abs(zg))
             g = math.copysign((1.0 - eg) / (1.0 + eg), zg)
             dg = 4.0 * eg / ((1.0 + eg) * (1.0 + eg))
-            c0 = s[b, n + k]
+            c0 = trial[b, n + k]
             c1 = f * c0 + i * g
             ec = math.exp(-2.0 * abs(c1))
             t = math.copysign((1.0 - ec) / (1.0 + ec), c1)
             dt = 4.0 * ec / ((1.0 + ec) * (1.0 + ec))
-            r0 = o * t - s[b, k]
+            r0 = o * t - trial[b, k]
             r1 = c1 - c0
-            r[b, k] = r0
-            r[b, n + k] = r1
+            rt[k] = r0
+            rt[n + k] = r1
             qv += r0 * r0 + r1 * r1
             cf, ci, cg = f * nf * c0, i * ni * g, i * dg   # dc'/dh = cf W_f + ci W_i + cg W_g
             P = o * dt
             co = o * no * t                                # dh'/dh = co W_o + P dc'/dh
             for j in range(n):
                 dc = cf * W[n + k, j] + ci * W[k, j] + cg * W[2 * n + k, j]
-                G[b, n + k, j] = dc
-                G[b, k, j] = co * W[3 * n + k, j] + P * dc
-            G[b, k, k] -= 1.0
-            d[b, 0, k] = P * f
-            d[b, 1, k] = f - 1.0
-        q[b] = 0.5 * qv
+                Gt[n + k, j] = dc
+                Gt[k, j] = co * W[3 * n + k, j] + P * dc
+            Gt[k, k] -= 1.0
+            dt2[0, k] = P * f
+            dt2[1, k] = f - 1.0
+        qv *= 0.5
+        better = first or qv < q[b]
+        if better:
+            for j in range(n2):     # loops, not slices: slice assignment compiles slowly
+                s[b, j] = trial[b, j]
+                r[b, j] = rt[j]
+                for k in range(n):
+                    G[b, j, k] = Gt[j, k]
+            for k in range(n):
+                d[b, 0, k] = dt2[0, k]
+                d[b, 1, k] = dt2[1, k]
+            q[b] = qv
+        if first:
+            left += 1
+            continue
+        lam[b] = max(lam[b] / 3.0, 1e-12) if better else lam[b] * 4.0
+        smax = 0.0
+        rmax = 0.0
+        for j in range(n2):
+            smax = max(smax, abs(s[b, j]))
+            rmax = max(rmax, abs(r[b, j]))
+        stalled = not better and rmax <= 1e-14 * (1.0 + smax)
+        if (q[b] < 1e-32 or moved[b] <= 1e-15 * (1.0 + smax) or lam[b] > 1e12
+                or gmax[b] < 1e-30 or stalled):
+            live[b] = False
+        else:
+            left += 1
+    return left
 
 
 @numba.njit(**JIT)
@@ -206,48 +246,3 @@ def propose(G, d, r, lam, live, s, trial, moved, gmax):
             trial[b, j] = v
             mv = max(mv, abs(delta[j]))
         moved[b] = mv
-
-
-@numba.njit(**JIT)
-def accept(s, r, G, d, q, trial, rt, Gt, dt, qt, lam, live, moved, gmax):
-    """Keep each live trial that lowers q (lam / 3, at least 1e-12), else lam * 4; end
-    the starts that converged.  Returns how many are still live.
-
-    A start ends when q < 1e-32, the step moved by at most 1e-15 (1 + max |s|),
-    lam > 1e12, the gradient is below 1e-30, or a step failed to lower a
-    residual already at rounding level, at most 1e-14 (1 + max |s|) (damping
-    it more only repeats the point).
-    """
-    left = 0
-    n2 = s.shape[1]
-    n = n2 // 2
-    for b in range(s.shape[0]):
-        if not live[b]:
-            continue
-        better = qt[b] < q[b]
-        if better:
-            for j in range(n2):
-                s[b, j] = trial[b, j]
-                r[b, j] = rt[b, j]
-            for j in range(n2):    # loops, not slices: slice assignment compiles slowly
-                for k in range(n):
-                    G[b, j, k] = Gt[b, j, k]
-            for k in range(n):
-                d[b, 0, k] = dt[b, 0, k]
-                d[b, 1, k] = dt[b, 1, k]
-            q[b] = qt[b]
-            lam[b] = max(lam[b] / 3.0, 1e-12)
-        else:
-            lam[b] *= 4.0
-        smax = 0.0
-        rmax = 0.0
-        for j in range(n2):
-            smax = max(smax, abs(s[b, j]))
-            rmax = max(rmax, abs(r[b, j]))
-        stalled = not better and rmax <= 1e-14 * (1.0 + smax)
-        if (q[b] < 1e-32 or moved[b] <= 1e-15 * (1.0 + smax) or lam[b] > 1e12
-                or gmax[b] < 1e-30 or stalled):
-            live[b] = False
-        else:
-            left += 1
-    return left

@@ -83,29 +83,6 @@ def isub(alo, ahi, blo, bhi):
         return _clean(_down(alo - bhi), _up(ahi - blo))
 
 
-def imul(alo, ahi, blo, bhi):
-    with np.errstate(invalid="ignore", over="ignore"):
-        p = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
-        lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
-        hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
-        bad = np.isnan(p[0]) | np.isnan(p[1]) | np.isnan(p[2]) | np.isnan(p[3])
-        lo, hi = _down(lo), _up(hi)
-    return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
-
-
-def idiv(alo, ahi, blo, bhi):
-    """``a / b``; the whole line where b may be 0."""
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        q = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
-        lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
-        hi = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
-        bad = (blo <= 0.0) & (bhi >= 0.0)
-        for v in q:
-            bad = bad | np.isnan(v)
-        lo, hi = _down(lo), _up(hi)
-    return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
-
-
 def _gamma(q):
     return (q + 2) * _U / (1.0 - (q + 2) * _U)
 
@@ -144,17 +121,6 @@ def _ends(center, radius):
     return out
 
 
-def _activation(zlo, zhi, is_tanh):
-    """Enclosures (value, complement, slope; each lo, hi) of an activation, elementwise."""
-    from .._kernels.gate_bounds import activation_bounds
-
-    shape = zlo.shape
-    out = np.empty((zlo.size, 6))
-    activation_bounds(np.ascontiguousarray(zlo, dtype=np.float64).ravel(),
-                      np.ascontiguousarray(zhi, dtype=np.float64).ravel(), is_tanh, out)
-    return [out[:, j].reshape(shape) for j in range(6)]
-
-
 class CellMap:
     """The fixed-point function F of one cell and constant input, over boxes of h.
 
@@ -178,39 +144,40 @@ class CellMap:
         a pair (mid, rad) of shape (B, n, n): F' over the box lies in mid +- rad
         (fastlstm/_kernels/krawczyk.py).
         """
-        from .._kernels.krawczyk import jacobian_enclosure
+        from .._kernels.krawczyk import cell_state, fixed_point_map
 
         n = self.n
+        B = lo.shape[0]
         zlo, zhi = pmatmul(self.W, lo[..., None], hi[..., None])
         zlo, zhi = iadd(zlo[..., 0], zhi[..., 0], self.u[0], self.u[1])
-        sig = _activation(np.concatenate([zlo[:, :2 * n], zlo[:, 3 * n:]], axis=1),
-                          np.concatenate([zhi[:, :2 * n], zhi[:, 3 * n:]], axis=1), False)
-        tg = _activation(zlo[:, 2 * n:3 * n], zhi[:, 2 * n:3 * n], True)
-
-        def part(values, k, j):  # unit block k of the sigmoid rows (i, f, o) as (lo, hi)
-            return values[j][:, k * n:(k + 1) * n], values[j + 1][:, k * n:(k + 1) * n]
-
-        i, s, o = part(sig, 0, 0), part(sig, 1, 2), part(sig, 2, 0)
-        g = (tg[0], tg[1])
-        c = idiv(*imul(*i, *g), *s)
-        tc = _activation(c[0], c[1], True)
-        t = (tc[0], tc[1])
-        F = isub(*imul(*o, *t), lo, hi)
-        out = {"F": F, "c": c}
-        if not jacobian:
-            return out
-        di, df, do = part(sig, 0, 4), part(sig, 1, 4), part(sig, 2, 4)
-        dg, dt = (tg[4], tg[5]), (tc[4], tc[5])
-        P = imul(*o, *dt)
-        coef = (imul(*P, *idiv(*imul(*di, *g), *s)),                  # W_i
-                imul(*P, *idiv(*imul(*c, *df), *s)),                  # W_f
-                imul(*P, *idiv(*imul(*i, *dg), *s)),                  # W_g
-                imul(*do, *t))                                        # W_o
-        Jm, Jr = np.empty((lo.shape[0], n, n)), np.empty((lo.shape[0], n, n))
-        jacobian_enclosure(self.W, np.ascontiguousarray(np.stack([a[0] for a in coef], axis=1)),
-                           np.ascontiguousarray(np.stack([a[1] for a in coef], axis=1)), Jm, Jr)
-        out["J"] = (Jm, Jr)
+        act_s = _activation(np.concatenate([zlo[:, :2 * n], zlo[:, 3 * n:]], axis=1),
+                            np.concatenate([zhi[:, :2 * n], zhi[:, 3 * n:]], axis=1), False)
+        act_g = _activation(zlo[:, 2 * n:3 * n], zhi[:, 2 * n:3 * n], True)
+        clo, chi = np.empty((B, n)), np.empty((B, n))
+        cell_state(act_s, act_g, clo, chi)
+        act_c = _activation(clo, chi, True)
+        Flo, Fhi = np.empty((B, n)), np.empty((B, n))
+        shape = (B, n, n) if jacobian else (0, n, n)
+        Jm, Jr = np.empty(shape), np.empty(shape)
+        fixed_point_map(self.W, np.ascontiguousarray(lo, dtype=np.float64),
+                        np.ascontiguousarray(hi, dtype=np.float64), act_s, act_g, act_c, clo, chi,
+                        jacobian, Flo, Fhi, Jm, Jr)
+        out = {"F": (Flo, Fhi), "c": (clo, chi)}
+        if jacobian:
+            out["J"] = (Jm, Jr)
         return out
+
+
+def _activation(zlo, zhi, is_tanh):
+    """Enclosures of an activation over ``[zlo, zhi]`` (B, k): (B, k, 6), each row
+    (value lo, hi, complement lo, hi, slope lo, hi) (gate_bounds.activation_bounds)."""
+    from .._kernels.gate_bounds import activation_bounds
+
+    out = np.empty(zlo.shape + (6,))
+    activation_bounds(np.ascontiguousarray(zlo, dtype=np.float64).ravel(),
+                      np.ascontiguousarray(zhi, dtype=np.float64).ravel(), is_tanh,
+                      out.reshape(-1, 6))
+    return out
 
 
 def krawczyk(cmap, lo, hi, inflate=0.0):
@@ -334,16 +301,19 @@ def branch_and_prune(cmap, max_boxes):
     return certified, unresolved, examined, left
 
 
-def tighten(cmap, lo, hi, guess):
+def tighten(cmap, lo, hi, guess, polish=True):
     """Small certified boxes around the zeros in the certified boxes ``[lo, hi]`` (K, n).
 
-    Float Newton from ``guess`` (K, n), then boxes of growing radius around
+    Float Newton from ``guess`` (K, n) (unless ``polish`` is False: the
+    guess is a Newton point already), then boxes of growing radius around
     each point reached (epsilon-inflation), intersected with its box, all in
     one Krawczyk call: the first one certified holds the same zero (it is
     inside [lo, hi], where the zero is unique).  Returns (lo, hi) (K, n),
     the box itself where none is certified.
     """
-    h = newton(cmap, np.clip(guess, lo, hi))
+    h = np.clip(guess, lo, hi)
+    if polish:
+        h = newton(cmap, h)
     ok = np.isfinite(h).all(axis=1)
     h = np.clip(np.where(ok[:, None], h, lo), lo, hi)
     radii = np.array([1e-15, 1e-13, 1e-11, 1e-9, 1e-7])[:, None, None]

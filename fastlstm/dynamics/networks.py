@@ -92,14 +92,11 @@ def minimise_q(cell, x, starts, iterations=200):
     live = np.ones(B, dtype=np.bool_)
     lam = np.full(B, 1e-3)
     r, q, G, d = np.empty((B, 2 * n)), np.empty(B), np.empty((B, 2 * n, n)), np.empty((B, 2, n))
-    trial, rt, qt = np.empty_like(s), np.empty_like(r), np.empty_like(q)
-    Gt, dt = np.empty_like(G), np.empty_like(d)
-    moved, gmax = np.empty(B), np.empty(B)
-    lm.evaluate(W, WT, u, s, live, r, G, d, q)
+    trial, moved, gmax = s.copy(), np.empty(B), np.empty(B)
+    lm.evaluate(W, WT, u, trial, True, live, s, r, G, d, q, lam, moved, gmax)
     for _ in range(iterations):
         lm.propose(G, d, r, lam, live, s, trial, moved, gmax)
-        lm.evaluate(W, WT, u, trial, live, rt, Gt, dt, qt)
-        if lm.accept(s, r, G, d, q, trial, rt, Gt, dt, qt, lam, live, moved, gmax) == 0:
+        if lm.evaluate(W, WT, u, trial, False, live, s, r, G, d, q, lam, moved, gmax) == 0:
             break
     return s, q
 
@@ -111,9 +108,10 @@ def _records(cell, x, boxes, certified, note, cmap):
     lo = np.array([b[0] for b in boxes])
     hi = np.array([b[1] for b in boxes])
     h = 0.5 * lo + 0.5 * hi
-    wide = cmap.enclose(lo, hi, jacobian=False)["c"]
-    at = cmap.enclose(h, h, jacobian=False)["c"]
-    c = 0.5 * at[0] + 0.5 * at[1]
+    K = lo.shape[0]
+    both = cmap.enclose(np.concatenate([lo, h]), np.concatenate([hi, h]), jacobian=False)["c"]
+    wide = both[0][:K], both[1][:K]
+    c = 0.5 * both[0][K:] + 0.5 * both[1][K:]
     _, _, J = step_and_jacobian(cell, x, h, c)
     eigs = np.linalg.eigvals(J)
     out = []
@@ -200,11 +198,12 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
         _, first = np.unique(np.round(h[cand] * 1e8), axis=0, return_index=True)
         reps = cand[np.sort(first)]
         lo, hi = _wide_boxes(h[reps])
-        state, _, _ = krawczyk(cmap, lo, hi)
+        state, klo, khi = krawczyk(cmap, lo, hi)
         ok = state == 1
         if ok.any():
+            # K(X), inside a certified X, is centred on a Newton step from X's middle
             lo, hi = lo[ok], hi[ok]
-            tlo, thi = tighten(cmap, lo, hi, h[reps][ok])
+            tlo, thi = tighten(cmap, lo, hi, 0.5 * klo[ok] + 0.5 * khi[ok], polish=False)
             found = list(zip(tlo, thi, lo, hi))
             todo &= ~(_in_any(h, lo, hi) & (q <= ZERO_Q))
             tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
@@ -216,9 +215,9 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
             continue
         if q[k] <= ZERO_Q:
             lo, hi = _wide_boxes(h[k:k + 1])
-            state, _, _ = krawczyk(cmap, lo, hi)
+            state, klo, khi = krawczyk(cmap, lo, hi)
             if state[0] == 1:
-                tlo, thi = tighten(cmap, lo, hi, h[k:k + 1])
+                tlo, thi = tighten(cmap, lo, hi, 0.5 * klo + 0.5 * khi, polish=False)
                 found.append((tlo[0], thi[0], lo[0], hi[0]))
                 tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
                 continue
