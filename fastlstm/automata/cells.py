@@ -10,8 +10,8 @@ and an ``LSTMCell`` of n units and m inputs (``stepper_for``):
   ``run``: rows of symbols from one state each.  A ``ScalarLSTM``, and an
   ``LSTMCell`` with n = m = 1 (through ``to_scalar()``), is stepped by the
   kernels of ``run`` and ``run_batch`` (``ScalarStepper``); any other cell by
-  those of ``run_batch_vector`` (``VectorStepper``).  Every state is bit for bit what
-  a run computes.
+  the lockstep kernel, many rows stepped together (``VectorStepper``).  Every
+  state is bit for bit what a run computes.
 * **Outputs.**  The rounded h vector (an int when n = 1, so a 1-unit cell
   gives the very machine of its ``ScalarLSTM``), or with a readout
   (``fastlstm.Readout``) the readout's label of h.
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
-from .._kernels import vector as _vector_kernels
+from .._kernels.lockstep import run_lockstep
 from .._validate import initial_state, preactivation_range, rounds_to_int64
 from ..cell import LSTMCell
 from ..params import as_cell
@@ -188,6 +188,10 @@ class ScalarStepper:
 class VectorStepper:
     """The start state and the steps of one vector cell under one semantics.
 
+    Steps are taken by the lockstep kernel (``_kernels/lockstep.py``: SIMD
+    lanes across the rows of a batch), whose every state is bit for bit
+    what ``run_batch_vector`` computes.
+
     Parameters
     ----------
     cell : LSTMCell
@@ -198,14 +202,11 @@ class VectorStepper:
 
     def __init__(self, cell, inputs, semantics):
         self.cell, self.inputs, self.units = cell, inputs, cell.hidden_size
-        key = semantics.kernel_key()
-        # The kernels of run_batch_vector, called as it calls them (the cell and the
-        # start state were validated by ``start``): a few rows in this thread (one
-        # call of the batch kernel), more threaded, without a launch per call.
-        self._threaded = _vector_kernels.make_vector_kernels(*key)[2]
-        self._batch, self._flags = self._threaded.func.kernel, key[1:]
-        self._weights = (np.array(cell.W_ih.T, order="C"), np.array(cell.W_hh.T, order="C"),
-                         np.array(cell.bias()))
+        # the cell as the kernel takes it, prepared once (the cell and the start state
+        # are validated by ``start``)
+        self._args = (*semantics.kernel_key(), np.array(cell.W_ih.T, order="C"),
+                      np.array(cell.W_hh.T, order="C"), np.array(cell.bias()),
+                      np.ascontiguousarray(inputs, dtype=np.float64))
         self._theta = semantics.threshold
 
     def start(self, h0, c0, output=False):
@@ -228,29 +229,20 @@ class VectorStepper:
         after reading symbol a from state j.
         """
         N, A = h.shape[0], self.inputs.shape[0]
-        X = np.ascontiguousarray(np.tile(self.inputs, (N, 1))[:, None, :])   # (N * A, 1, m)
-        H, C = self._steps(X, np.repeat(h, A, axis=0), np.repeat(c, A, axis=0))
+        words = np.tile(np.arange(A, dtype=np.int64), N).reshape(N * A, 1)
+        H, C = self.run(words, np.repeat(h, A, axis=0), np.repeat(c, A, axis=0))
         return H[:, 0, :], C[:, 0, :]
 
     def run(self, words, h, c):
         """h and c (B, T, n) along the rows of symbol indices ``words`` (B, T) from (h, c)
         (B, n)."""
-        return self._steps(self.inputs[words], h, c)
-
-    def _steps(self, X, h, c):
-        # C order always: a Fortran-ordered X (words from a transpose) would compile
-        # the kernel a second time, for that layout (1.2 s of a first call)
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        shape = X.shape[:2] + (self.units,)
+        shape = words.shape + (self.units,)
         H, C = np.empty(shape), np.empty(shape)
-        if not X.size:
-            return H, C
-        args = (*self._weights, X, np.ascontiguousarray(h, dtype=np.float64),
-                np.ascontiguousarray(c, dtype=np.float64), self._theta, H, C)
-        if X.shape[0] <= _SERIAL_ROWS and X.shape[0] * X.shape[1] <= _SERIAL_STEPS:
-            self._batch(0, X.shape[0], *self._flags, *args)
-        else:
-            self._threaded(*args)
+        if words.size:
+            # C order always: one compiled layout (a transposed array would compile again)
+            run_lockstep(*self._args, np.ascontiguousarray(words, dtype=np.int64),
+                         np.ascontiguousarray(h, dtype=np.float64),
+                         np.ascontiguousarray(c, dtype=np.float64), self._theta, H, C)
         return H, C
 
 
@@ -276,3 +268,20 @@ def state_outputs(h, readout=None):
         return readout.label(h)
     rounded = round_half_to_zero(h).astype(np.int64)
     return rounded[:, 0] if h.shape[1] == 1 else rounded
+
+
+def warm_lockstep():
+    """The lockstep kernel's warm-up (``fastlstm.compiling.WARMUPS``): the states of a
+    5-unit cell, chaotic under exact activations, along random words, for both compiled
+    variants (exact; saturated with rounded feedback), as ``{label: array}``."""
+    from ..semantics import Semantics
+
+    rng = np.random.default_rng(14)
+    cell = LSTMCell(rng.normal(0, 2, (20, 2)), rng.normal(0, 2, (20, 5)), rng.normal(0, 1, 20))
+    words = rng.integers(0, 3, (70, 30))
+    out = {}
+    for sem in (Semantics(), Semantics(activation="saturated", round_feedback=True)):
+        _, stepper, _ = stepper_for(cell, [(0, 1), (1, -1), (-0.5, 0.5)], sem)
+        h, c = stepper.run(words, np.zeros((70, 5)), np.zeros((70, 5)))
+        out[sem.activation] = np.concatenate([h.ravel(), c.ravel()])
+    return out

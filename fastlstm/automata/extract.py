@@ -167,53 +167,44 @@ def _breadth_first(expand, h_start, c_start, A, max_states, refusal=None):
     ``len(rows)`` states; ``h``, ``c`` (S, n): every state found.
     ``expand(h, c)`` steps states (N, n) on all A symbols, giving (N * A, n)
     arrays (row j * A + a: state j, symbol a).  A state is the bytes of its
-    h and c together, so values are compared bit for bit (-0.0 != 0.0); a
-    level's states are matched against the known ones with NumPy (sorted
-    keys), not one dict look-up at a time.  When a level makes more than
-    ``max_states`` states, ``refusal(depth)`` is raised as a ValueError, or,
-    with ``refusal=None``, the search stops after that level and returns
-    what it found with ``complete`` False (``learn_automaton`` seeds its
-    prefix tree with it).
+    h and c together, so values are compared bit for bit (-0.0 != 0.0).
+    When a level makes more than ``max_states`` states, ``refusal(depth)``
+    is raised as a ValueError, or, with ``refusal=None``, the search stops
+    after that level and returns what it found with ``complete`` False
+    (``learn_automaton`` seeds its prefix graph with it).
     """
     h_start = np.asarray(h_start, dtype=np.float64).reshape(1, -1)
     c_start = np.asarray(c_start, dtype=np.float64).reshape(1, -1)
     hs, cs = [h_start], [c_start]     # the states, a level (the frontier) at a time
-    known, ids = _state_keys(h_start, c_start), np.zeros(1, dtype=np.int64)  # sorted keys
+    index = {_state_keys(h_start, c_start)[0]: 0}
     rows = []
-    depth = count = 1
+    depth = 1
     while hs[-1].shape[0]:
         h_new, c_new = expand(hs[-1], cs[-1])
-        keys, first, inverse = np.unique(_state_keys(h_new, c_new), return_index=True,
-                                         return_inverse=True)
-        at = np.minimum(np.searchsorted(known, keys), known.size - 1)
-        old = known[at] == keys
-        state = np.where(old, ids[at], -1)
-        fresh = np.flatnonzero(~old)
-        fresh = fresh[np.argsort(first[fresh], kind="stable")]   # in order of first appearance
-        state[fresh] = count + np.arange(fresh.size)
-        count += fresh.size
-        rows.append(state[inverse.reshape(-1)].reshape(-1, A))
-        hs.append(h_new[first[fresh]])
-        cs.append(c_new[first[fresh]])
-        if count > max_states:
+        before = len(index)
+        # a new key gets the next number (len(index) is read before it is added)
+        targets = np.array([index.setdefault(key, len(index))
+                            for key in _state_keys(h_new, c_new)], dtype=np.int64)
+        numbers, first = np.unique(targets, return_index=True)
+        fresh = first[numbers >= before]   # each new state's first row, in order of number
+        rows.append(targets.reshape(-1, A))
+        hs.append(h_new[fresh])
+        cs.append(c_new[fresh])
+        if len(index) > max_states:
             if refusal is not None:
                 raise ValueError(refusal(depth))
             break
-        known = np.concatenate([known, keys[fresh]])
-        ids = np.concatenate([ids, state[fresh]])
-        order = np.argsort(known, kind="stable")
-        known, ids = known[order], ids[order]
         depth += 1
     # BFS discovers states in order, and rows were appended level by level in
     # frontier order, which is state order.
     return (np.concatenate(rows) if rows else np.zeros((0, A), dtype=np.int64),
-            np.concatenate(hs), np.concatenate(cs), count <= max_states)
+            np.concatenate(hs), np.concatenate(cs), len(index) <= max_states)
 
 
 def _state_keys(h, c):
-    """One key per row of (h, c): the bytes of its float64 values, a NumPy void array."""
+    """One hashable key per row of (h, c): the bytes of its float64 values."""
     both = np.ascontiguousarray(np.concatenate([h, c], axis=1))
-    return both.view(np.dtype((np.void, both.shape[1] * 8))).ravel()
+    return both.view(np.dtype((np.void, both.shape[1] * 8))).ravel().tolist()
 
 
 def _too_many(max_states, depth, h0, c0, sem, quantize):
