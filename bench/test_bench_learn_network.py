@@ -29,8 +29,11 @@ a second row adds its state-guided tests, the default).
   test strings.
 
 The machines must be bisimilar (breadth-first search of the product machine)
-and of the minimal size.  The ratio is printed and kept in ``extra_info``
-(reported, never asserted).
+and of the minimal size.  Each learner is timed several times, interleaved, and
+the ratio is that of the two best times (the least disturbed by other load on a
+shared host); it is printed and kept in ``extra_info`` (reported, never
+asserted).  ``test_tomita_total_against_aalpy`` times the seven Tomita networks
+together, issue 23's target (at least 10x in total).
 
     python -m pytest bench/test_bench_learn_network.py --benchmark-only
 """
@@ -51,6 +54,8 @@ from bench.test_bench_learn import aalpy_arrays, equivalent, same_tests
 TEST_DEPTH, RANDOM_TESTS, RANDOM_LENGTH, SEED = 6, 200, 40, 0
 GROUP = "learn: networks with a readout"
 TARGET = 10.0
+#: Timed runs of each learner per network (interleaved; the best counts).
+ROUNDS = 5
 
 
 def counter3():
@@ -151,28 +156,73 @@ def learn_aalpy(net, words):
     return aalpy_arrays(model, alphabet)
 
 
+def best_times(nets, rounds=ROUNDS):
+    """The best of ``rounds`` interleaved runs of each learner on each network:
+    ``{name: (aalpy s, fastlstm s)}``, and the machines of the last runs."""
+    best, machines = {name: [np.inf, np.inf] for name in nets}, {}
+    for _ in range(rounds):
+        for name in nets:
+            net, words = network(name), learning_words(network(name))
+            t = time.perf_counter()
+            table, out = learn_aalpy(net, words)
+            best[name][0] = min(best[name][0], time.perf_counter() - t)
+            t = time.perf_counter()
+            ours = learn_fastlstm(net, False)
+            best[name][1] = min(best[name][1], time.perf_counter() - t)
+            machines[name] = (table, out, ours)
+    return best, machines
+
+
+def check_machines(net, table, out, *ours):
+    for m in ours:
+        assert len(m) == len(table) == net["states"]
+        assert equivalent(table, out, m.transitions, m.outputs)
+
+
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_learn_network_against_aalpy(benchmark, name):
     pytest.importorskip("aalpy", reason="AALpy is not installed (pip install aalpy)")
-    net, words = network(name), learning_words(network(name))
+    net = network(name)
     learn_fastlstm(net, False)            # kernels compiled and loaded before timing
-    t = time.perf_counter()
-    table, out = learn_aalpy(net, words)
-    peer = time.perf_counter() - t
+    best, machines = best_times([name])
+    peer, (table, out, _) = best[name][0], machines[name]
     t = time.perf_counter()
     guided = learn_fastlstm(net, True)
     with_guided = time.perf_counter() - t
     benchmark.group = f"{GROUP}: {name}"
-    ours = benchmark.pedantic(learn_fastlstm, args=(net, False), rounds=3, iterations=1,
+    ours = benchmark.pedantic(learn_fastlstm, args=(net, False), rounds=ROUNDS, iterations=1,
                               warmup_rounds=0)
-    mean = benchmark.stats.stats.mean
-    for m in (ours, guided):
-        assert len(m) == len(table) == net["states"]
-        assert equivalent(table, out, m.transitions, m.outputs)
+    best = benchmark.stats.stats.min
+    check_machines(net, table, out, ours, guided)
     benchmark.extra_info.update(
         implementation="fastlstm", peer="aalpy L* + fl.run", peer_s=peer,
-        fastlstm_guided_s=with_guided, ratio=peer / mean, target=TARGET,
+        fastlstm_guided_s=with_guided, ratio=peer / best, target=TARGET,
         host=host.line(host.describe()))
-    print(f"\n{name}: aalpy L* + fl.run {peer:.3f} s, fastlstm {mean:.4f} s "
-          f"({peer / mean:.1f}x), with guided tests {with_guided:.4f} s "
-          f"({peer / with_guided:.1f}x); {host.line(host.describe())}")
+    print(f"\n{name}: aalpy L* + fl.run {peer:.3f} s, fastlstm {best:.4f} s "
+          f"({peer / best:.1f}x; best of {ROUNDS} runs each), with guided tests "
+          f"{with_guided:.4f} s ({peer / with_guided:.1f}x); {host.line(host.describe())}")
+
+
+def test_tomita_total_against_aalpy(benchmark):
+    """Issue 23's target: the seven Tomita networks in total, each learner's best of
+    ``ROUNDS`` interleaved runs per network, summed."""
+    pytest.importorskip("aalpy", reason="AALpy is not installed (pip install aalpy)")
+    names = [name for name in sorted(NETWORKS) if name.startswith("tomita")]
+    for name in names:
+        learn_fastlstm(network(name), False)   # kernels compiled and loaded before timing
+    best, machines = best_times(names)
+    for name in names:
+        check_machines(network(name), *machines[name])
+    peer, ours = (sum(best[name][k] for name in names) for k in (0, 1))
+    benchmark.group = f"{GROUP}: the seven Tomita networks"
+    benchmark.pedantic(lambda: [learn_fastlstm(network(name), False) for name in names],
+                       rounds=1, iterations=1, warmup_rounds=0)
+    benchmark.extra_info.update(
+        implementation="fastlstm", peer="aalpy L* + fl.run", peer_s=peer, fastlstm_s=ours,
+        ratio=peer / ours, target=TARGET, host=host.line(host.describe()),
+        per_network={name: best[name] for name in names})
+    rows = ", ".join(f"{name} {best[name][0] * 1e3:.0f}/{best[name][1] * 1e3:.1f} ms"
+                     for name in names)
+    print(f"\nthe seven Tomita networks: aalpy L* + fl.run {peer:.3f} s, fastlstm {ours:.4f} s "
+          f"({peer / ours:.1f}x, target {TARGET:g}x; best of {ROUNDS} interleaved runs per "
+          f"network, aalpy/fastlstm: {rows}); {host.line(host.describe())}")

@@ -145,7 +145,7 @@ def _num(v):
 
 
 def prove_by_abstraction(cell, machine, *, readout=None, activation="exact", threshold=1.0,
-                         inclusive=True, round_feedback=True, h0=0.0, c0=0.0) -> IntervalProof:
+                         inclusive=True, round_feedback=False, h0=0.0, c0=0.0) -> IntervalProof:
     """Try to prove that ``machine`` gives the cell's output on inputs of every length.
 
     A scalar cell (or a 1-unit, 1-input ``LSTMCell``) without a readout:
@@ -170,7 +170,11 @@ def prove_by_abstraction(cell, machine, *, readout=None, activation="exact", thr
         shape (n,) for an ``LSTMCell``).
     round_feedback : bool
         Must be True for the interval proof of c (the fed-back h must be the
-        output); any value for the boxes.
+        output); any value for the boxes.  The default, False, is that of
+        ``run``, ``extract_automaton`` and ``learn_automaton``, so that a
+        machine learned with their defaults is proved for the same cell (a
+        scalar cell's proof then asks for ``round_feedback=True`` by name
+        rather than silently proving another system).
 
     Returns
     -------

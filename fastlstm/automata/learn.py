@@ -354,8 +354,8 @@ def learn_automaton(cell, alphabet=(0, 1), *, readout=None, activation="exact", 
     hypothesis = MooreMachine(table, codes.values(outputs), symbols, 0)
     randoms = (f"on {random_tests} random strings of length {random_length} (every prefix)"
                if random_tests and random_length else "on no random strings")
-    tested = (f"L* (Rivest-Schapire) with {len(oracle)} words answered by the compiled kernels "
-              f"(in batches, from a prefix tree), {rounds} "
+    tested = (f"L* (Rivest-Schapire) with {len(oracle)} (h, c) states queried, computed by the "
+              f"compiled kernels (in batches, from a prefix tree), {rounds} "
               f"{'hypothesis' if rounds == 1 else 'hypotheses'}; the last agrees with the cell "
               f"on all {tests.exhaustive} strings of length 1 to {test_depth} and {randoms}")
     counts = dict(test_depth=test_depth, exhaustive=tests.exhaustive, random_tests=random_tests,
@@ -431,7 +431,7 @@ class _Watch:
             self.progress(states, queries)
         elif self.progress:
             self.line = (f"learn_automaton: {states} states (max_states={self.max_states}), "
-                         f"{queries} words answered, {rounds} "
+                         f"{queries} (h, c) states queried, {rounds} "
                          f"{'hypothesis' if rounds == 1 else 'hypotheses'}, "
                          f"{now - self.begun:.1f} s")
             if self.drawn is None or now - self.drawn >= 0.1:   # at most 10 lines a second
@@ -441,8 +441,8 @@ class _Watch:
         if self.limit is not None and now - self.begun > self.limit:
             raise ValueError(
                 f"gave up at time_limit={self.limit:g} s: after {now - self.begun:.3g} s, L* had "
-                f"found {states} distinct states (max_states={self.max_states}), answered "
-                f"{queries} words and built {rounds} "
+                f"found {states} distinct states (max_states={self.max_states}), queried "
+                f"{queries} (h, c) states and built {rounds} "
                 f"{'hypothesis' if rounds == 1 else 'hypotheses'}, none passing every test; "
                 f"raise time_limit (None: no limit)")
 

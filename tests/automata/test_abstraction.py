@@ -88,7 +88,8 @@ def test_a_proof_within_the_activation_error_of_a_rounding_boundary_is_not_claim
     run = fl.run(cell, [0.0] * 200, round_feedback=True)
     assert (run.rounded == 0).all()
     assert 0.5 - abstraction.H_SLACK < fl.run(cell, [0.0] * 200).h[-1] < 0.5
-    proof = fl.prove_by_abstraction(cell, fl.MooreMachine([[0]], [0], alphabet=(0,)))
+    proof = fl.prove_by_abstraction(cell, fl.MooreMachine([[0]], [0], alphabet=(0,)),
+                                    round_feedback=True)
     assert not proof.proved and proof.counterexample is None
     assert "rounding boundary" in proof.reason
 
@@ -96,6 +97,8 @@ def test_a_proof_within_the_activation_error_of_a_rounding_boundary_is_not_claim
 def test_bad_arguments():
     with pytest.raises(ValueError, match="round_feedback=True"):
         fl.prove_by_abstraction(LAST, LAST_MACHINE, round_feedback=False)
+    with pytest.raises(ValueError, match="round_feedback=True"):   # the default is raw feedback,
+        fl.prove_by_abstraction(LAST, LAST_MACHINE)                 # as in run and learn_automaton
     with pytest.raises(TypeError, match="machine must be a MooreMachine"):
         fl.prove_by_abstraction(LAST, [[0, 1], [0, 1]])
     vector_outputs = fl.MooreMachine([[0, 1], [0, 1]], [[0, 0], [1, 1]])
