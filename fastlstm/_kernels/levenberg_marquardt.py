@@ -185,17 +185,27 @@ def propose(G, d, r, lam, live, s, trial, moved, gmax):
                 w[k, j] = wj
                 H[k, j] = G[b, k, j] - alpha * a1 * wj
                 H[n + k, j] = G[b, n + k, j] - alpha * a2 * wj
-        # the whole square (a loop from j to n does not vectorise; the Cholesky reads the upper half)
+        # S: the whole square for small n (cheaper than slices there); the Cholesky reads the upper half
         for j in range(n):
             for l in range(n):
                 S[j, l] = 0.0
             S[j, j] = lb * (diag[j] + floor)
             x[j] = -grad[j]
-        for rr in range(n2):
-            for j in range(n):
-                hj = H[rr, j]
-                for l in range(n):
-                    S[j, l] += hj * H[rr, l]
+        if n < 64:
+            for rr in range(n2):
+                for j in range(n):
+                    hj = H[rr, j]
+                    for l in range(n):
+                        S[j, l] += hj * H[rr, l]
+        else:   # the upper half only, along row slices (these vectorise; S[j, l] from l = j does not)
+            for rr in range(n2):
+                Hr = H[rr]
+                for j in range(n):
+                    hj = Hr[j]
+                    Sj = S[j, j:]
+                    Hs = Hr[j:]
+                    for l in range(Sj.shape[0]):
+                        Sj[l] += hj * Hs[l]
         for k in range(n):
             gk = grad[n + k] / (diag[n + k] + lb * (diag[n + k] + floor))
             for j in range(n):
@@ -214,8 +224,10 @@ def propose(G, d, r, lam, live, s, trial, moved, gmax):
                 S[j, l] /= v
             for l in range(j + 1, n):
                 rjl = S[j, l]
-                for p in range(l, n):
-                    S[l, p] -= rjl * S[j, p]
+                Sl = S[l, l:]
+                Rj = S[j, l:]
+                for p in range(Sl.shape[0]):
+                    Sl[p] -= rjl * Rj[p]
         if ok:
             for j in range(n):          # R^T y = rhs
                 x[j] /= S[j, j]
