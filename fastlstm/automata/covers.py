@@ -48,14 +48,19 @@ def _outputs_match(labels, known, expected):
 
 
 def _inside(ilo, ihi, LO, HI, owner, targets):
-    """For each image k, a box of the cover of state ``targets[k]`` holding it, or -1."""
+    """For each image k, a box of the cover of state ``targets[k]`` holding it (the first
+    such box), or -1.  Images are compared with their own state's boxes only."""
     found = np.full(len(ilo), -1, dtype=np.int64)
-    for start in range(0, len(ilo), 512):
-        sl = slice(start, start + 512)
-        holds = ((LO[None] <= ilo[sl, None]) & (ihi[sl, None] <= HI[None])).all(axis=2)
-        holds &= owner[None] == targets[sl, None]
-        has = holds.any(axis=1)
-        found[sl] = np.where(has, holds.argmax(axis=1), -1)
+    for q in np.unique(targets).tolist():
+        rows, boxes = np.flatnonzero(targets == q), np.flatnonzero(owner == q)
+        if not boxes.size:
+            continue
+        lo, hi = LO[boxes][None], HI[boxes][None]
+        for start in range(0, rows.size, 512):
+            sl = rows[start:start + 512]
+            holds = ((lo <= ilo[sl, None]) & (ihi[sl, None] <= hi)).all(axis=2)
+            has = holds.any(axis=1)
+            found[sl] = np.where(has, boxes[holds.argmax(axis=1)], -1)
     return found
 
 
@@ -240,17 +245,20 @@ def first_boxes(points, states, n, eps):
         # one point per cell of a grid of eps / 2 first: the leaders come from few rows
         _, first, which = np.unique(np.floor(S / (0.5 * eps)), axis=0, return_index=True,
                                     return_inverse=True)
-        leaders, label = [], np.empty(len(first), dtype=np.int64)
-        for r, row in enumerate(S[first]):
-            if leaders:
-                near = np.flatnonzero(np.abs(np.array(leaders) - row).max(axis=1) <= eps)
+        rows = S[first]
+        leaders = np.empty_like(rows)    # the first len(found) rows are the leaders so far
+        found, label = 0, np.empty(len(first), dtype=np.int64)
+        for r, row in enumerate(rows):
+            if found:
+                near = np.flatnonzero(np.abs(leaders[:found] - row).max(axis=1) <= eps)
                 if near.size:
                     label[r] = near[0]
                     continue
-            label[r] = len(leaders)
-            leaders.append(row)
+            label[r] = found
+            leaders[found] = row
+            found += 1
         member = label[which.reshape(-1)]
-        for k in range(len(leaders)):
+        for k in range(found):
             mine = P[member == k]
             lo, hi = mine.min(axis=0) - MARGIN * eps, mine.max(axis=0) + MARGIN * eps
             lo[n:] = np.where(lo[n:] < -C_FAR, -np.inf, lo[n:])
