@@ -171,7 +171,7 @@ def _warm_vector():
 
 
 def _warm_vector_shapes():
-    """The plain vector kernels chosen by n: n <= 2 (``small_cell``) and n >= 16 (wide)."""
+    """The plain vector kernels chosen by n: n <= 4 (``small_cell``) and n >= 16 (wide)."""
     from .cell import LSTMCell
     from .run import run, run_batch
 

@@ -1,21 +1,22 @@
-"""Compiled runs of a vector cell with at most two units: a step's gates in one SIMD register.
+"""Compiled runs of a vector cell with at most four units: a step's gates in SIMD registers.
 
-For n <= 2 a step of ``vector.sequence`` is short loops (4n rows, n units)
+For small n a step of ``vector.sequence`` is short loops (4n rows, n units)
 whose trip counts are known only at run time: LLVM vectorises them with
 run-time checks and scalar remainders, and the step costs more than JAX's
-whole ``lax.scan`` step.  Here the 4n pre-activations of a step live in
-``LANES`` = 8 lanes at fixed places, gate q of unit u in lane 2q + u (unit 1
-of a one-unit cell is padding with zero weights), so every loop of the step
-has a constant trip count: the rows are one AVX-512 register (two AVX2
-ones), the four activations one SIMD evaluation, and the update of c and h
-reads its gates at constant offsets.
+whole ``lax.scan`` step.  Here the 4n pre-activations of a step live in 4U
+lanes at fixed places, U = 2 units per gate for n <= 2 and U = 4 for n = 3, 4
+(``pad``): gate q of unit u in lane U q + u, the lanes of missing units
+padding with zero weights.  The rows of a step are one AVX-512 register or
+two AVX2 ones (U = 2), the four activations one SIMD evaluation (``gate``),
+the state is 2U scalars that stay in registers, and the update of c and h
+reads its gates at fixed offsets.
 
 Same bits as ``vector.sequence``: each pre-activation is accumulated in the
 same order (``b[k]``, the m input terms, the n state terms, one fma each),
-the activations are the same ``sigmoid`` and ``tanh`` (the g lanes take
+the activations are those of ``sigmoid`` and ``tanh`` (the g lanes take
 tanh, the others sigmoid, by a select), and c, h are formed by the same
-operations (tests/kernels/test_vector_small.py checks this on random cells).
-The padded layout is made by ``pad``; kernels assume validated input.
+operations (tests/kernels/test_vector_shapes.py checks this on random cells).
+Kernels assume validated input.
 """
 
 from __future__ import annotations
@@ -31,23 +32,24 @@ from .activations import _BIG, _EXP_CLAMP, _EXP_OFFSET, _exp_reduced, _fma, _pow
 from .lanes import squash_f64 as squash
 from .threads import spread_kernel
 
-#: Rows of a padded step: gates i, f, g, o of units 0 and 1, gate q of unit u in lane 2q + u.
-LANES = 8
-#: The largest hidden size these kernels take.
-MAX_UNITS = 2
+#: The largest hidden size these kernels take, and their most lanes (4 gates x 4 units).
+MAX_UNITS = 4
+LANES = 4 * MAX_UNITS
 
 
 def pad(W_ihT, W_hhT, b):
-    """The transposed weights (m, 4n), (n, 4n) and bias (4n,) in the 8-lane layout.
+    """The transposed weights (m, 4n), (n, 4n) and bias (4n,) in the padded layout.
 
-    Row q n + u (gate q, unit u) goes to lane 2 q + u; the lanes of a missing
-    unit are zero, and so is the missing row of W_hhT, which is (2, 8) always.
+    U = 2 for n <= 2, else 4: row q n + u (gate q, unit u) goes to lane U q + u
+    of 4U lanes; the lanes of missing units are zero, and so are the missing
+    rows of W_hhT, which has ``MAX_UNITS`` rows always.
     """
     n = W_hhT.shape[0]
-    lanes = np.array([2 * (k // n) + k % n for k in range(4 * n)])
+    units = 2 if n <= 2 else MAX_UNITS
+    lanes = np.array([units * (k // n) + k % n for k in range(4 * n)])
     out = []
     for w, rows in ((W_ihT, W_ihT.shape[0]), (W_hhT, MAX_UNITS), (b[None], 1)):
-        p = np.zeros((rows, LANES))
+        p = np.zeros((rows, 4 * units))
         p[:w.shape[0], lanes] = w
         out.append(p)
     return out[0], out[1], out[2][0]
@@ -72,28 +74,31 @@ def gate(z, candidate):
 
 @numba.njit(**INLINE_JIT)
 def unit(i, f, g, o, c, theta, saturated, inclusive, round_feedback):
-    """(h, h_raw, c) of one unit from its gates and c: ``vector.step``'s operations."""
+    """(h, c) of one unit from its gates and c: ``vector.step``'s operations."""
     c_new = _fma(f, c, i * g)
     hr = o * squash(c_new, theta, -1.0, tanh(c_new), saturated, inclusive)
     h = math.copysign(np.ceil(abs(hr) - 0.5), hr) if round_feedback else hr
-    return h, hr, c_new
+    return h, c_new
 
 
 @numba.njit(**INLINE_JIT)
-def step(W_ihT, W_hhT, b, x_t, h0, h1, c0, c1, zx, a, theta, saturated, inclusive,
-         round_feedback, two):
-    """One step on the padded layout: the new (h0, h1, c0, c1); a (8,) gets the
-    gates, zx (8,) is scratch.  ``two``: whether unit 1 exists (W_hhT is (2, 8)
-    either way, its row 1 zero for one unit).
+def step(W_ihT, W_hhT, b, x_t, n, h, c, zx, a, theta, saturated, inclusive, round_feedback):
+    """One step on the padded layout: the new state (h, c), each a tuple of
+    ``MAX_UNITS`` floats (those of units >= n are padding); a (16,) gets the
+    gates, zx (16,) is scratch.
 
-    The state is four scalars, not arrays, so it stays in registers; the input
+    The state is scalars, not arrays, so it stays in registers; the input
     terms, which do not depend on it, are summed first in their own loop, off
-    the step's critical path; the (at most two) state terms are added in the
-    loop of the activations, so on the path h -> z -> gates -> c -> h only the
-    gates go through memory (one SIMD store, four scalar loads per unit).
+    the step's critical path; the state terms are added in the loop of the
+    activations, so on the path h -> z -> gates -> c -> h only the gates go
+    through memory (one SIMD store, four scalar loads per unit).
     """
-    lanes = b.shape[0]  # LANES, read at run time: LLVM unrolls a constant trip count
+    lanes = b.shape[0]  # 4U, read at run time: LLVM unrolls a constant trip count
     # before it vectorises, and the unrolled activations stay scalar
+    units = lanes >> 2
+    shift = 1 if units == 2 else 2
+    h0, h1, h2, h3 = h
+    c0, c1, c2, c3 = c
     for k in range(lanes):
         zx[k] = b[k]
     for j in range(W_ihT.shape[0]):
@@ -102,32 +107,39 @@ def step(W_ihT, W_hhT, b, x_t, h0, h1, c0, c1, zx, a, theta, saturated, inclusiv
             zx[k] = _fma(W_ihT[j, k], xj, zx[k])
     for k in range(lanes):
         zk = _fma(W_hhT[0, k], h0, zx[k])
-        zk = _fma(W_hhT[1, k], h1, zk) if two else zk
-        candidate = (k >> 1) == 2  # lanes 4 and 5: g
+        zk = _fma(W_hhT[1, k], h1, zk) if n > 1 else zk
+        zk = _fma(W_hhT[2, k], h2, zk) if n > 2 else zk
+        zk = _fma(W_hhT[3, k], h3, zk) if n > 3 else zk
+        candidate = (k >> shift) == 2  # gate g
         a[k] = squash(zk, theta, -1.0 if candidate else 0.0, gate(zk, candidate), saturated,
                       inclusive)
-    h0, hr0, c0 = unit(a[0], a[2], a[4], a[6], c0, theta, saturated, inclusive, round_feedback)
-    h1, hr1, c1 = unit(a[1], a[3], a[5], a[7], c1, theta, saturated, inclusive, round_feedback)
-    return h0, h1, c0, c1
+    i, f, g, o = 0, units, 2 * units, 3 * units
+    h0, c0 = unit(a[i], a[f], a[g], a[o], c0, theta, saturated, inclusive, round_feedback)
+    h1, c1 = unit(a[i + 1], a[f + 1], a[g + 1], a[o + 1], c1, theta, saturated, inclusive,
+                  round_feedback)
+    if n > 2:  # the same branch at every step: predicted
+        h2, c2 = unit(a[i + 2], a[f + 2], a[g + 2], a[o + 2], c2, theta, saturated, inclusive,
+                      round_feedback)
+        h3, c3 = unit(a[i + 3], a[f + 3], a[g + 3], a[o + 3], c3, theta, saturated, inclusive,
+                      round_feedback)
+    return (h0, h1, h2, h3), (c0, c1, c2, c3)
 
 
 @numba.njit(**INLINE_JIT)
 def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
              h_out, c_out):
     """Run one sequence x (T, m) from (h0, c0) (n,), writing h_out, c_out (T, n)."""
-    two = h0.shape[0] == 2
-    g0, c_0 = h0[0], c0[0]
-    g1, c_1 = (h0[1], c0[1]) if two else (0.0, 0.0)
+    n = h0.shape[0]
+    h = (h0[0], h0[1] if n > 1 else 0.0, h0[2] if n > 2 else 0.0, h0[3] if n > 3 else 0.0)
+    c = (c0[0], c0[1] if n > 1 else 0.0, c0[2] if n > 2 else 0.0, c0[3] if n > 3 else 0.0)
     zx = np.empty(LANES)
     a = np.empty(LANES)
     for t in range(x.shape[0]):
-        g0, g1, c_0, c_1 = step(W_ihT, W_hhT, b, x[t], g0, g1, c_0, c_1, zx, a, theta,
-                                saturated, inclusive, round_feedback, two)
-        h_out[t, 0] = g0
-        c_out[t, 0] = c_0
-        if two:
-            h_out[t, 1] = g1
-            c_out[t, 1] = c_1
+        h, c = step(W_ihT, W_hhT, b, x[t], n, h, c, zx, a, theta, saturated, inclusive,
+                    round_feedback)
+        for u in range(n):
+            h_out[t, u] = h[u]
+            c_out[t, u] = c[u]
 
 
 @functools.lru_cache(maxsize=None)

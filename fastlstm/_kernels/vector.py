@@ -151,8 +151,9 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
 #: below, where loops of n or 2n rows are short, 256-bit vectors leave fewer
 #: rows to scalar remainders (measured in docs/bench.md, "Roofline: vector cells").
 WIDE_FROM = 16
-#: Alignment of the weights the wide kernel reads: a 64-byte (zmm) load that
-#: straddles two cache lines costs two.
+#: Alignment of the weights the kernels read: a SIMD load that straddles two
+#: cache lines costs two (NumPy aligns large arrays to 16 bytes only; at n = 64
+#: aligned weights made the AVX2 matrix-vector product 2.5x faster).
 _ALIGN = 64
 
 
@@ -210,8 +211,8 @@ def _compiled(saturated: bool):
     """The four runs for saturated or exact steps, each choosing its kernel by n at run time.
 
     Three shapes of plain kernel, each compiled on first use (so a first call
-    compiles one): ``small_cell`` for n <= 2 (a step's gates in one SIMD
-    register), the generic kernel for 2 < n < ``WIDE_FROM``, and the same
+    compiles one): ``small_cell`` for n <= 4 (a step's gates in one or two
+    SIMD registers), the generic kernel for 4 < n < ``WIDE_FROM``, and the same
     generic code compiled for 512-bit vectors from ``WIDE_FROM`` on.  All give
     the same bits (the same operations in the same order; SIMD width changes
     no result), and so does the traced kernel, one for every n.  A single
@@ -221,10 +222,9 @@ def _compiled(saturated: bool):
     small_run, small_batch = small_cell._compiled(saturated)
 
     def plain(W_ihT, W_hhT, b):
-        """The kernel for these weights, and the weights it reads."""
-        wide = W_hhT.shape[0] >= WIDE_FROM
-        weights = tuple(_aligned(w) for w in (W_ihT, W_hhT, b)) if wide else (W_ihT, W_hhT, b)
-        return _batch(saturated, wide)[0], weights
+        """The kernel for these weights, and the (aligned) weights it reads."""
+        return (_batch(saturated, W_hhT.shape[0] >= WIDE_FROM)[0],
+                tuple(_aligned(w) for w in (W_ihT, W_hhT, b)))
 
     def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
         if W_hhT.shape[0] <= small_cell.MAX_UNITS:
@@ -236,9 +236,9 @@ def _compiled(saturated: bool):
 
     def run_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed,
                    *outputs):
-        _batch(saturated, False)[1](0, 1, inclusive, round_feedback, W_ihT, W_hhT, b, x[None],
-                                    h0[None], c0[None], theta, closed,
-                                    *(out[None] for out in outputs))
+        _batch(saturated, False)[1](0, 1, inclusive, round_feedback, _aligned(W_ihT),
+                                    _aligned(W_hhT), _aligned(b), x[None], h0[None], c0[None],
+                                    theta, closed, *(out[None] for out in outputs))
 
     def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
         if W_hhT.shape[0] <= small_cell.MAX_UNITS:
@@ -248,8 +248,8 @@ def _compiled(saturated: bool):
         spread_kernel(batch, x.shape[0], inclusive, round_feedback, *weights, x, *args)
 
     def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        spread_kernel(_batch(saturated, False)[1], x.shape[0], inclusive, round_feedback, W_ihT,
-                      W_hhT, b, x, *args)
+        spread_kernel(_batch(saturated, False)[1], x.shape[0], inclusive, round_feedback,
+                      _aligned(W_ihT), _aligned(W_hhT), _aligned(b), x, *args)
 
     # the generic kernels, for inspection (compiled on first use, like the others)
     run.kernel = run_batch.kernel = _batch(saturated, False)[0]

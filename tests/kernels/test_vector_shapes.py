@@ -1,8 +1,8 @@
 """The three shapes of plain vector kernel give the bits of the one traced kernel.
 
 ``fl.run`` on an ``LSTMCell`` picks its kernel by n at run time
-(fastlstm/_kernels/vector.py): ``small_cell`` for n <= 2, the generic kernel
-for 2 < n < ``WIDE_FROM``, the generic kernel compiled for 512-bit vectors
+(fastlstm/_kernels/vector.py): ``small_cell`` for n <= 4, the generic kernel
+for 4 < n < ``WIDE_FROM``, the generic kernel compiled for 512-bit vectors
 from ``WIDE_FROM`` on; a traced run always uses the generic traced kernel.
 Every path sums each pre-activation in the same order and uses the same
 activations, so:
@@ -44,9 +44,10 @@ SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
                                                  (False, True))]
 IDS = ["-".join(f"{k}={v}" for k, v in s.items()) for s in SEMANTICS]
 TRACE = ("h_raw", "gates", "preactivations", "regimes", "boundary_hits")
-#: (n, m) of each kernel shape: small (n = 1 with m > 1, n = 2), generic, wide.
-SHAPES = [(1, 2), (2, 1), (2, 3), (3, 2), (vk.WIDE_FROM - 1, 2), (vk.WIDE_FROM, 1),
-          (vk.WIDE_FROM + 3, 2)]
+#: (n, m) of each kernel shape: small (n = 1 with m > 1, n = 2 in 8 lanes, n = 3, 4 in
+#: 16), generic, wide.
+SHAPES = [(1, 2), (2, 1), (2, 3), (3, 2), (4, 1), (5, 2), (vk.WIDE_FROM - 1, 2),
+          (vk.WIDE_FROM, 1), (vk.WIDE_FROM + 3, 2)]
 
 
 def same_bits(a, b):
@@ -88,7 +89,7 @@ def test_plain_runs_are_traced_runs_and_batch_rows_bit_for_bit(sem, n, m):
 
 
 @pytest.mark.parametrize("activation", ["exact", "saturated"])
-@pytest.mark.parametrize("n, m", [(2, 3), (vk.WIDE_FROM + 1, 2)])
+@pytest.mark.parametrize("n, m", [(2, 3), (4, 2), (vk.WIDE_FROM + 1, 2)])
 def test_small_and_wide_cells_follow_the_oracle(activation, n, m):
     rng = np.random.default_rng(7 * n + m)
     for theta in (1.0, 2.5):
@@ -120,18 +121,24 @@ def test_gate_is_sigmoid_or_tanh_bit_for_bit():
     assert same_bits(out, want)
 
 
-def test_pad_puts_gate_q_of_unit_u_in_lane_2q_plus_u():
-    # n = 1: rows i, f, g, o go to lanes 0, 2, 4, 6; lanes of the missing unit are 0
+def test_pad_puts_gate_q_of_unit_u_in_lane_U_q_plus_u():
+    # n = 1 (U = 2): rows i, f, g, o go to lanes 0, 2, 4, 6; lanes of the missing unit are 0,
+    # and so are the rows of W_hhT beyond n (it has 4 rows always)
     W_ihT = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
     W_hhT = np.array([[9.0, 10.0, 11.0, 12.0]])
     p_ih, p_hh, p_b = small_cell.pad(W_ihT, W_hhT, np.array([-1.0, -2.0, -3.0, -4.0]))
     assert p_ih.tolist() == [[1, 0, 2, 0, 3, 0, 4, 0], [5, 0, 6, 0, 7, 0, 8, 0]]
-    assert p_hh.tolist() == [[9, 0, 10, 0, 11, 0, 12, 0], [0] * 8]
+    assert p_hh.tolist() == [[9, 0, 10, 0, 11, 0, 12, 0]] + [[0] * 8] * 3
     assert p_b.tolist() == [-1, 0, -2, 0, -3, 0, -4, 0]
-    # n = 2: row q n + u = 2 q + u already
+    # n = 2 (U = 2): row q n + u = 2 q + u already
     W = np.arange(16.0).reshape(2, 8)
-    assert [a.tolist() for a in small_cell.pad(W[:1], W, W[0])] == [W[:1].tolist(),
-                                                                     W.tolist(), W[0].tolist()]
+    p_ih, p_hh, p_b = small_cell.pad(W[:1], W, W[0])
+    assert p_ih.tolist() == W[:1].tolist() and p_b.tolist() == W[0].tolist()
+    assert p_hh.tolist() == W.tolist() + [[0] * 8] * 2
+    # n = 3 (U = 4): rows 0-2 (i) -> lanes 0-2, 3-5 (f) -> 4-6, 6-8 (g) -> 8-10, 9-11 (o) -> 12-14
+    b = np.arange(1.0, 13.0)
+    assert small_cell.pad(b[None], np.tile(b, (3, 1)), b)[2].tolist() == [
+        1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0, 10, 11, 12, 0]
 
 
 def test_aligned_copies_only_what_is_misaligned():
