@@ -55,10 +55,14 @@ def _inside(ilo, ihi, LO, HI, owner, targets):
         rows, boxes = np.flatnonzero(targets == q), np.flatnonzero(owner == q)
         if not boxes.size:
             continue
-        lo, hi = LO[boxes][None], HI[boxes][None]
+        lo, hi = LO[boxes].T.copy(), HI[boxes].T.copy()   # (2n, boxes): a row per coordinate
         for start in range(0, rows.size, 512):
             sl = rows[start:start + 512]
-            holds = ((lo <= ilo[sl, None]) & (ihi[sl, None] <= hi)).all(axis=2)
+            a, b = ilo[sl].T, ihi[sl].T
+            holds = (lo[0] <= a[0][:, None]) & (b[0][:, None] <= hi[0])
+            for d in range(1, lo.shape[0]):   # coordinate by coordinate: (images, boxes) arrays
+                holds &= lo[d] <= a[d][:, None]
+                holds &= b[d][:, None] <= hi[d]
             has = holds.any(axis=1)
             found[sl] = np.where(has, boxes[holds.argmax(axis=1)], -1)
     return found
@@ -182,6 +186,20 @@ class Cover:
         self.moved[:] = False
 
 
+def _unique_rows(a):
+    """``(first, inverse)`` of ``np.unique(a, axis=0, return_index=True,
+    return_inverse=True)`` for a float array (N, d) without NaN: the distinct rows in
+    lexicographic order, each one's first row, and each row's distinct row.  One stable
+    sort per column (``np.lexsort``) instead of a sort of whole rows, several times faster."""
+    order = np.lexsort(a.T[::-1])   # the first column is the primary key
+    ranked = a[order]
+    new = np.ones(len(a), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    inverse = np.empty(len(a), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
 def _squashed(x, n):
     """(h, tanh c): the coordinates in which boxes are near or far."""
     return np.concatenate([x[..., :n], np.tanh(x[..., n:])], axis=-1)
@@ -243,8 +261,7 @@ def first_boxes(points, states, n, eps):
         P = points[states == q]
         S = _squashed(P, n)
         # one point per cell of a grid of eps / 2 first: the leaders come from few rows
-        _, first, which = np.unique(np.floor(S / (0.5 * eps)), axis=0, return_index=True,
-                                    return_inverse=True)
+        first, which = _unique_rows(np.floor(S / (0.5 * eps)))
         rows = S[first]
         leaders = np.empty_like(rows)    # the first len(found) rows are the leaders so far
         found, label = 0, np.empty(len(first), dtype=np.int64)

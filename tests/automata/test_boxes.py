@@ -185,3 +185,17 @@ def test_bad_machines_for_boxes():
         fl.prove_by_abstraction(CELL, fl.MooreMachine([[0, 0]], [-1]), readout=READOUT, **RAW)
     with pytest.raises(TypeError, match="readout"):
         fl.prove_by_abstraction(CELL, RIGHT, readout="sign", **RAW)
+
+
+def test_unique_rows_is_numpys_unique_of_rows():
+    # first_boxes' grid cells: NumPy's np.unique(axis=0) is the oracle (order, first rows,
+    # inverse), on rows with repeats, -0.0 beside 0.0, one row, one column.
+    rng = np.random.default_rng(21)
+    for _ in range(100):
+        N, d = int(rng.integers(1, 200)), int(rng.integers(1, 6))
+        a = np.floor(rng.normal(0, 2, (N, d)))
+        a[rng.random((N, d)) < 0.1] = -0.0
+        a[rng.random(N) < 0.3] = a[0]
+        _, first, inverse = np.unique(a, axis=0, return_index=True, return_inverse=True)
+        got_first, got_inverse = covers._unique_rows(a)
+        assert np.array_equal(got_first, first) and np.array_equal(got_inverse, inverse.ravel())
