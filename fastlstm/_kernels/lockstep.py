@@ -41,11 +41,10 @@ from .threads import spread_kernel
 #: lanes ~10% slower than 64, 128 no faster than 64; a block of one prefix-tree level
 #: with fewer rows computes its spare lanes anyway (a few microseconds).
 LANES = 64
-#: Up to this many rows, of up to ``SERIAL_STEPS`` steps in all, run in the calling
-#: thread (as ``automata.cells`` runs the batch kernel of ``vector``): a thread
-#: launch costs more than that work.
-SERIAL_ROWS = 1024
-SERIAL_STEPS = 2 ** 18
+#: Up to this many steps in all (rows times length: a few milliseconds for a cell of
+#: a few units) a call runs in the calling thread: threads would cost more than they
+#: save, the more so on a busy host.
+SERIAL_STEPS = 2 ** 16
 
 
 @functools.lru_cache(maxsize=None)
@@ -132,7 +131,7 @@ def run_lockstep(saturated, inclusive, round_feedback, W_ihT, W_hhT, b, inputs, 
     blocks = (words.shape[0] + LANES - 1) // LANES
     args = (bool(inclusive), bool(round_feedback), W_ihT, W_hhT, b, inputs, words, h0, c0,
             float(theta), h_out, c_out)
-    if words.shape[0] <= SERIAL_ROWS and words.size <= SERIAL_STEPS:
+    if words.size <= SERIAL_STEPS:
         kernel(0, blocks, *args)
     else:
         spread_kernel(kernel, blocks, *args)

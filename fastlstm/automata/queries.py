@@ -427,11 +427,13 @@ class EquivalenceTests:
 
 def _walk(table, words, lengths):
     """The hypothesis state after each padded word (rows of ``words``, ``lengths`` long)."""
-    states = np.zeros(words.shape[0], dtype=np.int64)
-    for t in range(words.shape[1]):
-        live = lengths > t
-        states[live] = table[states[live], words[live, t]]
-    return states
+    B, T = words.shape
+    flat, A = table.ravel().astype(np.int64), table.shape[1]
+    symbols = np.ascontiguousarray(words.T)          # a contiguous row per step
+    walked = np.zeros((T + 1, B), dtype=np.int64)    # row t: the states after t symbols
+    for t in range(T):
+        walked[t + 1] = flat[walked[t] * A + symbols[t]]
+    return walked[lengths, np.arange(B)]
 
 
 def _features(h, c):

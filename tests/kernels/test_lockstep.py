@@ -68,7 +68,7 @@ def test_each_row_from_its_own_state():
 def test_a_batch_spread_over_threads():
     rng = np.random.default_rng(13)
     cell, sem = random_cell(rng, 3, 1), dict(activation="saturated", round_feedback=True)
-    B = lockstep.SERIAL_ROWS + 100   # past the rows run in the calling thread
+    B = lockstep.SERIAL_STEPS // 2 + 100   # two steps a row: past the steps run in this thread
     words = rng.integers(0, 2, (B, 2))
     H, C = stepped(cell, (0, 1), sem, words, np.zeros((B, 3)), np.zeros((B, 3)))
     ref = fl.run_batch(cell, words.astype(float)[..., None], **sem)
