@@ -17,11 +17,15 @@ with :math:`\alpha = \sigma'(z_o) \tanh c^*`, :math:`P = o \tanh'(c^*)`,
 
 Interval arithmetic
 -------------------
-Boxes are arrays ``lo, hi`` of shape (B, n), processed together.  Every
-``+ - * /`` is NumPy's IEEE float64 operation (rounding to nearest, error
-<= 1/2 ulp, no fast-math), and each computed end is widened outward by
-2**-50 relative plus 2**-1022 absolute, as in fastlstm/_kernels/intervals.py;
-a NaN end becomes the whole line.  A product of a point matrix A (p, q) with
+Boxes are arrays ``lo, hi`` of shape (B, n), processed together: NumPy
+array code here, and for c, F and F' unit by unit two small compiled
+kernels (fastlstm/_kernels/krawczyk.py, intervals.py's operations; F' in
+midpoint-radius form with the bound below for q = 5 terms).  Every
+``+ - * /`` is an IEEE float64 operation (rounding to nearest, error
+<= 1/2 ulp; in the kernels a division may be a reciprocal and a product,
+<= 1 ulp), and each computed end is widened outward by 2**-50 relative plus
+2**-1022 absolute, as in fastlstm/_kernels/intervals.py; a NaN end becomes
+the whole line.  A product of a point matrix A (p, q) with
 a box is done in midpoint-radius form: for X = mid +- rad,
 ``A X`` lies in ``fl(A mid) +- |A| (gamma |mid| + rad)`` with
 ``gamma = (q + 2) u / (1 - (q + 2) u)`` (u = 2**-53), which bounds the error of
@@ -180,8 +184,12 @@ def _activation(zlo, zhi, is_tanh):
     return out
 
 
-def krawczyk(cmap, lo, hi, inflate=0.0):
+def krawczyk(cmap, lo, hi, inflate=0.0, points=None, owner=None):
     """The Krawczyk test on boxes ``[lo, hi]`` (B, n).
+
+    The test's point m of box b is its middle, or ``points[owner[b]]`` when
+    given (each inside its boxes: Krawczyk's theorem holds for any m in X and
+    any Y, and boxes sharing a point share F(m) and Y, computed once).
 
     Returns ``(state, klo, khi)``: state 0 no zero in the box, 1 exactly one
     (K inside the interior), 2 undecided; ``K & X`` for the undecided.  With
@@ -205,12 +213,15 @@ def krawczyk(cmap, lo, hi, inflate=0.0):
         return state, klo, khi
     B, n = lo.shape
     state = np.full(B, 2)
-    m = np.clip(0.5 * lo + 0.5 * hi, lo, hi)
-    e = cmap.enclose(np.concatenate([lo, m]), np.concatenate([hi, m]))  # boxes, then midpoints
+    if points is None:
+        points, owner = np.clip(0.5 * lo + 0.5 * hi, lo, hi), slice(None)
+    m = points[owner]
+    e = cmap.enclose(np.concatenate([lo, points]), np.concatenate([hi, points]))  # boxes, points
     Flo, Fhi = e["F"][0][:B], e["F"][1][:B]
     empty = ((Flo > 0.0) | (Fhi < 0.0)).any(axis=1)
     Y = _inverses(e["J"][0][B:])
     YFlo, YFhi = pmatmul(Y, e["F"][0][B:, :, None], e["F"][1][B:, :, None])
+    Y, YFlo, YFhi = Y[owner], YFlo[owner], YFhi[owner]
     # I - Y F'(X): the product in midpoint-radius form, then I minus it, outward
     Mlo, Mhi = _ends(*pmatmul_midrad(Y, e["J"][0][:B], e["J"][1][:B]))
     eye = np.eye(n)
@@ -316,18 +327,25 @@ def tighten(cmap, lo, hi, guess, polish=True):
         h = newton(cmap, h)
     ok = np.isfinite(h).all(axis=1)
     h = np.clip(np.where(ok[:, None], h, lo), lo, hi)
-    radii = np.array([1e-15, 1e-13, 1e-11, 1e-9, 1e-7])[:, None, None]
-    pad = radii * (1.0 + np.abs(h))
-    boxes_lo = np.maximum(lo, h - pad)          # (5, K, n): radius by radius
-    boxes_hi = np.minimum(hi, h + pad)
-    K, n = lo.shape
-    state, _, _ = krawczyk(cmap, boxes_lo.reshape(-1, n), boxes_hi.reshape(-1, n))
-    good = (state.reshape(len(radii), K) == 1) & ok
-    first = np.argmax(good, axis=0)
-    rows = np.arange(K)
-    tlo, thi = boxes_lo[first, rows], boxes_hi[first, rows]
-    none = ~good.any(axis=0)
-    tlo[none], thi[none] = lo[none], hi[none]
+    K = lo.shape[0]
+    tlo, thi = lo.copy(), hi.copy()
+    todo = np.flatnonzero(ok)
+    # the smallest radii first (most zeros certify there), the others only where they failed;
+    # each box is tested at its point h (inside it), so F(h) and Y are computed once per zero
+    for radii in ([1e-15, 1e-13], [1e-11, 1e-9, 1e-7]):
+        if todo.size == 0:
+            break
+        r = np.array(radii)[:, None, None] * (1.0 + np.abs(h[todo]))
+        boxes_lo = np.maximum(lo[todo], h[todo] - r).reshape(-1, lo.shape[1])
+        boxes_hi = np.minimum(hi[todo], h[todo] + r).reshape(-1, lo.shape[1])
+        owner = np.tile(np.arange(todo.size), len(radii))
+        state, _, _ = krawczyk(cmap, boxes_lo, boxes_hi, points=h[todo], owner=owner)
+        good = state.reshape(len(radii), todo.size) == 1
+        first = np.argmax(good, axis=0)
+        won = good.any(axis=0)
+        pick = first[won] * todo.size + np.flatnonzero(won)
+        tlo[todo[won]], thi[todo[won]] = boxes_lo[pick], boxes_hi[pick]
+        todo = todo[~won]
     return tlo, thi
 
 

@@ -4,9 +4,10 @@
 it finishes within its budget, and a search from starting states as
 FixedPointFinder does (Golub & Sussillo 2018): minimise
 ``q(h, c) = 1/2 |step(h, c) - (h, c)|**2`` over the whole state from each
-start, here by Levenberg-Marquardt.  A minimum where q vanishes is certified
-by the Krawczyk test on a small box around it; a local minimum where q is
-small but not 0 is a *slow point*.  The Jacobians and eigenvalues are float
+start, here by Levenberg-Marquardt (compiled, one iteration over all live
+starts per call: fastlstm/_kernels/levenberg_marquardt.py).  The minima where
+q vanishes are certified together by the Krawczyk test on small boxes around
+them; a local minimum where q is small but not 0 is a *slow point*.  The Jacobians and eigenvalues are float
 estimates at the certified point (not themselves certified).
 """
 
@@ -195,19 +196,24 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     cand = cand[np.argsort(q[cand], kind="stable")]
     found = []
     if cand.size:
-        _, first = np.unique(np.round(h[cand] * 1e8), axis=0, return_index=True)
-        reps = cand[np.sort(first)]
-        lo, hi = _wide_boxes(h[reps])
+        _, first, group = np.unique(np.round(h[cand] * 1e8), axis=0, return_index=True,
+                                    return_inverse=True)
+        lo, hi = _wide_boxes(h[cand[first]])
         state, klo, khi = krawczyk(cmap, lo, hi)
         ok = state == 1
+        # a minimum in the certified wide box of its group's first is that zero
+        g = group.reshape(-1)
+        held = ok[g] & ((lo[g] <= h[cand]) & (h[cand] <= hi[g])).all(axis=1)
+        todo[cand[held]] = False
+        order = np.argsort(first[ok], kind="stable")       # the groups in order of q
         if ok.any():
             # K(X), inside a certified X, is centred on a Newton step from X's middle
-            lo, hi = lo[ok], hi[ok]
-            tlo, thi = tighten(cmap, lo, hi, 0.5 * klo[ok] + 0.5 * khi[ok], polish=False)
+            lo, hi = lo[ok][order], hi[ok][order]
+            tlo, thi = tighten(cmap, lo, hi, (0.5 * klo[ok] + 0.5 * khi[ok])[order], polish=False)
             found = list(zip(tlo, thi, lo, hi))
-            todo &= ~(_in_any(h, lo, hi) & (q <= ZERO_Q))
             tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
-            todo &= ~_in_any(h, tight_lo, tight_hi)
+            left = np.flatnonzero(todo)
+            todo[left] = ~_in_any(h[left], tight_lo, tight_hi)
     slow = []
     rest = np.flatnonzero(todo & (q <= max(slow_q, ZERO_Q)))
     for k in rest[np.argsort(q[rest], kind="stable")]:
@@ -254,13 +260,16 @@ def _distinct(cmap, boxes):
     tlo, thi, wlo, whi = (np.array([b[j] for b in boxes]) for j in range(4))
     # inside[a, b]: a's tight box lies in b's wide box; overlap[a, b]: the tight boxes meet
     inside = ((wlo[None] <= tlo[:, None]) & (thi[:, None] <= whi[None])).all(axis=2)
+    same = inside | inside.T
     overlap = _overlaps(tlo, thi)
-    kept = []
+    kept = np.zeros(len(boxes), dtype=bool)
     for a in range(len(boxes)):
-        if not any(inside[a, k] or inside[k, a] or (overlap[a, k] and _same_by_hull(
-                cmap, boxes[a], boxes[k])) for k in kept):
-            kept.append(a)
-    return [boxes[k] for k in kept]
+        if same[a, kept].any():
+            continue
+        if not any(_same_by_hull(cmap, boxes[a], boxes[k])
+                   for k in np.flatnonzero(kept & overlap[a])):
+            kept[a] = True
+    return [boxes[k] for k in np.flatnonzero(kept)]
 
 
 def _overlaps(lo, hi):
