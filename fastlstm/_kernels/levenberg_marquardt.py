@@ -122,7 +122,13 @@ def evaluate(W, WT, u, trial, first, live, s, r, G, d, q, lam, moved, gmax):
         if first:
             left += 1
             continue
-        lam[b] = max(lam[b] / 3.0, 1e-12) if better else lam[b] * 4.0
+        if better:
+            # near a zero (q <= 1e-10) the damping goes to its floor: Gauss-Newton steps,
+            # quadratic convergence instead of a linear tail (a minimum with q above
+            # 1e-10, a slow point, is reached exactly as with lam / 3)
+            lam[b] = max(lam[b] / 3.0, 1e-12) if qv > 1e-10 else 1e-12
+        else:
+            lam[b] *= 4.0
         smax = 0.0
         rmax = 0.0
         for j in range(n2):
