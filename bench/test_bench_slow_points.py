@@ -12,9 +12,13 @@ state is the whole (h, c) for both: fastlstm takes the (256, 2n) array as
 each start is the same point for both.
 
 * **fastlstm**: ``fl.fixed_points(cell, x, search="starts", starts=S)``:
-  Levenberg-Marquardt on q(s) = 1/2 |step(s) - s|^2 from each start, then
-  a Krawczyk test proves a box around each point to hold exactly one fixed
-  point (``certified``); what is not a fixed point comes back as a slow point.
+  Levenberg-Marquardt on q(s) = 1/2 |step(s) - s|^2 from each start
+  (compiled, one iteration over all live starts per call), then a Krawczyk
+  test proves a box around each distinct point to hold exactly one fixed
+  point (``certified``; interval enclosures over all the boxes at once);
+  what is not a fixed point comes back as a slow point.  Every field of the
+  result (Jacobians, eigenvalues, classes, enclosures) is built in the
+  timed call.
 * **brainpy SlowPointFinder (BFGS)**: the FixedPointFinder method (Golub &
   Sussillo 2018) as BrainPy ships it: q minimised from every start
   (``find_fps_with_opt_solver``, ``jax.scipy.optimize.minimize(method="BFGS")``
