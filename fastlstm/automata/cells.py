@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import sequence as _sequence_kernels
-from .._kernels.lockstep import run_lockstep
+from .._kernels import vector as _vector_kernels
+from .._kernels.lockstep import LANES, run_lockstep
 from .._validate import initial_state, preactivation_range, rounds_to_int64
 from ..cell import LSTMCell
 from ..params import as_cell
@@ -42,6 +43,12 @@ _SERIAL_PAIRS = 256
 #: (and much more on a busy host), and a first call then compiles one kernel, not two.
 _SERIAL_ROWS = 1024
 _SERIAL_STEPS = 2 ** 18
+#: Fewer rows than this (a quarter of the lockstep kernel's lanes), of at least
+#: ``_LONG_ROWS`` steps, go to the batch kernel of ``run_batch_vector`` (vectorised
+#: within a step): in a lockstep block most lanes would be spare (one long row: 64x
+#: the work).  Same bits either way.
+_FEW_ROWS = LANES // 4
+_LONG_ROWS = 32
 
 
 
@@ -190,7 +197,8 @@ class VectorStepper:
 
     Steps are taken by the lockstep kernel (``_kernels/lockstep.py``: SIMD
     lanes across the rows of a batch), whose every state is bit for bit
-    what ``run_batch_vector`` computes.
+    what ``run_batch_vector`` computes; a few long rows by the batch kernel
+    of ``run_batch_vector`` itself (``_FEW_ROWS``).
 
     Parameters
     ----------
@@ -238,11 +246,17 @@ class VectorStepper:
         (B, n)."""
         shape = words.shape + (self.units,)
         H, C = np.empty(shape), np.empty(shape)
-        if words.size:
-            # C order always: one compiled layout (a transposed array would compile again)
-            run_lockstep(*self._args, np.ascontiguousarray(words, dtype=np.int64),
-                         np.ascontiguousarray(h, dtype=np.float64),
-                         np.ascontiguousarray(c, dtype=np.float64), self._theta, H, C)
+        # C order always: one compiled layout (a transposed array would compile again)
+        h, c = np.ascontiguousarray(h, dtype=np.float64), np.ascontiguousarray(c, dtype=np.float64)
+        if not words.size:
+            return H, C
+        if words.shape[0] < _FEW_ROWS and words.shape[1] >= _LONG_ROWS:
+            run_batch = _vector_kernels.make_vector_kernels(*self._args[:3])[2]
+            run_batch(*self._args[3:6], np.ascontiguousarray(self.inputs[words]), h, c,
+                      self._theta, H, C)
+        else:
+            run_lockstep(*self._args, np.ascontiguousarray(words, dtype=np.int64), h, c,
+                         self._theta, H, C)
         return H, C
 
 

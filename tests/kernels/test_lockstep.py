@@ -16,6 +16,7 @@ import pytest
 
 import fastlstm as fl
 from fastlstm._kernels import lockstep
+from fastlstm.automata import cells
 from fastlstm.automata.cells import stepper_for
 from fastlstm.semantics import Semantics
 
@@ -73,6 +74,20 @@ def test_a_batch_spread_over_threads():
     H, C = stepped(cell, (0, 1), sem, words, np.zeros((B, 3)), np.zeros((B, 3)))
     ref = fl.run_batch(cell, words.astype(float)[..., None], **sem)
     assert same_bits(H, ref.h) and same_bits(C, ref.c)
+
+
+def test_few_long_rows_take_the_batch_kernel_with_the_same_bits():
+    # Fewer rows than a quarter of a block, 40 steps long, go to run_batch_vector's kernel;
+    # padded to a full block's worth of rows they go through the lockstep kernel.
+    rng = np.random.default_rng(14)
+    cell, sem = random_cell(rng, 6, 1), dict(activation="exact")
+    assert cells.VectorStepper is type(stepper_for(cell, (0, 1), Semantics())[1])
+    words = rng.integers(0, 2, (cells._FEW_ROWS - 1, 40))
+    h, c = rng.uniform(-1, 1, (len(words), 6)), rng.normal(0, 1, (len(words), 6))
+    few = stepped(cell, (0, 1), sem, words, h, c)
+    many = stepped(cell, (0, 1), sem, np.tile(words, (2, 1)), np.tile(h, (2, 1)),
+                   np.tile(c, (2, 1)))
+    assert same_bits(few[0], many[0][:len(words)]) and same_bits(few[1], many[1][:len(words)])
 
 
 @pytest.mark.parametrize("inclusive", [True, False])
