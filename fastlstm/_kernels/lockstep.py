@@ -34,6 +34,7 @@ import numpy as np
 from .._config import JIT
 from .activations import _fma, sigmoid, tanh
 from .lanes import squash_f64 as squash
+from .simd_width import wide_vectors
 from .threads import spread_kernel
 
 #: Sequences per block.  Measured on the Tomita networks (n = 8; L* with 200 random
@@ -55,6 +56,7 @@ def _compiled(saturated: bool):
     @numba.njit(**JIT)
     def kernel(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, inputs, words, h0, c0,
                theta, h_out, c_out):
+        wide_vectors()   # 512-bit vectors where the CPU has them: 64 lanes are 8 zmm registers
         B, T = words.shape
         A, m = inputs.shape
         n = W_hhT.shape[0]

@@ -185,8 +185,13 @@ def _breadth_first(expand, h_start, c_start, A, max_states, refusal=None):
         # a new key gets the next number (len(index) is read before it is added)
         targets = np.array([index.setdefault(key, len(index))
                             for key in _state_keys(h_new, c_new)], dtype=np.int64)
-        numbers, first = np.unique(targets, return_index=True)
-        fresh = first[numbers >= before]   # each new state's first row, in order of number
+        # each new state's first row, in order of number: new numbers are given in order,
+        # so a first row is one whose number exceeds every new number before it
+        rows_new = np.flatnonzero(targets >= before)
+        numbers = targets[rows_new]
+        first = np.ones(numbers.size, dtype=bool)
+        first[1:] = numbers[1:] > np.maximum.accumulate(numbers)[:-1]
+        fresh = rows_new[first]
         rows.append(targets.reshape(-1, A))
         hs.append(h_new[fresh])
         cs.append(c_new[fresh])
