@@ -281,18 +281,13 @@ class EquivalenceTests:
                                                            on_random % length))
         self.levels = [full_out[::A ** (depth - L), L - 1] for L in range(1, depth + 1)]
         self.exhaustive = sum(level.size for level in self.levels)
-        # The pool: each sampled word (padded with symbol 0 past its length) and its state.
-        pool_words = [full[on_full]] if depth else []
-        if self.words.size:
-            pool_words.append(self.words[on_random // length])
-        width = max([w.shape[1] for w in pool_words], default=0)
-        self.pool_words = np.zeros((picks.size, width), dtype=np.int64)
+        # The pool: each sampled word, as the number of an exhaustive string (of length
+        # depth) or a prefix of a random string (its row and length), and its state.
+        self._depth, self._A = depth, A
+        self.pool_full = on_full
+        self.pool_rows = on_random // length
         self.pool_lengths = np.concatenate([np.full(on_full.size, depth),
                                             on_random % length + 1]).astype(np.int64)
-        row = 0
-        for w in pool_words:
-            self.pool_words[row:row + w.shape[0], :w.shape[1]] = w
-            row += w.shape[0]
         self.pool_h = np.concatenate([full_kept[0], random_kept[0]])
         self.pool_c = np.concatenate([full_kept[1], random_kept[1]])
         self.suffix_depth = 1
@@ -324,6 +319,24 @@ class EquivalenceTests:
         h_kept[~late], c_kept[~late] = kept_h, kept_c
         h_kept[late], c_kept[late] = late_kept
         return out, (h_kept, c_kept)
+
+    def _pool_states(self, table):
+        """The hypothesis state (from state 0) after each word of the pool: the exhaustive
+        ones walked whole, the random ones read from a walk of the random strings they are
+        prefixes of (each of those walked once, however many of its prefixes are sampled)."""
+        full = _walk(table, _strings(self._A, self._depth, self.pool_full),
+                     np.full(self.pool_full.size, self._depth))
+        rows, inverse = np.unique(self.pool_rows, return_inverse=True)
+        on_random = self.pool_lengths[self.pool_full.size:]
+        walked = _walk(table, self.words[rows], None)   # (rows, length + 1): every prefix
+        return np.concatenate([full, walked[inverse.reshape(-1), on_random]])
+
+    def _pool_word(self, k):
+        """Pool word k as a tuple of symbol indices."""
+        if k < self.pool_full.size:
+            return tuple(_strings(self._A, self._depth, self.pool_full[k:k + 1])[0].tolist())
+        row = self.pool_rows[k - self.pool_full.size]
+        return tuple(self.words[row, :self.pool_lengths[k]].tolist())
 
     def counterexample(self, table, outputs, start):
         """A shortest tested word on which the hypothesis and the cell disagree, or None."""
@@ -370,7 +383,7 @@ class EquivalenceTests:
         if not self.guided:
             return None
         Q = table.shape[0]
-        pool_q = _walk(table, self.pool_words, self.pool_lengths)
+        pool_q = self._pool_states(table)
         per_center = self.suffixes.size + self.random_suffixes.size
         extra = GUIDE_STEPS // max(per_center, 1)
         chosen = [[] for _ in range(Q)]   # pool indices beyond each access word, by rank
@@ -416,7 +429,7 @@ class EquivalenceTests:
                     r = int(bad[np.argmin(reach[bad // S])])
                     q, k = centers[r // S]
                     prefix = (access[q] if k is None else
-                              tuple(self.pool_words[k, :self.pool_lengths[k]].tolist()))
+                              self._pool_word(k))
                     word = prefix + tuple(words[r, :t + 1].tolist())
                     if best is None or len(word) < len(best):
                         best = word
@@ -428,14 +441,16 @@ class EquivalenceTests:
 
 
 def _walk(table, words, lengths):
-    """The hypothesis state after each padded word (rows of ``words``, ``lengths`` long)."""
+    """The hypothesis state (from state 0) after each row of ``words`` (B, T) read to its
+    length (``lengths``), or with ``lengths=None`` after every prefix: (B, T + 1), column t
+    the state after t symbols."""
     B, T = words.shape
     flat, A = table.ravel().astype(np.int64), table.shape[1]
     symbols = np.ascontiguousarray(words.T)          # a contiguous row per step
     walked = np.zeros((T + 1, B), dtype=np.int64)    # row t: the states after t symbols
     for t in range(T):
         walked[t + 1] = flat[walked[t] * A + symbols[t]]
-    return walked[lengths, np.arange(B)]
+    return walked.T if lengths is None else walked[lengths, np.arange(B)]
 
 
 def _features(h, c):
