@@ -18,14 +18,12 @@ with :math:`\alpha = \sigma'(z_o) \tanh c^*`, :math:`P = o \tanh'(c^*)`,
 Interval arithmetic
 -------------------
 Boxes are arrays ``lo, hi`` of shape (B, n), processed together: NumPy
-array code here, and for c, F and F' unit by unit two small compiled
-kernels (fastlstm/_kernels/krawczyk.py, intervals.py's operations; F' in
-midpoint-radius form with the bound below for q = 5 terms).  Every
-``+ - * /`` is an IEEE float64 operation (rounding to nearest, error
-<= 1/2 ulp; in the kernels a division may be a reciprocal and a product,
-<= 1 ulp), and each computed end is widened outward by 2**-50 relative plus
-2**-1022 absolute, as in fastlstm/_kernels/intervals.py; a NaN end becomes
-the whole line.  A product of a point matrix A (p, q) with
+array code, and for F' (n**2 entries per box) one small compiled kernel
+(fastlstm/_kernels/krawczyk.py, midpoint-radius form with the bound below
+for q = 5 terms).  Every ``+ - * /`` is NumPy's IEEE float64 operation
+(rounding to nearest, error <= 1/2 ulp, no fast-math), and each computed
+end is widened outward by 2**-50 relative plus 2**-1022 absolute, as in
+fastlstm/_kernels/intervals.py; a NaN end becomes the whole line.  A product of a point matrix A (p, q) with
 a box is done in midpoint-radius form: for X = mid +- rad,
 ``A X`` lies in ``fl(A mid) +- |A| (gamma |mid| + rad)`` with
 ``gamma = (q + 2) u / (1 - (q + 2) u)`` (u = 2**-53), which bounds the error of
@@ -85,6 +83,29 @@ def iadd(alo, ahi, blo, bhi):
 def isub(alo, ahi, blo, bhi):
     with np.errstate(invalid="ignore", over="ignore"):
         return _clean(_down(alo - bhi), _up(ahi - blo))
+
+
+def imul(alo, ahi, blo, bhi):
+    with np.errstate(invalid="ignore", over="ignore"):
+        p = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
+        lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
+        hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
+        bad = np.isnan(p[0]) | np.isnan(p[1]) | np.isnan(p[2]) | np.isnan(p[3])
+        lo, hi = _down(lo), _up(hi)
+    return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
+
+
+def idiv(alo, ahi, blo, bhi):
+    """``a / b``; the whole line where b may be 0."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        q = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
+        lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
+        hi = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
+        bad = (blo <= 0.0) & (bhi >= 0.0)
+        for v in q:
+            bad = bad | np.isnan(v)
+        lo, hi = _down(lo), _up(hi)
+    return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
 
 
 def _gamma(q):
@@ -148,27 +169,38 @@ class CellMap:
         a pair (mid, rad) of shape (B, n, n): F' over the box lies in mid +- rad
         (fastlstm/_kernels/krawczyk.py).
         """
-        from .._kernels.krawczyk import cell_state, fixed_point_map
+        from .._kernels.krawczyk import jacobian_enclosure
 
         n = self.n
-        B = lo.shape[0]
         zlo, zhi = pmatmul(self.W, lo[..., None], hi[..., None])
         zlo, zhi = iadd(zlo[..., 0], zhi[..., 0], self.u[0], self.u[1])
-        act_s = _activation(np.concatenate([zlo[:, :2 * n], zlo[:, 3 * n:]], axis=1),
-                            np.concatenate([zhi[:, :2 * n], zhi[:, 3 * n:]], axis=1), False)
-        act_g = _activation(zlo[:, 2 * n:3 * n], zhi[:, 2 * n:3 * n], True)
-        clo, chi = np.empty((B, n)), np.empty((B, n))
-        cell_state(act_s, act_g, clo, chi)
-        act_c = _activation(clo, chi, True)
-        Flo, Fhi = np.empty((B, n)), np.empty((B, n))
-        shape = (B, n, n) if jacobian else (0, n, n)
-        Jm, Jr = np.empty(shape), np.empty(shape)
-        fixed_point_map(self.W, np.ascontiguousarray(lo, dtype=np.float64),
-                        np.ascontiguousarray(hi, dtype=np.float64), act_s, act_g, act_c, clo, chi,
-                        jacobian, Flo, Fhi, Jm, Jr)
-        out = {"F": (Flo, Fhi), "c": (clo, chi)}
-        if jacobian:
-            out["J"] = (Jm, Jr)
+        sig = _activation(np.concatenate([zlo[:, :2 * n], zlo[:, 3 * n:]], axis=1),
+                          np.concatenate([zhi[:, :2 * n], zhi[:, 3 * n:]], axis=1), False)
+        tg = _activation(zlo[:, 2 * n:3 * n], zhi[:, 2 * n:3 * n], True)
+
+        def part(values, k, j):  # unit block k of the sigmoid rows (i, f, o): ends j, j + 1
+            return values[:, k * n:(k + 1) * n, j], values[:, k * n:(k + 1) * n, j + 1]
+
+        i, s, o = part(sig, 0, 0), part(sig, 1, 2), part(sig, 2, 0)
+        g = (tg[..., 0], tg[..., 1])
+        c = idiv(*imul(*i, *g), *s)
+        tc = _activation(c[0], c[1], True)
+        t = (tc[..., 0], tc[..., 1])
+        F = isub(*imul(*o, *t), lo, hi)
+        out = {"F": F, "c": c}
+        if not jacobian:
+            return out
+        di, df, do = part(sig, 0, 4), part(sig, 1, 4), part(sig, 2, 4)
+        dg, dt = (tg[..., 4], tg[..., 5]), (tc[..., 4], tc[..., 5])
+        P = imul(*o, *dt)
+        coef = (imul(*P, *idiv(*imul(*di, *g), *s)),                  # W_i
+                imul(*P, *idiv(*imul(*c, *df), *s)),                  # W_f
+                imul(*P, *idiv(*imul(*i, *dg), *s)),                  # W_g
+                imul(*do, *t))                                        # W_o
+        Jm, Jr = np.empty((lo.shape[0], n, n)), np.empty((lo.shape[0], n, n))
+        jacobian_enclosure(self.W, np.ascontiguousarray(np.stack([a[0] for a in coef], axis=1)),
+                           np.ascontiguousarray(np.stack([a[1] for a in coef], axis=1)), Jm, Jr)
+        out["J"] = (Jm, Jr)
         return out
 
 

@@ -76,10 +76,11 @@ def minimise_q(cell, x, starts, iterations=200):
     """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n).
 
     Returns ``(s, q)``: the minima reached (h kept in [-1, 1], where every step
-    lands) and q there.  One iteration over every live start per round
+    lands) and q there.  One iteration over every live start per kernel call
     (fastlstm/_kernels/levenberg_marquardt.py documents the step and when a
     start ends): lam starts at 1e-3, is divided by 3 after a step that lowers
-    q and multiplied by 4 after one that does not.
+    q (down to 1e-12 at once when q <= 1e-10) and multiplied by 4 after one
+    that does not.
     """
     from .._kernels import levenberg_marquardt as lm
 
