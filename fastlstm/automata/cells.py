@@ -216,6 +216,7 @@ class VectorStepper:
                       np.array(cell.W_hh.T, order="C"), np.array(cell.bias()),
                       np.ascontiguousarray(inputs, dtype=np.float64))
         self._theta = semantics.threshold
+        self._symbols = np.zeros((0, 1), dtype=np.int64)
 
     def start(self, h0, c0, output=False):
         """The start state as two float64 arrays of shape (n,) (a scalar fills every unit).
@@ -237,7 +238,9 @@ class VectorStepper:
         after reading symbol a from state j.
         """
         N, A = h.shape[0], self.inputs.shape[0]
-        words = np.tile(np.arange(A, dtype=np.int64), N).reshape(N * A, 1)
+        if self._symbols.shape[0] < N * A:   # 0, 1, .., A - 1 repeated, kept between calls
+            self._symbols = np.tile(np.arange(A, dtype=np.int64), 2 * N).reshape(-1, 1)
+        words = self._symbols[:N * A]
         H, C = self.run(words, np.repeat(h, A, axis=0), np.repeat(c, A, axis=0))
         return H[:, 0, :], C[:, 0, :]
 

@@ -13,6 +13,8 @@ only, explicit, approximation) are in the package docstring,
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .._validate import integer
@@ -181,18 +183,15 @@ def _breadth_first(expand, h_start, c_start, A, max_states, refusal=None):
     depth = 1
     while hs[-1].shape[0]:
         h_new, c_new = expand(hs[-1], cs[-1])
-        before = len(index)
-        # a new key gets the next number (len(index) is read before it is added)
-        targets = np.array([index.setdefault(key, len(index))
-                            for key in _state_keys(h_new, c_new)], dtype=np.int64)
-        # each new state's first row, in order of number: new numbers are given in order,
-        # so a first row is one whose number exceeds every new number before it
-        rows_new = np.flatnonzero(targets >= before)
-        numbers = targets[rows_new]
-        first = np.ones(numbers.size, dtype=bool)
-        first[1:] = numbers[1:] > np.maximum.accumulate(numbers)[:-1]
-        fresh = rows_new[first]
-        rows.append(targets.reshape(-1, A))
+        # a new key gets the next number (len(index) is read before it is added), so new
+        # numbers first appear in order: a new state's first row is where the next one shows
+        fresh, following = [], len(index)
+        targets = [index.setdefault(key, len(index)) for key in _state_keys(h_new, c_new)]
+        for k, number in enumerate(targets):
+            if number == following:
+                fresh.append(k)
+                following += 1
+        rows.append(targets)
         hs.append(h_new[fresh])
         cs.append(c_new[fresh])
         if len(index) > max_states:
@@ -202,8 +201,8 @@ def _breadth_first(expand, h_start, c_start, A, max_states, refusal=None):
         depth += 1
     # BFS discovers states in order, and rows were appended level by level in
     # frontier order, which is state order.
-    return (np.concatenate(rows) if rows else np.zeros((0, A), dtype=np.int64),
-            np.concatenate(hs), np.concatenate(cs), len(index) <= max_states)
+    table = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64).reshape(-1, A)
+    return table, np.concatenate(hs), np.concatenate(cs), len(index) <= max_states
 
 
 def _state_keys(h, c):
