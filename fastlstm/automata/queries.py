@@ -299,6 +299,7 @@ class EquivalenceTests:
             0, A, size=(GUIDE_RANDOM if length > 1 else 0, length)) if guided
             else np.zeros((0, length), dtype=np.int64))
         self.last_guided = None   # (states tested, pool size, words tested) of the last hypothesis
+        self._columns = self._expected = None   # made by the first walk of the random strings
 
     def _run(self, words, keep):
         """Output codes (B, T) of the rows ``words`` (B, T) from the start state, and (h, c)
@@ -352,14 +353,17 @@ class EquivalenceTests:
         # the hypothesis's states, one table look-up a step, compared a few steps at a
         # time (a wrong hypothesis is usually caught early)
         B, T = self.words.shape
-        states = np.full(B, start)
-        walked = np.empty((B, _WALK_STEPS), dtype=np.int64)
+        if self._columns is None:   # the strings and the cell's outputs a row per step
+            self._columns = np.ascontiguousarray(self.words.T)
+            self._expected = np.ascontiguousarray(self.outputs.T)
+        flat = table.ravel().astype(np.int64)
+        states = np.full(B, start, dtype=np.int64)
+        walked = np.empty((_WALK_STEPS, B), dtype=np.int64)
         for t0 in range(0, T, _WALK_STEPS):
             span = min(_WALK_STEPS, T - t0)
             for t in range(span):
-                states = walked[:, t] = table[states, self.words[:, t0 + t]]
-            bad = np.flatnonzero((outputs[walked[:, :span]]
-                                  != self.outputs[:, t0:t0 + span]).T.reshape(-1))
+                states = walked[t] = flat[states * A + self._columns[t0 + t]]
+            bad = np.flatnonzero(outputs[walked[:span]] != self._expected[t0:t0 + span])
             if bad.size:
                 break
         else:
