@@ -88,11 +88,23 @@ def _compiled(saturated: bool):
                 for k in range(rows):
                     for j in range(LANES):
                         z[k, j] = u_in[k, sym[j]]
-                for u in range(n):
+                u = 0
+                while u + 4 <= n:   # four state terms per pass over z (same fmas, same order)
+                    for k in range(rows):
+                        w0, w1, w2, w3 = W_hhT[u, k], W_hhT[u + 1, k], W_hhT[u + 2, k], \
+                            W_hhT[u + 3, k]
+                        for j in range(LANES):
+                            acc = _fma(w0, h[u, j], z[k, j])
+                            acc = _fma(w1, h[u + 1, j], acc)
+                            acc = _fma(w2, h[u + 2, j], acc)
+                            z[k, j] = _fma(w3, h[u + 3, j], acc)
+                    u += 4
+                while u < n:
                     for k in range(rows):
                         w = W_hhT[u, k]
                         for j in range(LANES):
                             z[k, j] = _fma(w, h[u, j], z[k, j])
+                    u += 1
                 for k3 in range(3 * n):  # rows i, f, o: one loop, one inlined sigmoid
                     k = k3 if k3 < 2 * n else k3 + n
                     for j in range(LANES):
