@@ -152,8 +152,8 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
 #: rows to scalar remainders (measured in docs/bench.md, "Roofline: vector cells").
 WIDE_FROM = 16
 #: Alignment of the weights the kernels read: a SIMD load that straddles two
-#: cache lines costs two (NumPy aligns large arrays to 16 bytes only; at n = 64
-#: aligned weights made the AVX2 matrix-vector product 2.5x faster).
+#: cache lines costs two (NumPy aligns large arrays to 16 bytes only; at n = 64,
+#: weights at offset 48 made the 256-bit matrix-vector product 1.6x slower).
 _ALIGN = 64
 
 
