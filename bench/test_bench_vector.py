@@ -17,7 +17,7 @@ process to one core.  ``bench/roofline.py`` gives each n's limits on the host
 (FMA throughput, load bandwidth, divisions) and the fraction reached.
 
 fastlstm picks its kernel by n (fastlstm/_kernels/vector.py): n <= 4, the
-generic one, and from n = 16 on the generic one in 512-bit vectors; the AVX2
+generic one, and from n = 8 on the generic one in 512-bit vectors; the AVX2
 figures come from ``NUMBA_CPU_NAME=haswell NUMBA_CPU_FEATURES=`` with JAX held
 to AVX2 by ``XLA_FLAGS=--xla_cpu_max_isa=AVX2``.
 

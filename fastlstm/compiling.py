@@ -172,13 +172,13 @@ def _warm_vector():
 
 def _warm_vector_shapes():
     """The plain vector kernels chosen by n: n <= 4 (``small_cell``), the generic one
-    (4 < n < 16) and the wide one (n >= 16)."""
+    (4 < n < 8) and the wide one (n >= 8)."""
     from .cell import LSTMCell
     from .run import run, run_batch
 
     rng = np.random.default_rng(6)
     out = {}
-    for n, m in ((2, 1), (1, 2), (8, 2), (16, 2)):
+    for n, m in ((2, 1), (1, 2), (6, 2), (16, 2)):
         cell = LSTMCell(rng.normal(0, 2, (4 * n, m)), rng.normal(0, 2 / n, (4 * n, n)),
                         rng.normal(0, 1, 4 * n))
         x = rng.normal(0, 1, (200, m))

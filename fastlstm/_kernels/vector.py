@@ -147,10 +147,11 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
 
 
 #: From this hidden size on, a run uses the kernel compiled for 512-bit vectors
-#: (``simd_width``): its loops over 4n >= 64 rows fill zmm registers, while
-#: below, where loops of n or 2n rows are short, 256-bit vectors leave fewer
-#: rows to scalar remainders (measured in docs/bench.md, "Roofline: vector cells").
-WIDE_FROM = 16
+#: (``simd_width``): its loops over n, 2n and 4n rows fill zmm registers, while
+#: below, where a loop of n rows is shorter than 8 lanes, 256-bit vectors leave
+#: fewer rows to scalar remainders (n = 5-7: 145-192 ns a step in ymm, 197-254
+#: in zmm; n = 8: 172 against 153; docs/bench.md, "Roofline: vector cells").
+WIDE_FROM = 8
 #: Alignment of the weights the kernels read: a SIMD load that straddles two
 #: cache lines costs two (NumPy aligns large arrays to 16 bytes only; at n = 64,
 #: weights at offset 48 made the 256-bit matrix-vector product 1.6x slower).
