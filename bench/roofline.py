@@ -17,7 +17,7 @@ bench/test_bench_vector.py and says how close each n comes:
 * packed division throughput (zmm, ymm);
 * read bandwidth from L1 and L2 (a sum over 16 KB ... 1 MB, zmm and ymm loads);
 * fastlstm against JAX ``jit(lax.scan)`` (as bench/test_bench_vector.py builds it), the
-  two timed in turn, the least time of each over 61 rounds: on a busy host that ratio
+  two timed in turn, the least time of each over 31 rounds: on a busy host that ratio
   is steadier than pytest-benchmark's medians.
 
     python bench/roofline.py                  # this host's ISA
@@ -116,8 +116,9 @@ __attribute__((target("avx2,fma"))) double read_ymm(const double *p, long size, 
 
 #: Hidden sizes, as in bench/test_bench_vector.py (m = 1).
 SIZES = (2, 4, 8, 16, 32, 64)
-#: Steps timed per call: a few milliseconds (JAX's dispatch, tens of microseconds, is noise).
-STEPS = {2: 40_000, 4: 20_000, 8: 10_000, 16: 8_000, 32: 4_000, 64: 2_000}
+#: Steps timed per call: about 5 ms, so that the fixed cost of a call (fastlstm's
+#: validation and allocations, about 80 us; JAX's dispatch) stays within 2%.
+STEPS = {2: 100_000, 4: 60_000, 8: 30_000, 16: 20_000, 32: 8_000, 64: 3_000}
 #: The L1 data cache of one core (bytes): weights beyond it stream from L2 every step.
 L1_BYTES = 48 * 1024
 
@@ -200,7 +201,7 @@ def step_bounds(n, m, wide: bool, fig: dict) -> dict:
     return out
 
 
-def interleaved(calls: dict, rounds=61) -> dict:
+def interleaved(calls: dict, rounds=31) -> dict:
     """The least time of each call over ``rounds`` rounds that call each in turn: on a busy
     host every call meets the same conditions, and the least time is the one least disturbed."""
     least = {name: float("inf") for name in calls}
