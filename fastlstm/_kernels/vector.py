@@ -158,6 +158,20 @@ WIDE_FROM = 8
 _ALIGN = 64
 
 
+@functools.lru_cache(maxsize=None)
+def _wide_vectors_exist() -> bool:
+    """Whether Numba compiles for a CPU with 512-bit vectors (AVX-512F): Numba's own
+    choice of features (``NUMBA_CPU_FEATURES``, else the host's).  Elsewhere the wide
+    kernel would be the generic one compiled a second time."""
+    from llvmlite import binding
+    from numba.core import config
+
+    features = config.CPU_FEATURES
+    if features is None:
+        features = binding.get_host_cpu_features().flatten()
+    return "+avx512f" in features.split(",")
+
+
 def _aligned(a):
     """``a`` itself if its data start on a 64-byte boundary, else an aligned copy."""
     if a.ctypes.data % _ALIGN == 0:
@@ -224,7 +238,8 @@ def _compiled(saturated: bool):
 
     def plain(W_ihT, W_hhT, b):
         """The kernel for these weights, and the (aligned) weights it reads."""
-        return (_batch(saturated, W_hhT.shape[0] >= WIDE_FROM)[0],
+        wide = W_hhT.shape[0] >= WIDE_FROM and _wide_vectors_exist()
+        return (_batch(saturated, wide)[0],
                 tuple(_aligned(w) for w in (W_ihT, W_hhT, b)))
 
     def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
