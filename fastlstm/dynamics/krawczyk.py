@@ -51,6 +51,8 @@ box is *discarded* when F(X) excludes 0 in some unit or K(X) misses X,
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _PAD = 2.0 ** -50
@@ -75,36 +77,44 @@ def _clean(lo, hi):
     return lo, hi
 
 
+def _quiet(function):
+    """Run ``function`` with NumPy's overflow, invalid and divide warnings off: the
+    interval code handles inf and NaN ends itself (NaN -> the whole line).  Set
+    once by the entry points (CellMap, krawczyk), not per operation (np.errstate
+    costs a few microseconds a call); the helpers below assume it."""
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return function(*args, **kwargs)
+    return quiet
+
+
 def iadd(alo, ahi, blo, bhi):
-    with np.errstate(invalid="ignore", over="ignore"):
-        return _clean(_down(alo + blo), _up(ahi + bhi))
+    return _clean(_down(alo + blo), _up(ahi + bhi))
 
 
 def isub(alo, ahi, blo, bhi):
-    with np.errstate(invalid="ignore", over="ignore"):
-        return _clean(_down(alo - bhi), _up(ahi - blo))
+    return _clean(_down(alo - bhi), _up(ahi - blo))
 
 
 def imul(alo, ahi, blo, bhi):
-    with np.errstate(invalid="ignore", over="ignore"):
-        p = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
-        lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
-        hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
-        bad = np.isnan(p[0]) | np.isnan(p[1]) | np.isnan(p[2]) | np.isnan(p[3])
-        lo, hi = _down(lo), _up(hi)
+    p = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
+    lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
+    hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
+    bad = np.isnan(p[0]) | np.isnan(p[1]) | np.isnan(p[2]) | np.isnan(p[3])
+    lo, hi = _down(lo), _up(hi)
     return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
 
 
 def idiv(alo, ahi, blo, bhi):
     """``a / b``; the whole line where b may be 0."""
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        q = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
-        lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
-        hi = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
-        bad = (blo <= 0.0) & (bhi >= 0.0)
-        for v in q:
-            bad = bad | np.isnan(v)
-        lo, hi = _down(lo), _up(hi)
+    q = (alo / blo, alo / bhi, ahi / blo, ahi / bhi)
+    lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
+    hi = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
+    bad = (blo <= 0.0) & (bhi >= 0.0)
+    for v in q:
+        bad = bad | np.isnan(v)
+    lo, hi = _down(lo), _up(hi)
     return np.where(bad, -np.inf, lo), np.where(bad, np.inf, hi)
 
 
@@ -120,9 +130,8 @@ def _upper_sum(products, q):
 
 def pmatmul(A, lo, hi):
     """``A @ X`` for a point matrix A (p, q) and intervals ``lo, hi`` of shape (..., q, r)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        mid = 0.5 * lo + 0.5 * hi
-        rad = _up(np.maximum(hi - mid, mid - lo))
+    mid = 0.5 * lo + 0.5 * hi
+    rad = _up(np.maximum(hi - mid, mid - lo))
     return _ends(*pmatmul_midrad(A, mid, rad))
 
 
@@ -130,16 +139,14 @@ def pmatmul_midrad(A, mid, rad):
     """``A @ X`` for X = mid +- rad (rad >= 0): ``(center, radius)``, the exact
     product of A with every matrix of X within ``center +- radius``."""
     q = A.shape[-1]
-    with np.errstate(invalid="ignore", over="ignore"):
-        center = A @ mid
-        radius = _upper_sum(np.abs(A) @ (_up(_gamma(q) * np.abs(mid)) + rad), q)
+    center = A @ mid
+    radius = _upper_sum(np.abs(A) @ (_up(_gamma(q) * np.abs(mid)) + rad), q)
     return center, radius
 
 
 def _ends(center, radius):
     """``center +- radius`` as outward (lo, hi); the whole line where either is not finite."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        out = _clean(_down(center - radius), _up(center + radius))
+    out = _clean(_down(center - radius), _up(center + radius))
     bad = ~np.isfinite(center) | ~np.isfinite(radius)
     if bad.any():
         out = np.where(bad, -np.inf, out[0]), np.where(bad, np.inf, out[1])
@@ -154,6 +161,7 @@ class CellMap:
     ``z = W_hh h + u``, rows i, f, g, o.
     """
 
+    @_quiet
     def __init__(self, cell, x):
         self.n = n = cell.hidden_size
         self.W = np.ascontiguousarray(cell.W_hh, dtype=np.float64)
@@ -162,6 +170,7 @@ class CellMap:
         ulo, uhi = pmatmul(np.asarray(cell.W_ih, dtype=np.float64), x, x)
         self.u = iadd(ulo[:, 0], uhi[:, 0], b, b)
 
+    @_quiet
     def enclose(self, lo, hi, jacobian=True):
         """Enclosures over the boxes ``[lo, hi]`` (B, n): a dict with F, c and, if asked, J.
 
@@ -216,6 +225,7 @@ def _activation(zlo, zhi, is_tanh):
     return out
 
 
+@_quiet
 def krawczyk(cmap, lo, hi, inflate=0.0, points=None, owner=None):
     """The Krawczyk test on boxes ``[lo, hi]`` (B, n).
 
@@ -259,11 +269,10 @@ def krawczyk(cmap, lo, hi, inflate=0.0, points=None, owner=None):
     eye = np.eye(n)
     Mlo, Mhi = isub(eye, eye, Mlo, Mhi)
     mag = np.maximum(np.abs(Mlo), np.abs(Mhi))
-    with np.errstate(invalid="ignore", over="ignore"):
-        r = np.maximum(_up(hi - m), _up(m - lo))
-        R = _upper_sum(mag @ r[..., None], n)[..., 0]
-        klo, khi = isub(m, m, YFlo[..., 0], YFhi[..., 0])  # m - Y F(m)
-        klo, khi = _clean(_down(klo - R), _up(khi + R))
+    r = np.maximum(_up(hi - m), _up(m - lo))
+    R = _upper_sum(mag @ r[..., None], n)[..., 0]
+    klo, khi = isub(m, m, YFlo[..., 0], YFhi[..., 0])  # m - Y F(m)
+    klo, khi = _clean(_down(klo - R), _up(khi + R))
     inside = ((klo > lo) & (khi < hi)).all(axis=1)
     miss = ((klo > hi) | (khi < lo)).any(axis=1)
     state[inside] = 1

@@ -183,7 +183,8 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     The minima with q <= ZERO_Q are certified together: one per group that
     agrees to ~1e-8 (the one of smallest q; the others lie in its wide box,
     which holds exactly one zero, so they reach the same one), in one
-    Krawczyk call, then tightened in one more.  Minima outside every box so
+    Krawczyk call with the small boxes around the same points (``tighten``
+    takes the few whose small boxes fail).  Minima outside every box so
     far (where that failed) are tried one by one, smallest q first, as are
     the slow points.
     """
@@ -199,18 +200,34 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     if cand.size:
         _, first, group = np.unique(np.round(h[cand] * 1e8), axis=0, return_index=True,
                                     return_inverse=True)
-        lo, hi = _wide_boxes(h[cand[first]])
-        state, klo, khi = krawczyk(cmap, lo, hi)
-        ok = state == 1
+        at = h[cand[first]]
+        K = at.shape[0]
+        lo, hi = _wide_boxes(at)
+        # one Krawczyk call for each group's wide box and, inside it, the boxes of radius
+        # 1e-15 and 1e-13 (x (1 + |h|)) around the same point, all tested at that point
+        r = np.array([1e-15, 1e-13])[:, None, None] * (1.0 + np.abs(at))
+        blo = np.concatenate([lo, np.maximum(lo, at - r).reshape(-1, n)])
+        bhi = np.concatenate([hi, np.minimum(hi, at + r).reshape(-1, n)])
+        state, klo, khi = krawczyk(cmap, blo, bhi, points=at, owner=np.tile(np.arange(K), 3))
+        ok = state[:K] == 1
+        small = state[K:].reshape(2, K) == 1
         # a minimum in the certified wide box of its group's first is that zero
         g = group.reshape(-1)
         held = ok[g] & ((lo[g] <= h[cand]) & (h[cand] <= hi[g])).all(axis=1)
         todo[cand[held]] = False
-        order = np.argsort(first[ok], kind="stable")       # the groups in order of q
         if ok.any():
-            # K(X), inside a certified X, is centred on a Newton step from X's middle
-            lo, hi = lo[ok][order], hi[ok][order]
-            tlo, thi = tighten(cmap, lo, hi, (0.5 * klo[ok] + 0.5 * khi[ok])[order], polish=False)
+            tlo, thi = lo.copy(), hi.copy()
+            pick = np.argmax(small, axis=0) * K + np.arange(K)
+            won = small.any(axis=0) & ok
+            tlo[won], thi[won] = blo[K:][pick[won]], bhi[K:][pick[won]]
+            rest = ok & ~won
+            if rest.any():
+                # K(X), inside a certified X, is centred on a Newton step from the point
+                tlo[rest], thi[rest] = tighten(cmap, lo[rest], hi[rest],
+                                               0.5 * klo[:K][rest] + 0.5 * khi[:K][rest],
+                                               polish=False)
+            order = np.argsort(first[ok], kind="stable")       # the groups in order of q
+            lo, hi, tlo, thi = lo[ok][order], hi[ok][order], tlo[ok][order], thi[ok][order]
             found = list(zip(tlo, thi, lo, hi))
             tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
             left = np.flatnonzero(todo)
