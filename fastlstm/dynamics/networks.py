@@ -198,8 +198,11 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     cand = cand[np.argsort(q[cand], kind="stable")]
     found = []
     if cand.size:
-        _, first, group = np.unique(np.round(h[cand] * 1e8), axis=0, return_index=True,
-                                    return_inverse=True)
+        # rows as single byte strings: np.unique on them is 6x faster than with axis=0
+        # (a -0 and a 0 fall in two groups: one more box to test, merged by _distinct)
+        key = np.ascontiguousarray(np.round(h[cand] * 1e8))
+        key = key.view(np.dtype((np.void, 8 * n))).reshape(-1)
+        _, first, group = np.unique(key, return_index=True, return_inverse=True)
         at = h[cand[first]]
         K = at.shape[0]
         lo, hi = _wide_boxes(at)
