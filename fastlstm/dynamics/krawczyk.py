@@ -201,14 +201,18 @@ class CellMap:
             return out
         di, df, do = part(sig, 0, 4), part(sig, 1, 4), part(sig, 2, 4)
         dg, dt = (tg[..., 4], tg[..., 5]), (tc[..., 4], tc[..., 5])
-        P = imul(*o, *dt)
-        coef = (imul(*P, *idiv(*imul(*di, *g), *s)),                  # W_i
-                imul(*P, *idiv(*imul(*c, *df), *s)),                  # W_f
-                imul(*P, *idiv(*imul(*i, *dg), *s)),                  # W_g
-                imul(*do, *t))                                        # W_o
+
+        def stack(*pairs):  # intervals of the same shape, stacked: fewer, larger operations
+            return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+        # P = o tanh'(c) and the W_o coefficient o' tanh(c); then P times i' g, c f', i g'
+        # over 1 - f, the coefficients of W_i, W_f, W_g
+        plo, phi = imul(*stack(o, do), *stack(dt, t))
+        ratios = idiv(*imul(*stack(di, c, i), *stack(g, df, dg)), *s)
+        clo, chi = imul(plo[0], phi[0], *ratios)
         Jm, Jr = np.empty((lo.shape[0], n, n)), np.empty((lo.shape[0], n, n))
-        jacobian_enclosure(self.W, np.ascontiguousarray(np.stack([a[0] for a in coef], axis=1)),
-                           np.ascontiguousarray(np.stack([a[1] for a in coef], axis=1)), Jm, Jr)
+        jacobian_enclosure(self.W, np.ascontiguousarray(np.stack([*clo, plo[1]], axis=1)),
+                           np.ascontiguousarray(np.stack([*chi, phi[1]], axis=1)), Jm, Jr)
         out["J"] = (Jm, Jr)
         return out
 
