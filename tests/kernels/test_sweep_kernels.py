@@ -1,5 +1,6 @@
 """The sweep kernel's building blocks: the float32 activations (within a few
-ulp of numpy) and the SIMD code LLVM makes of the loop over cells.  (In
+ulp of numpy) and the lanes of the SIMD code LLVM makes of the loop over cells
+(its machine code: tests/kernels/test_codegen.py).  (In
 float64 the kernel calls the activations of ``fastlstm.run``; tests/sweeps/test_sweep.py
 checks that sweeps and runs agree bit for bit.)"""
 
@@ -10,7 +11,6 @@ import pytest
 from fastlstm._config import JIT
 from fastlstm._kernels import activations as act
 from fastlstm._kernels import sweep as sk
-from tests.kernels import codegen
 
 #: Test-only: inspecting machine code needs a function that is not cached.
 UNCACHED = dict(JIT, cache=False)
@@ -103,52 +103,8 @@ def test_float32_special_values():
         assert np.isnan(compiled(name, nan)).all(), name
 
 
-# --- the loop over cells is SIMD code, for every target that matters ---
-#
-# Compiled for each target CPU and inspected, never run (tests/kernels/codegen.py):
-# a developer on an AVX2 host checks the AVX-512 and the aarch64 code too.
-
-_CELLS = """
-import numba
-from fastlstm._kernels import sweep as sk
-from fastlstm._config import JIT
-
-
-def cells(step, ft):
-    @numba.njit(**dict(JIT, cache=False))
-    def kernel(w, h, c, x, theta):
-        for j in range(h.shape[0]):
-            h[j], c[j] = step((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j], w[6, j],
-                               w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
-                              h[j], c[j], x, theta, False, True, False)
-    kernel.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft))
-    return kernel
-
-
-kernels = {"float64": cells(sk.step_f64, numba.float64),
-           "float32": cells(sk.step_f32, numba.float32)}
-"""
-
-
-@pytest.fixture(scope="module")
-def cells_asm():
-    """target CPU -> {dtype: assembly of the loop over cells}."""
-    return codegen.assembly(_CELLS)
-
-
-@pytest.mark.parametrize("cpu", codegen.X86 + codegen.AARCH64)
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_loop_over_cells_vectorises_on_every_target(cells_asm, cpu, dtype):
-    divisions, fmas, gathers = codegen.vector_ops(cells_asm[cpu][dtype], cpu, dtype)
-    # Packed division (the activations' 1/(1+e)) and packed FMA: the cells
-    # are SIMD lanes.  Scalar code has scalar divisions only.
-    assert divisions, f"{cpu}: the {dtype} loop over cells did not vectorise"
-    assert fmas, cpu
-    if codegen.is_x86(cpu):  # full-width vectors: 256 bits on AVX2, 256 or 512 on AVX-512
-        assert min(divisions) >= 256, f"{cpu}: {sorted(set(divisions))}-bit vectors"
-    # A table lookup would be a gather, which LLVM's cost model for AVX2
-    # declines to vectorise: the activations need none.
-    assert gathers == 0
+# --- the loop over cells: SIMD code on every target (tests/kernels/test_codegen.py), and ---
+# --- every lane computes what one cell does ---
 
 
 def test_vectorised_lanes_equal_one_cell():

@@ -21,7 +21,6 @@ import fastlstm as fl
 from fastlstm.cell import LSTMCell
 from fastlstm.vector import run_batch_vector, run_vector
 from tests import naive_vector
-from tests.kernels import codegen
 
 #: All 8 semantics: activation x boundary x feedback.
 SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
@@ -354,30 +353,3 @@ def test_read_only_inputs_are_accepted():
     assert same_bits(run_batch_vector(cell, x[None], h0=h0).h[0], want)
 
 
-# --- codegen: the loops over rows and units are SIMD code ----------------------------------
-#
-# Compiled for an AVX2, an AVX-512 and two aarch64 targets and inspected, never run
-# (tests/kernels/codegen.py).
-
-_VECTOR_KERNEL = """
-import numba
-from fastlstm._kernels import vector as vk
-run = vk._compiled(False)[0].kernel  # exact steps: a batch of sequences, spans of it first
-a1, a2, a3, flag = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1], numba.boolean
-span = numba.int64
-run.compile((span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3))
-kernels = {"run": run}
-"""
-
-
-def test_the_step_vectorises_over_rows_and_units():
-    targets = ("haswell", "skylake-avx512") + codegen.AARCH64
-    for cpu, asm in codegen.assembly(_VECTOR_KERNEL, targets).items():
-        divisions, fmas, gathers = codegen.vector_ops(asm["run"], cpu, "float64")
-        # one packed division per activation loop: sigmoid over i and f, tanh over g,
-        # sigmoid over o, tanh(c) over the units (scalar code has scalar divisions only)
-        assert len(divisions) >= 4, f"{cpu}: {len(divisions)} packed divisions"
-        assert fmas, cpu
-        if cpu == "haswell":  # AVX2: LLVM declines to vectorise a loop that needs gathers
-            assert gathers == 0
-            assert min(divisions) >= 256, f"{cpu}: {sorted(set(divisions))}-bit vectors"

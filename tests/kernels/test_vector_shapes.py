@@ -18,8 +18,7 @@ activations, so:
   scaled by 1/sqrt(n)) amplify far less than to 1e-12;
 * the padded layout of ``small_cell.pad`` is the one its docstring derives, and
   the wide kernel's weights are 64-byte aligned;
-* the machine code: the small kernel evaluates its gates in packed registers
-  (AVX2 and AVX-512), the wide kernel uses 512-bit FMAs on AVX-512.
+* (the machine code of both shapes: tests/kernels/test_codegen.py).
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from fastlstm._kernels import vector as vk
 from fastlstm._kernels.activations import sigmoid, tanh
 from fastlstm.cell import LSTMCell
 from tests import naive_vector
-from tests.kernels import codegen
 
 SEMANTICS = [dict(activation=a, inclusive=inc, round_feedback=rf)
              for a, inc, rf in itertools.product(("exact", "saturated"), (True, False),
@@ -150,23 +148,3 @@ def test_aligned_copies_only_what_is_misaligned():
         assert (b is a) == (a.ctypes.data % 64 == 0)
 
 
-_KERNELS = """
-import os
-import numba
-from fastlstm._kernels import small_cell, vector as vk
-a1, a2, a3, flag = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1], numba.boolean
-span = numba.int64
-# one kernel per target process (a compile each): the small one on AVX2, the wide one on AVX-512
-name = "small" if os.environ["NUMBA_CPU_NAME"] == "haswell" else "wide"
-kernel = small_cell._compiled(False)[0].kernel if name == "small" else vk._batch(False, True)[0]
-kernel.compile((span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3))
-kernels = {name: kernel}
-"""
-
-
-def test_the_small_kernel_packs_its_gates_and_the_wide_one_uses_zmm():
-    asm = codegen.assembly(_KERNELS, ("haswell", "skylake-avx512"))
-    divisions, _, _ = codegen.vector_ops(asm["haswell"]["small"], "haswell", "float64")
-    assert divisions and min(divisions) == 256, divisions  # the 8 gates: two ymm registers
-    _, fmas, _ = codegen.vector_ops(asm["skylake-avx512"]["wide"], "skylake-avx512", "float64")
-    assert 512 in fmas, set(fmas)

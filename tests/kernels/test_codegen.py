@@ -1,0 +1,104 @@
+"""The machine code of the kernels whose speed rests on SIMD, on every target that matters.
+
+Compiled for AVX2 (Intel Haswell, AMD Zen 3), AVX-512 and two aarch64 CPUs,
+and inspected, never run (tests/kernels/codegen.py): a developer on an AVX2
+host checks the AVX-512 and the aarch64 code too.  One process per target
+compiles every kernel that target is checked for (a process costs an import
+of Numba and the package, a second or so: four, not one per kernel and target).
+
+* the sweep's loop over cells (float64 and float32): cells are SIMD lanes;
+* the vector cell's step: the loops over rows and units are SIMD code;
+* the vector kernel's shapes: the small kernel (n <= 4) packs its gates into
+  256-bit registers, the wide one (large n) uses 512-bit FMAs on AVX-512.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.kernels import codegen
+
+_SETUP = """
+import os, sys
+import numba
+from fastlstm._config import JIT
+from fastlstm._kernels import small_cell, sweep as sk, vector as vk
+
+# this process's target: a native one names it in NUMBA_CPU_NAME; the cross-compiling
+# process (argv[1] lists its targets) compiles for the host and is told the targets later
+cpu = os.environ["NUMBA_CPU_NAME"] if sys.argv[1] == "null" else None
+
+
+def cells(step, ft):
+    @numba.njit(**dict(JIT, cache=False))
+    def kernel(w, h, c, x, theta):
+        for j in range(h.shape[0]):
+            h[j], c[j] = step((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j], w[6, j],
+                               w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
+                              h[j], c[j], x, theta, False, True, False)
+    kernel.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft))
+    return kernel
+
+
+a1, a2, a3, flag = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1], numba.boolean
+span = numba.int64
+VECTOR_SIGNATURE = (span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3)
+
+
+def vector_kernel(kernel):
+    kernel.compile(VECTOR_SIGNATURE)
+    return kernel
+
+
+kernels = {"cells float64": cells(sk.step_f64, numba.float64),
+           "cells float32": cells(sk.step_f32, numba.float32)}
+if cpu != "znver3":  # exact steps: a batch of sequences, spans of it first
+    kernels["vector run"] = vector_kernel(vk._compiled(False)[0].kernel)
+if cpu == "haswell":
+    kernels["vector small"] = vector_kernel(small_cell._compiled(False)[0].kernel)
+if cpu == "skylake-avx512":
+    kernels["vector wide"] = vector_kernel(vk._batch(False, True)[0])
+"""
+
+TARGETS = codegen.X86 + codegen.AARCH64
+
+
+@pytest.fixture(scope="module")
+def asm():
+    """target CPU -> {kernel name: its assembly for that CPU}."""
+    return codegen.assembly(_SETUP, TARGETS)
+
+
+@pytest.mark.parametrize("cpu", TARGETS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_loop_over_cells_vectorises_on_every_target(asm, cpu, dtype):
+    divisions, fmas, gathers = codegen.vector_ops(asm[cpu][f"cells {dtype}"], cpu, dtype)
+    # Packed division (the activations' 1/(1+e)) and packed FMA: the cells
+    # are SIMD lanes.  Scalar code has scalar divisions only.
+    assert divisions, f"{cpu}: the {dtype} loop over cells did not vectorise"
+    assert fmas, cpu
+    if codegen.is_x86(cpu):  # full-width vectors: 256 bits on AVX2, 256 or 512 on AVX-512
+        assert min(divisions) >= 256, f"{cpu}: {sorted(set(divisions))}-bit vectors"
+    # A table lookup would be a gather, which LLVM's cost model for AVX2
+    # declines to vectorise: the activations need none.
+    assert gathers == 0
+
+
+@pytest.mark.parametrize("cpu", ("haswell", "skylake-avx512") + codegen.AARCH64)
+def test_the_vector_step_vectorises_over_rows_and_units(asm, cpu):
+    divisions, fmas, gathers = codegen.vector_ops(asm[cpu]["vector run"], cpu, "float64")
+    # one packed division per activation loop: sigmoid over i and f, tanh over g,
+    # sigmoid over o, tanh(c) over the units (scalar code has scalar divisions only)
+    assert len(divisions) >= 4, f"{cpu}: {len(divisions)} packed divisions"
+    assert fmas, cpu
+    if cpu == "haswell":  # AVX2: LLVM declines to vectorise a loop that needs gathers
+        assert gathers == 0
+        assert min(divisions) >= 256, f"{cpu}: {sorted(set(divisions))}-bit vectors"
+
+
+def test_the_small_kernel_packs_its_gates_and_the_wide_one_uses_zmm(asm):
+    divisions, _, _ = codegen.vector_ops(asm["haswell"]["vector small"], "haswell", "float64")
+    assert divisions and min(divisions) == 256, divisions  # the 8 gates: two ymm registers
+    _, fmas, _ = codegen.vector_ops(asm["skylake-avx512"]["vector wide"], "skylake-avx512",
+                                    "float64")
+    assert 512 in fmas, set(fmas)
