@@ -1,7 +1,9 @@
 """Seconds of a public function's first call in a fresh process with an empty kernel cache.
 
 Each row runs in its own process, with its own empty cache folder
-(``FASTLSTM_CACHE_DIR``): import, compile and run, timed from outside.
+(``FASTLSTM_CACHE_DIR``): import, compile and run, timed from outside, in
+wall-clock seconds and in the process's CPU seconds (user + system; the
+figure that load on a shared host changes least).
 
     python bench/first_calls.py            # markdown table on stdout
 """
@@ -9,6 +11,7 @@ Each row runs in its own process, with its own empty cache folder
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,13 +45,19 @@ CALLS = {
 }
 
 
-def first_call(code: str, argv=None) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def first_call(code: str, argv=None) -> str:
+    """"wall | CPU" seconds of one fresh process running ``code`` (or ``argv``)."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, FASTLSTM_CACHE_DIR=cache, FASTLSTM_QUIET="1")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _children_cpu()
         subprocess.run(argv or [sys.executable, "-c", SETUP + code], env=env, check=True,
                        capture_output=True)
-        return time.perf_counter() - start
+        return f"{time.perf_counter() - start:.1f} | {_children_cpu() - cpu:.1f}"
 
 
 def main() -> None:
@@ -56,13 +65,13 @@ def main() -> None:
     from host import describe, line  # noqa: E402  (bench/host.py)
 
     print(f"{line(describe())}\n")
-    print("| first call, fresh process, empty cache | seconds |")
-    print("|---|---:|")
+    print("| first call, fresh process, empty cache | seconds | CPU seconds |")
+    print("|---|---:|---:|")
     for name, code in CALLS.items():
-        print(f"| {name} | {first_call(code):.1f} |", flush=True)
+        print(f"| {name} | {first_call(code)} |", flush=True)
     for command in ("dynamics --preset parity --input 1", "explain --preset tomita2"):
         argv = [sys.executable, "-m", "fastlstm", *command.split()]
-        print(f"| `fastlstm {command}` | {first_call('', argv):.1f} |", flush=True)
+        print(f"| `fastlstm {command}` | {first_call('', argv)} |", flush=True)
 
 
 if __name__ == "__main__":
