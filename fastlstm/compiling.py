@@ -213,23 +213,20 @@ def _warm_fixed_points():
 
 
 def _warm_network_points():
+    # both searches (a complete one over [-1, 1]^n, one from starts) run the same
+    # kernels: one family, the results of both checked for their bits
     from .cell import LSTMCell
     from .dynamics import fixed_points
 
     rng = np.random.default_rng(6)
     cell = LSTMCell(rng.normal(0, 1, (8, 1)), rng.normal(0, 1, (8, 2)), rng.normal(0, 1, 8))
-    fps = fixed_points(cell, 0.5, n_starts=4)
-    return {"h": np.array([p.h for p in fps.points]).ravel()}
-
-
-def _warm_network_starts():
-    from .cell import LSTMCell
-    from .dynamics import fixed_points
-
+    complete = fixed_points(cell, 0.5, n_starts=4)
     rng = np.random.default_rng(7)
     cell = LSTMCell(rng.normal(0, 1, (24, 2)), rng.normal(0, 1.5, (24, 6)), rng.normal(0, 1, 24))
-    fps = fixed_points(cell, [0.3, -0.2], search="starts", n_starts=32)
-    return {"h": np.array([[p.h, *p.h_enclosure, *p.c_enclosure] for p in fps.points]).ravel()}
+    starts = fixed_points(cell, [0.3, -0.2], search="starts", n_starts=32)
+    return {"h": np.array([p.h for p in complete.points]).ravel(),
+            "from starts": np.array([[p.h, *p.h_enclosure, *p.c_enclosure]
+                                     for p in starts.points]).ravel()}
 
 
 def _warm_machines():
@@ -290,7 +287,6 @@ WARMUPS = {
     "lyapunov spectrum": _warm_spectrum,
     "fixed points": _warm_fixed_points,
     "network fixed points": _warm_network_points,
-    "network fixed points from starts": _warm_network_starts,
     "machines": _warm_machines,
     "sweep cells": _warm_cell_sweep("final"),
     "sweep cells lyapunov": _warm_cell_sweep("lyapunov"),
