@@ -163,7 +163,7 @@ class CellMap:
 
     @_quiet
     def __init__(self, cell, x):
-        self.n = n = cell.hidden_size
+        self.n = cell.hidden_size
         self.W = np.ascontiguousarray(cell.W_hh, dtype=np.float64)
         b = cell.bias()
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
@@ -372,7 +372,6 @@ def tighten(cmap, lo, hi, guess, polish=True):
         h = newton(cmap, h)
     ok = np.isfinite(h).all(axis=1)
     h = np.clip(np.where(ok[:, None], h, lo), lo, hi)
-    K = lo.shape[0]
     tlo, thi = lo.copy(), hi.copy()
     todo = np.flatnonzero(ok)
     # the smallest radii first (most zeros certify there), the others only where they failed;
