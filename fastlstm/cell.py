@@ -27,7 +27,16 @@ _SCALAR_NAMES = (("W_ix", "W_ih", "b_i"), ("W_fx", "W_fh", "b_f"),
                  ("W_cx", "W_ch", "b_c"), ("W_ox", "W_oh", "b_o"))
 
 
-class LSTMCell(FrozenArrays):
+class _Derived(FrozenArrays):
+    """A slot for what runs derive from a cell's read-only arrays (the kernels' weight
+    layouts, the overflow screen's row sums), made on first use and kept
+    (``fastlstm.vector``).  Not part of the value: equality, hashing and pickling read
+    the subclass's ``__slots__`` only."""
+
+    __slots__ = ("_derived",)
+
+
+class LSTMCell(_Derived):
     """An LSTM cell with hidden size n and input size m, in PyTorch's layout.
 
     One step, for input x_t (m,) and state (h, c) (n,) each::

@@ -111,6 +111,52 @@ def _screen(n, m):
     return float(PREACTIVATION_LIMIT) * (1 - (n + m + 4) * 2.0 ** -52)
 
 
+class _CellData:
+    """What runs derive from a cell's arrays, made on first use and kept on the cell
+    (``_derived``): its arrays are read-only, so nothing here goes stale.
+
+    ``rows``: per row k, sum_j |W_hh[k, j]|, sum_j |W_ih[k, j]| and |b[k]| in float64
+    (the overflow screen's terms), ``tops`` their maxima; ``weights(cell)``: the kernels'
+    layout of the transposed weights (``_kernels.vector.Weights``); ``scalar(cell)``: the
+    12 parameters of the scalar kernels for n = m = 1.
+    """
+
+    __slots__ = ("_scalar", "_weights", "rows", "tops")
+
+    def __init__(self, cell):
+        with np.errstate(over="ignore"):
+            self.rows = (np.abs(cell.W_hh).sum(axis=1), np.abs(cell.W_ih).sum(axis=1),
+                         np.abs(cell.bias()))
+        self.tops = tuple(float(r.max()) for r in self.rows)
+        self._weights = self._scalar = None
+
+    def weights(self, cell):
+        if self._weights is None:
+            # writable C-ordered copies: one compiled kernel serves every m
+            self._weights = _vector_kernels.Weights(np.array(cell.W_ih.T, order="C"),
+                                                    np.array(cell.W_hh.T, order="C"),
+                                                    cell.bias())
+        return self._weights
+
+    def scalar(self, cell):
+        if self._scalar is None:
+            W_ihT, W_hhT, b = cell.W_ih.T, cell.W_hh.T, cell.bias()
+            p = np.empty(12)
+            for slot, row in ((0, 1), (3, 0), (6, 3), (9, 2)):  # f, i, o, g <- rows i, f, g, o
+                p[slot], p[slot + 1], p[slot + 2] = W_hhT[0, row], W_ihT[0, row], b[row]
+            self._scalar = p
+        return self._scalar
+
+
+def _derived(cell):
+    """The cell's ``_CellData``, made on the first run and kept on the (immutable) cell."""
+    data = getattr(cell, "_derived", None)
+    if data is None:
+        data = _CellData(cell)
+        object.__setattr__(cell, "_derived", data)
+    return data
+
+
 def preactivation_range_vector(cell, h0, x, *, h_name="h0", x_name="x"):
     """Refuse a vector cell and inputs whose pre-activations could overflow float64.
 
@@ -136,10 +182,18 @@ def preactivation_range_vector(cell, h0, x, *, h_name="h0", x_name="x"):
     """
     n, m = cell.hidden_size, cell.input_size
     h_max, x_max = max(1.0, _largest(h0)), _largest(x)
-    with np.errstate(over="ignore"):
-        estimate = (np.abs(cell.W_hh).sum(axis=1) * h_max + np.abs(cell.W_ih).sum(axis=1) * x_max
-                    + np.abs(cell.b_ih + cell.b_hh))
-    for k in np.flatnonzero(estimate > _screen(n, m)).tolist():
+    derived = _derived(cell)
+    screen = _screen(n, m)
+    # the largest row sums bound every row's estimate (rounding is monotone): one
+    # comparison settles most calls; NaN (an infinite row sum times 0) fails it
+    top_hh, top_ih, top_b = derived.tops
+    if top_hh * h_max + top_ih * x_max + top_b <= screen:
+        return
+    sum_hh, sum_ih, abs_b = derived.rows
+    with np.errstate(over="ignore", invalid="ignore"):
+        estimate = sum_hh * h_max + sum_ih * x_max + abs_b
+    # ~(<=): a NaN estimate (inf * 0) is decided exactly, not passed
+    for k in np.flatnonzero(~(estimate <= screen)).tolist():
         exact_h, exact_x = Fraction(h_max), Fraction(x_max)
         bound = (sum(abs(Fraction(w)) for w in cell.W_hh[k].tolist()) * exact_h
                  + sum(abs(Fraction(w)) for w in cell.W_ih[k].tolist()) * exact_x
@@ -162,24 +216,27 @@ def _launch(cell, x, h0, c0, sem, batch, trace):
     x_name = "X" if batch else "x"
     x = _inputs(x, x_name, m, batch=batch)
     rows = x.shape[0] if batch else None
+    h_given = h0
     h0 = _state(h0, "h0", n, batch=rows)
     c0 = _state(c0, "c0", n, batch=rows)
-    preactivation_range_vector(cell, h0, x, x_name=x_name)
+    # a float h0 (validated by _state) is its own max|h0|: no reduction over the filled array
+    preactivation_range_vector(cell, h_given if type(h_given) is float else h0, x,
+                               x_name=x_name)
     shape = x.shape[:-1] + (n,)
     h, c = np.empty(shape), np.empty(shape)
     if n == 1 and m == 1:
         return _launch_scalar(cell, x, h0, c0, sem, batch, trace, h, c)
-    run, run_traced, run_batch, run_batch_traced = _vector_kernels.make_vector_kernels(
+    run, run_traced, run_batch, run_batch_traced = _vector_kernels.make_weights_kernels(
         *sem.kernel_key())
-    # transposed copies (writable, so one compiled kernel serves every m): the
-    # kernels' inner loops run over the 4n rows, contiguous
-    weights = (np.array(cell.W_ih.T, order="C"), np.array(cell.W_hh.T, order="C"), cell.bias())
+    # the transposed weights, made once per cell: the kernels' inner loops run
+    # over the 4n rows, contiguous
+    weights = _derived(cell).weights(cell)
     if not trace:
-        (run_batch if batch else run)(*weights, x, h0, c0, sem.threshold, h, c)
+        (run_batch if batch else run)(weights, x, h0, c0, sem.threshold, h, c)
         return VectorTrajectory(h, c, sem)
     extra = (np.empty(shape), np.empty(shape + (4,)), np.empty(shape + (5,)),
              np.empty(shape + (5,), np.int8), np.empty(shape + (5,), np.bool_))
-    (run_batch_traced if batch else run_traced)(*weights, x, h0, c0, sem.threshold,
+    (run_batch_traced if batch else run_traced)(weights, x, h0, c0, sem.threshold,
                                                 sem.inclusive, h, c, *extra)
     return VectorTrajectory(h, c, sem, *extra)
 
@@ -194,10 +251,7 @@ def _launch_scalar(cell, x, h0, c0, sem, batch, trace, h, c):
     with a last axis of length 1, so dropping it leaves contiguous views the
     kernels write through.
     """
-    W_ihT, W_hhT, b = cell.W_ih.T, cell.W_hh.T, cell.bias()
-    p = np.empty(12)
-    for slot, row in ((0, 1), (3, 0), (6, 3), (9, 2)):  # f, i, o, g <- rows i, f, g, o
-        p[slot], p[slot + 1], p[slot + 2] = W_hhT[0, row], W_ihT[0, row], b[row]
+    p = _derived(cell).scalar(cell)
     run, run_traced, run_batch, run_batch_traced = _sequence_kernels.make_sequence_kernels(
         *sem.kernel_key())
     # writable C-ordered copies: the types the scalar kernels were compiled for

@@ -183,6 +183,26 @@ def _aligned(a):
     return out
 
 
+class Weights:
+    """A cell's transposed weights in the layouts the kernels read, made once.
+
+    ``traced``: ``(W_ihT, W_hhT, b)`` on 64-byte boundaries (``_aligned``), read
+    by the traced kernel and by the plain one for n > 4; ``plain``: what the
+    plain kernel reads (``small_cell.pad``'s layout for n <= 4); ``wide``:
+    whether the plain kernel is the 512-bit one.  ``fastlstm.vector`` keeps one
+    on each cell, so a run costs no copy of the weights.
+    """
+
+    __slots__ = ("plain", "traced", "units", "wide")
+
+    def __init__(self, W_ihT, W_hhT, b):
+        self.units = W_hhT.shape[0]
+        self.wide = self.units >= WIDE_FROM and _wide_vectors_exist()
+        self.traced = tuple(_aligned(w) for w in (W_ihT, W_hhT, b))
+        self.plain = (small_cell.pad(W_ihT, W_hhT, b) if self.units <= small_cell.MAX_UNITS
+                      else self.traced)
+
+
 @functools.lru_cache(maxsize=None)
 def _batch(saturated: bool, wide: bool):
     """The compiled runs over a span of a batch, plain and traced, for saturated
@@ -234,43 +254,40 @@ def _compiled(saturated: bool):
     sequence is a batch of one: ``run`` is the machine code of ``run_batch``
     (and ``run_traced`` that of ``run_batch_traced``).
     """
-    small_run, small_batch = small_cell._compiled(saturated)
+    small_batch = small_cell._compiled(saturated)[0].kernel
 
-    def plain(W_ihT, W_hhT, b):
-        """The kernel for these weights, and the (aligned) weights it reads."""
-        wide = W_hhT.shape[0] >= WIDE_FROM and _wide_vectors_exist()
-        return (_batch(saturated, wide)[0],
-                tuple(_aligned(w) for w in (W_ihT, W_hhT, b)))
+    def run(inclusive, round_feedback, weights, x, h0, c0, theta, h_out, c_out):
+        """One sequence with ``Weights`` (not arrays): a batch of one."""
+        batch = (small_batch if weights.units <= small_cell.MAX_UNITS
+                 else _batch(saturated, weights.wide)[0])
+        batch(0, 1, inclusive, round_feedback, *weights.plain, x[None], h0[None], c0[None],
+              theta, h_out[None], c_out[None])
 
-    def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        if W_hhT.shape[0] <= small_cell.MAX_UNITS:
-            small_run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out)
-            return
-        batch, weights = plain(W_ihT, W_hhT, b)
-        batch(0, 1, inclusive, round_feedback, *weights, x[None], h0[None], c0[None], theta,
-              h_out[None], c_out[None])
+    def run_traced(inclusive, round_feedback, weights, x, h0, c0, theta, closed, *outputs):
+        _batch(saturated, False)[1](0, 1, inclusive, round_feedback, *weights.traced, x[None],
+                                    h0[None], c0[None], theta, closed,
+                                    *(out[None] for out in outputs))
 
-    def run_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, closed,
-                   *outputs):
-        _batch(saturated, False)[1](0, 1, inclusive, round_feedback, _aligned(W_ihT),
-                                    _aligned(W_hhT), _aligned(b), x[None], h0[None], c0[None],
-                                    theta, closed, *(out[None] for out in outputs))
+    def run_batch(inclusive, round_feedback, weights, x, *args):
+        batch = (small_batch if weights.units <= small_cell.MAX_UNITS
+                 else _batch(saturated, weights.wide)[0])
+        spread_kernel(batch, x.shape[0], inclusive, round_feedback, *weights.plain, x, *args)
 
-    def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        if W_hhT.shape[0] <= small_cell.MAX_UNITS:
-            small_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args)
-            return
-        batch, weights = plain(W_ihT, W_hhT, b)
-        spread_kernel(batch, x.shape[0], inclusive, round_feedback, *weights, x, *args)
-
-    def run_batch_traced(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
+    def run_batch_traced(inclusive, round_feedback, weights, x, *args):
         spread_kernel(_batch(saturated, False)[1], x.shape[0], inclusive, round_feedback,
-                      _aligned(W_ihT), _aligned(W_hhT), _aligned(b), x, *args)
+                      *weights.traced, x, *args)
 
     # the generic kernels, for inspection (compiled on first use, like the others)
     run.kernel = run_batch.kernel = _batch(saturated, False)[0]
     run_traced.kernel = run_batch_traced.kernel = _batch(saturated, False)[1]
     return run, run_traced, run_batch, run_batch_traced
+
+
+@functools.lru_cache(maxsize=None)
+def make_weights_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
+    """``(run, run_traced, run_batch, run_batch_traced)`` for one semantics, reading
+    a ``Weights`` in place of ``W_ihT, W_hhT, b`` (see ``make_vector_kernels``)."""
+    return bind_flags(_compiled(bool(saturated)), inclusive, round_feedback)
 
 
 def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
@@ -285,6 +302,11 @@ def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
         batch axis; threads over sequences, each computed by the very function
         ``run`` uses.
 
-    Each is a kernel of ``_compiled(saturated)`` with the two other flags bound.
+    Each is a kernel of ``_compiled(saturated)`` with the two other flags
+    bound; the weights are laid out (``Weights``) at every call.
     """
-    return bind_flags(_compiled(bool(saturated)), inclusive, round_feedback)
+    def laying_out(kernel):
+        return lambda W_ihT, W_hhT, b, *args: kernel(Weights(W_ihT, W_hhT, b), *args)
+
+    return tuple(laying_out(k) for k in make_weights_kernels(saturated, inclusive,
+                                                             round_feedback))

@@ -353,3 +353,45 @@ def test_read_only_inputs_are_accepted():
     assert same_bits(run_batch_vector(cell, x[None], h0=h0).h[0], want)
 
 
+
+
+def test_what_runs_derive_from_a_cell_is_made_once_and_is_not_its_value():
+    """The kernels' weight layouts and the screen's row sums are kept on the cell
+    (``vector._derived``): later runs reuse them, and equality, hashing and pickling
+    see only the four arrays."""
+    import pickle
+
+    from fastlstm import vector
+
+    rng = np.random.default_rng(11)
+    for n, m in ((2, 1), (6, 2), (9, 1)):
+        cell = random_cell(rng, n, m)
+        twin = LSTMCell(cell.W_ih, cell.W_hh, cell.b_ih, cell.b_hh)
+        x = rng.normal(0, 1, (30, m))
+        first = run_vector(cell, x)
+        data = vector._derived(cell)
+        weights = data.weights(cell)
+        again = run_vector(cell, x)
+        assert vector._derived(cell) is data and data.weights(cell) is weights
+        assert same_bits(first.h, again.h) and same_bits(first.h, run_vector(twin, x).h)
+        assert cell == twin and hash(cell) == hash(twin)
+        copy = pickle.loads(pickle.dumps(cell))
+        assert copy == cell and getattr(copy, "_derived", None) is None
+        # the layouts hold the transposed weights and the summed bias, 64-byte aligned
+        W_ihT, W_hhT, b = weights.traced
+        assert same_bits(W_ihT, cell.W_ih.T) and same_bits(W_hhT, cell.W_hh.T)
+        assert same_bits(b, cell.bias())
+        assert all(w.ctypes.data % 64 == 0 for w in weights.traced)
+
+
+def test_a_row_sum_that_overflows_times_a_zero_input_is_decided_exactly():
+    """sum_j |W_ih[0, j]| overflows to inf and max|x| = 0: the float estimate of row 0
+    is inf * 0 = NaN, which must not pass the screen; exactly, the row's bound is
+    |W_hh[0, 0]| * max(|h0|, 1) = 1.5e308 > 2**1023, so the run is refused."""
+    W_ih, W_hh = np.zeros((4, 2)), np.zeros((4, 1))
+    W_ih[0], W_hh[0, 0] = 1e308, 1.5e308
+    cell = LSTMCell(W_ih, W_hh)
+    with pytest.raises(ValueError, match=r"row 0 \(gate i, unit 0\).* = 1\.50e\+308 exceeds"):
+        run_vector(cell, np.zeros((3, 2)))
+    W_hh[0, 0] = 1e307  # the same infinite row sum, times 0: a bound of 1e307 passes
+    assert run_vector(LSTMCell(W_ih, W_hh), np.zeros((3, 2))).h.shape == (3, 1)
