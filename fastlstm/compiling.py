@@ -236,6 +236,7 @@ def _warm_machines():
     long = np.tile(bits, 300)  # past the length where the walk is threaded
     return {"run": np.asarray(machine.run(long), dtype=float),
             "trajectory": machine.trajectory(long).h,
+            "states": np.asarray(machine.trajectory(long, record="states").states, dtype=float),
             "batch": np.asarray(machine._states(np.stack([bits, bits[::-1]]), "x", (2,)),
                                 dtype=float)}
 

@@ -137,13 +137,14 @@ CHUNK_BLOCKS = 1 << 14
 def walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
     """``walk`` in two phases, for long sequences; returns misses.
 
-    1. One thread follows the state from block to block, recording each
-       block's word and the state it starts in.  Nothing else is on the
-       chain, and the table holds next-state *offsets* (state * A**k), so a
-       block costs an add and a load.
-    2. All threads write the values of the blocks' steps from what phase 1
-       recorded: the bulk of the memory traffic, and of the page faults of
-       fresh output arrays, is shared out.
+    1. One thread follows the state from block to block and records, per
+       block, the row of the flat tables that holds its steps (state * A**k
+       + word): 4 bytes per block, the only record of this phase.  Nothing
+       else is on the chain, and the table holds next-state *offsets*
+       (state * A**k), so a block costs an add and a load.
+    2. All threads write the values of the blocks' steps from those rows:
+       the bulk of the memory traffic, and of the page faults of fresh
+       output arrays, is shared out.
     """
     T = x.shape[0]
     S, W = jump.shape
@@ -152,21 +153,19 @@ def walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
     for s in range(S):
         for w in range(W):
             offsets[s * W + w] = jump[s, w] * W
-    words = np.empty(n_blocks, np.int32)
-    rows = np.empty(n_blocks, np.int64)
+    cells = np.empty(n_blocks, np.int32)  # S * W rows fit: the tables fit in L1
     misses = 0
     row = start * W
     for b in range(n_blocks):
         w, m = word(x, b * k, k, alphabet, k)
         misses += m
-        words[b] = w
-        rows[b] = row
+        cells[b] = row + w
         row = offsets[row + w]
     h_flat = h_path.reshape(S * W, k)
     c_flat = c_path.reshape(S * W, k)
     for chunk in numba.prange((n_blocks + CHUNK_BLOCKS - 1) // CHUNK_BLOCKS):
         for b in range(chunk * CHUNK_BLOCKS, min(n_blocks, (chunk + 1) * CHUNK_BLOCKS)):
-            q = rows[b] + words[b]
+            q = cells[b]
             for j in range(k):
                 h_out[b * k + j] = h_flat[q, j]
                 c_out[b * k + j] = c_flat[q, j]
@@ -186,6 +185,7 @@ def make_runners(k: int):
 
     values(jump, h_path, c_path, start, alphabet, x, h_out, c_out) -> misses
         one sequence; from ``PARALLEL_MIN`` symbols on, ``walk_parallel``
+        (unless the outputs are 1-byte state numbers)
     values_batch(jump, h_path, c_path, start, alphabet, x, h_out, c_out, misses)
         the same for each row of x (B, T), parallel over rows
 
@@ -202,7 +202,9 @@ def make_runners(k: int):
 
     @numba.njit(**PARALLEL_JIT)
     def values(jump, h_path, c_path, start, alphabet, x, h_out, c_out):
-        if x.shape[0] < PARALLEL_MIN:
+        # A record of 1 byte a step (state numbers) costs less to write on the
+        # walk than phase 1 of walk_parallel spends staging it for the threads.
+        if x.shape[0] < PARALLEL_MIN or h_out.itemsize == 1:
             return walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
         return walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
 

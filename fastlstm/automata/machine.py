@@ -6,10 +6,8 @@ Construction and validation, the compiled table walk (``run``, and
 shared with extraction (exact states, outputs = rounded h, no silent
 approximation) are in the package docstring, ``fastlstm.automata``.
 
-``describe()`` prints the verdicts of the hypothesis library, and the
-library builds its own machines with this class; so the text lives above
-both, in ``describe.py``, and reaches this module as a function installed
-by the package (``install_describer``), never as an import back up.
+``describe()``'s text lives in ``describe.py`` (it uses the hypothesis library, which uses this
+class) and reaches this module installed by the package (``install_describer``), not imported.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from . import pictures
 from .alphabet import check_alphabet, input_array, is_real, symbol_str
 from .minimize import minimal_form
 from .regex import language_regex, regex_chars
+from .state_trajectory import StateTrajectory, VectorStateTrajectory, state_dtype
 
 __all__ = ["MooreMachine", "install_describer"]
 
@@ -34,12 +33,8 @@ _describer = None
 
 
 def install_describer(describer):
-    """Make ``describer(machine) -> str`` the text of ``MooreMachine.describe``.
-
-    Called once by the package; a function passed in instead of an import,
-    because the describer checks the hypothesis library, which imports this
-    module.
-    """
+    """Make ``describer(machine) -> str`` the text of ``MooreMachine.describe`` (called once
+    by the package: the describer checks the hypothesis library, which imports this module)."""
     global _describer
     if not callable(describer):
         raise TypeError(f"describer must be callable, got {type(describer).__name__}")
@@ -226,7 +221,7 @@ class MooreMachine:
         """``(runners, jump, *paths)`` for ``kind`` "values" (h, c), "outputs" or "states"."""
         if kind not in self._blocks:
             values = {"values": (self.h, self.c), "outputs": (self.outputs,),
-                      "states": (np.arange(self.n_states, dtype=np.int64),)}[kind]
+                      "states": (np.arange(self.n_states, dtype=state_dtype(self.n_states)),)}[kind]
             k = _machine_kernels.block_length(self.n_states, len(self.alphabet),
                                               8 * len(values))
             runners = _machine_kernels.make_runners(k)
@@ -235,7 +230,7 @@ class MooreMachine:
         return self._blocks[kind]
 
     def _states(self, x, name, ndims):
-        """The state after each symbol of x, int64 of x's shape (less the vector axis)."""
+        """The state after each symbol of x (uint8 up to 256 states), x's shape less the vector axis."""
         if self._alphabet_values.ndim == 2:
             m = self._alphabet_values.shape[1]
             x = input_array(x, name, tuple(range(33)))
@@ -246,7 +241,7 @@ class MooreMachine:
             x = self._symbol_codes(x, name)
         else:
             x = input_array(x, name, ndims)
-        states = np.empty(x.shape, dtype=np.int64)
+        states = np.empty(x.shape, dtype=state_dtype(self.n_states))
         self._walk("states", x, name, states)
         return states
 
@@ -323,7 +318,7 @@ class MooreMachine:
         self._walk("outputs", x, "x", out)
         return out
 
-    def trajectory(self, x) -> Trajectory:
+    def trajectory(self, x, record="values") -> Trajectory:
         """The run of the cell by table lookup: h and c bit-identical to ``fastlstm.run``.
 
         Needs an exact extracted machine (not minimised, not quantised).
@@ -334,6 +329,11 @@ class MooreMachine:
             Input symbols, each in ``alphabet``; a 2-D array runs every row
             (in parallel), like ``run_batch``.  Vector symbols add an axis:
             (T, m) or (B, T, m).
+        record : {"values", "states"}
+            What the walk writes: h and c of every step (16 bytes a step),
+            or only the state number of every step (``states``: 1 byte a step
+            up to 256 states), from which ``h`` and ``c`` are looked up, the
+            same bits, when first read (``state_trajectory.StateTrajectory``).
 
         Returns
         -------
@@ -351,7 +351,12 @@ class MooreMachine:
         array([ 1., -1.,  0.,  1., -1.])
         >>> bool((m.trajectory(x).c == fl.run(fl.presets.parity(), x, **sem).c).all())
         True
+        >>> tr = m.trajectory(x, record="states")
+        >>> tr.states, tr.h         # h looked up from the states: m.h[tr.states]
+        (array([1, 3, 4, 1, 3], dtype=uint8), array([ 1., -1.,  0.,  1., -1.]))
         """
+        if record not in ("values", "states"):
+            raise ValueError(f"record must be 'values' or 'states', got {record!r}")
         if self.h is None:
             raise ValueError("trajectory needs the (h, c) values of the states: use the machine "
                              "returned by extract_automaton, not a minimised or hand-built one")
@@ -359,9 +364,13 @@ class MooreMachine:
             raise ValueError(f"this machine was extracted with quantize={self.quantize}, an "
                              "approximation of the cell; its trajectory would not be the cell's "
                              "(use fastlstm.run)")
-        if self.h.ndim == 2 or self._alphabet_values.ndim == 2:
+        vector = self.h.ndim == 2
+        if record == "states" or vector or self._alphabet_values.ndim == 2:
             states = self._states(x, "x", (1, 2))
-            kind = VectorTrajectory if self.h.ndim == 2 else Trajectory
+            if record == "states":
+                return (VectorStateTrajectory if vector else StateTrajectory)(
+                    states, self.h, self.c, self.semantics)
+            kind = VectorTrajectory if vector else Trajectory
             return kind(self.h[states], self.c[states], self.semantics)
         x = input_array(x, "x", (1, 2))
         h, c = np.empty(x.shape), np.empty(x.shape)

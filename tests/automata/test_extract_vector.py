@@ -96,6 +96,9 @@ def test_two_parities_machine_runs_like_the_oracle_on_each_component():
     assert bits(tr.c).tolist() == bits(ref.c).tolist()
     batch = m.trajectory(np.stack([x, x[::-1]]))
     assert bits(batch.h[1]).tolist() == bits(fl.run(two_parities(), x[::-1], **SAT_RF).h).tolist()
+    record = m.trajectory(x, record="states")      # h and c looked up from the state numbers
+    assert isinstance(record, type(tr)) and record.states.shape == (200,)
+    assert (bits(record.h) == bits(ref.h)).all() and (bits(record.c) == bits(ref.c)).all()
 
 
 def test_one_unit_reading_two_inputs_has_number_outputs_and_vector_symbols():

@@ -39,6 +39,36 @@ def test_trajectory_is_bit_identical_to_run(cell, semantics, start):
     assert (got1.rounded == ref1.rounded).all()
     assert (m.run(x) == ref1.rounded).all() and (m.minimize().run(x) == ref1.rounded).all()
 
+@pytest.mark.parametrize("cell, semantics, start", [
+    (fl.presets.parity(), SAT_RF, {}), (DELAY, SAT_RF, DELAY_START), (LATCH, SAT_RF, {})])
+def test_state_record_is_bit_identical_to_run(cell, semantics, start):
+    m = fl.extract_automaton(cell, **semantics, **start)
+    X = np.array(list(itertools.product((0, 1), repeat=9)), dtype=np.float64)
+    for x, ref in ((X, fl.run_batch(cell, X, **semantics, **start)),
+                   (X[-1], fl.run(cell, X[-1], **semantics, **start))):
+        got = m.trajectory(x, record="states")
+        assert isinstance(got, fl.Trajectory) and got.states.shape == x.shape
+        assert (bits(got.h) == bits(ref.h)).all() and (bits(got.c) == bits(ref.c)).all()
+        assert got.semantics == ref.semantics and got.h_raw is None and len(got) == len(ref)
+
+def test_state_record_of_a_big_hand_built_machine():
+    # 300 states (a counter mod 300, symbol 1 counts): past uint8, so int64 state numbers.
+    n = 300
+    table = [[s, (s + 1) % n] for s in range(n)]
+    h, c = np.arange(n) / n, -np.arange(n) - 0.5
+    m = fl.MooreMachine(table, np.zeros(n, int), h=h, c=c)
+    x = np.random.default_rng(3).integers(0, 2, 2000)
+    want = np.cumsum(x) % n                      # the oracle: count the ones
+    got = m.trajectory(x, record="states")
+    assert got.states.dtype == np.int64 and (got.states == want).all()
+    assert (bits(got.h) == bits(h[want])).all() and (bits(got.c) == bits(c[want])).all()
+    assert (bits(m.trajectory(x).h) == bits(h[want])).all()
+
+def test_state_record_rejects_unknown_records():
+    m = fl.extract_automaton(fl.presets.parity(), **SAT_RF)
+    with pytest.raises(ValueError, match="record must be 'values' or 'states', got 'h'"):
+        m.trajectory([0, 1], record="h")
+
 def test_trajectory_keeps_sign_of_zero():
     # After "1 0": h = round(-1/2) = -0.0 (docs/semantics.md: the key writes -0).
     cell = fl.presets.parity()

@@ -34,3 +34,21 @@ def test_a_long_walk_names_the_first_symbol_outside_the_alphabet(parity_machine,
     x[t] = 0.5
     with pytest.raises(ValueError, match=rf"x\[{t}\] = 0.5 is not in the alphabet"):
         parity_machine.trajectory(x)
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_a_long_state_record_is_the_run_bit_for_bit(parity_machine, extra):
+    # record="states": 1 byte a step, walked on one thread; h and c looked up on first access.
+    T = kernels.PARALLEL_MIN + 4 * kernels.CHUNK_BLOCKS + extra
+    x = np.random.default_rng(10 + extra).integers(0, 2, T).astype(float)
+    want = fl.run(fl.presets.parity(), x, **SEMANTICS)
+    got = parity_machine.trajectory(x, record="states")
+    assert got.states.dtype == np.uint8 and got.states.shape == (T,) and len(got) == T
+    assert "h" not in vars(got) and "c" not in vars(got)   # nothing looked up yet
+    np.testing.assert_array_equal(got.h.view(np.int64), want.h.view(np.int64))
+    np.testing.assert_array_equal(got.c.view(np.int64), want.c.view(np.int64))
+    assert got.h is got.h                                    # looked up once, then kept
+    np.testing.assert_array_equal(got.rounded, want.rounded)
+    x[T - 2] = 7.0
+    with pytest.raises(ValueError, match=rf"x\[{T - 2}\] = 7.0 is not in the alphabet"):
+        parity_machine.trajectory(x, record="states")

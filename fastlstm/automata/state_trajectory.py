@@ -1,0 +1,75 @@
+"""A machine's run recorded as the state number of each step: ``MooreMachine.trajectory(x,
+record="states")``.
+
+A walk through the transition table knows each step's state; h and c are the
+state's values, so a record of the state numbers (1 byte per step up to 256
+states, against 16 bytes for h and c) holds the whole trajectory.  The
+classes here are ``Trajectory`` and ``VectorTrajectory`` whose ``h`` and
+``c`` are looked up from that record on first access, then kept: the same
+bits as the full record, paid for only by a caller who reads them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..run import Trajectory
+from ..vector import VectorTrajectory
+
+__all__ = ["StateTrajectory", "VectorStateTrajectory"]
+
+
+class _ByState:
+    """``h`` and ``c`` as ``h_values[states]`` and ``c_values[states]``, looked up once."""
+
+    def __init__(self, states, h_values, c_values, semantics):
+        for field in dataclasses.fields(self):
+            if field.name not in ("h", "c"):   # the trace fields: None
+                object.__setattr__(self, field.name, field.default)
+        object.__setattr__(self, "semantics", semantics)
+        object.__setattr__(self, "states", states)
+        object.__setattr__(self, "_values", {"h": h_values, "c": c_values})
+
+    def __getattr__(self, name):
+        # Reached only while h or c has not been looked up (an instance
+        # attribute wins over __getattr__ once set).
+        if name in ("h", "c") and "_values" in self.__dict__:
+            value = self._values[name][self.states]
+            object.__setattr__(self, name, value)
+            return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __len__(self):
+        return self.states.shape[-1]
+
+
+class StateTrajectory(_ByState, Trajectory):
+    """A ``Trajectory`` recorded as the state of each step (scalar cells).
+
+    Attributes
+    ----------
+    states : numpy.ndarray of uint8 (int64 above 256 states), shape (T,) or (B, T)
+        The machine's state after each step.
+    h, c : numpy.ndarray of float64
+        ``machine.h[states]`` and ``machine.c[states]``, computed on first
+        access: bit-identical to ``fastlstm.run``.
+    """
+
+
+class VectorStateTrajectory(_ByState, VectorTrajectory):
+    """A ``VectorTrajectory`` recorded as the state of each step (cells of several units).
+
+    Attributes
+    ----------
+    states : numpy.ndarray of uint8 (int64 above 256 states), shape (T,) or (B, T)
+        The machine's state after each step.
+    h, c : numpy.ndarray of float64, shape (T, n) or (B, T, n)
+        ``machine.h[states]`` and ``machine.c[states]``, computed on first access.
+    """
+
+
+def state_dtype(n_states):
+    """The narrowest record of state numbers the walk kernels are compiled for."""
+    return np.uint8 if n_states <= 256 else np.int64
