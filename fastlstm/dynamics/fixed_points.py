@@ -98,7 +98,10 @@ def fixed_points(cell, x, *, activation="exact", threshold=1.0, inclusive=True, 
     starts : array_like of shape (k, n) or (k, 2n), optional
         States to search from: h, or h and c side by side (c = 0 where only
         h is given); h within [-1, 1].  By default ``n_starts`` states sampled along
-        trajectories of the cell driven by x from random states.
+        trajectories of the cell driven by x from random states.  Each start
+        minimises q until it ends, or until it comes within 1e-4 of a zero
+        an earlier start reached and lies in that zero's certified box (it
+        counts as reaching it; docs/dynamics.md).
     n_starts : int, optional
         How many starts to sample when ``starts`` is None (default 256;
         0 for none: then no slow points are searched).

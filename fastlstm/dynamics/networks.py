@@ -4,8 +4,9 @@
 it finishes within its budget, and a search from starting states as
 FixedPointFinder does (Golub & Sussillo 2018): minimise
 ``q(h, c) = 1/2 |step(h, c) - (h, c)|**2`` over the whole state from each
-start, here by Levenberg-Marquardt (compiled, one iteration over all live
-starts per call: fastlstm/_kernels/levenberg_marquardt.py).  The minima where
+start, here by Levenberg-Marquardt (compiled, the starts one after the
+other, each stopping near a zero an earlier one reached:
+fastlstm/_kernels/levenberg_marquardt.py).  The minima where
 q vanishes are certified together by the Krawczyk test on small boxes around
 them; a local minimum where q is small but not 0 is a *slow point*.  The Jacobians and eigenvalues are float
 estimates at the certified point (not themselves certified).
@@ -28,6 +29,9 @@ MAX_BOXES = 200_000
 ZERO_Q = 1e-20
 #: Starts whose minima are closer than this (max norm, in h and c) are one slow point.
 UNIQUE = 1e-3
+#: A start stops once its iterate is this close (x (1 + |s|), in every coordinate of h and c)
+#: to a zero an earlier start reached (``minimise_q``).
+NEAR = 1e-4
 
 
 def _sigmoid(z):
@@ -72,35 +76,30 @@ def step_and_jacobian(cell, x, h, c):
     return h1, c1, J
 
 
-def minimise_q(cell, x, starts, iterations=200):
+def minimise_q(cell, x, starts, iterations=200, share=False, near=None):
     """Levenberg-Marquardt on ``q = 1/2 |step(s) - s|**2`` from each row of ``starts`` (B, 2n).
 
-    Returns ``(s, q)``: the minima reached (h kept in [-1, 1], where every step
-    lands) and q there.  One iteration over every live start per kernel call
+    Returns ``(s, q, reach)``: the minima reached (h kept in [-1, 1], where
+    every step lands), q there, and for each start -1 or, with ``share``, the
+    row of an earlier start whose zero (q <= ZERO_Q) its iterate came within
+    1e-6 (1 + |s|) of in every coordinate: it stopped there, at a state that
+    is not a minimum.  One compiled kernel runs the starts one after the other
     (fastlstm/_kernels/levenberg_marquardt.py documents the step and when a
     start ends): lam starts at 1e-3, is divided by 3 after a step that lowers
     q (down to 1e-12 at once when q <= 1e-10) and multiplied by 4 after one
     that does not.
     """
-    from .._kernels import levenberg_marquardt as lm
+    from .._kernels.levenberg_marquardt import minimise
 
-    n = cell.hidden_size
     W = np.ascontiguousarray(cell.W_hh, dtype=np.float64)
-    WT = np.ascontiguousarray(W.T)
     u = np.ascontiguousarray(np.asarray(cell.W_ih, dtype=np.float64)
                              @ np.asarray(x, dtype=np.float64) + cell.bias())
     s = np.array(starts, dtype=np.float64, order="C")
     B = s.shape[0]
-    live = np.ones(B, dtype=np.bool_)
-    lam = np.full(B, 1e-3)
-    r, q, G, d = np.empty((B, 2 * n)), np.empty(B), np.empty((B, 2 * n, n)), np.empty((B, 2, n))
-    trial, moved, gmax = s.copy(), np.empty(B), np.empty(B)
-    lm.evaluate(W, WT, u, trial, True, live, s, r, G, d, q, lam, moved, gmax)
-    for _ in range(iterations):
-        lm.propose(G, d, r, lam, live, s, trial, moved, gmax)
-        if lm.evaluate(W, WT, u, trial, False, live, s, r, G, d, q, lam, moved, gmax) == 0:
-            break
-    return s, q
+    q, reach = np.empty(B), np.empty(B, dtype=np.int64)
+    minimise(W, np.ascontiguousarray(W.T), u, s, np.ones(B, dtype=np.bool_), share,
+             NEAR if near is None else near, ZERO_Q, iterations, q, reach)
+    return s, q, reach
 
 
 def _records(cell, x, boxes, certified, note, cmap):
@@ -180,20 +179,26 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
     """Certified boxes of the zeros reached from the starts that no box in ``boxes``
     holds, and the slow points (SlowPoint records, smallest q first).
 
-    The minima with q <= ZERO_Q are certified together: one per group that
-    agrees to ~1e-8 (the one of smallest q; the others lie in its wide box,
-    which holds exactly one zero, so they reach the same one), in one
-    Krawczyk call with the small boxes around the same points (``tighten``
-    takes the few whose small boxes fail).  Minima outside every box so
-    far (where that failed) are tried one by one, smallest q first, as are
-    the slow points.
+    The starts run one after the other; one whose iterate comes within NEAR of
+    a zero an earlier start reached stops there (``minimise_q``) and counts as
+    reaching it if it lies in that zero's certified box of radius NEAR, which
+    holds no other zero (the few that do not run again without stopping).  The minima with
+    q <= ZERO_Q are certified together: one per group that agrees to ~1e-8
+    (the one of smallest q; the others lie in its wide box, which holds
+    exactly one zero, so they reach the same one), in one Krawczyk call with
+    the small boxes around the same points (``tighten`` takes the few whose
+    small boxes fail).  Minima outside every box so far (where that failed)
+    are tried one by one, smallest q first, as are the slow points.
     """
     n = cell.hidden_size
-    s, q = minimise_q(cell, x, starts)
+    s, q, reach = minimise_q(cell, x, starts, share=True)
     h = s[:, :n]
+    stopped = reach >= 0
     tight_lo = np.array([b[0] for b in boxes]).reshape(-1, n)
     tight_hi = np.array([b[1] for b in boxes]).reshape(-1, n)
-    todo = ~_in_any(h, tight_lo, tight_hi)
+    wide_lo = [np.array([b[2] for b in boxes]).reshape(-1, n)]
+    wide_hi = [np.array([b[3] for b in boxes]).reshape(-1, n)]
+    todo = ~stopped & ~_in_any(h, tight_lo, tight_hi)
     cand = np.flatnonzero(todo & (q <= ZERO_Q))
     cand = cand[np.argsort(q[cand], kind="stable")]
     found = []
@@ -205,15 +210,19 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
         at = h[cand[first]]
         K = at.shape[0]
-        lo, hi = _wide_boxes(at)
-        # one Krawczyk call for each group's wide box and, inside it, the boxes of radius
-        # 1e-15 and 1e-13 (x (1 + |h|)) around the same point, all tested at that point
-        r = np.array([1e-15, 1e-13])[:, None, None] * (1.0 + np.abs(at))
-        blo = np.concatenate([lo, np.maximum(lo, at - r).reshape(-1, n)])
-        bhi = np.concatenate([hi, np.minimum(hi, at + r).reshape(-1, n)])
-        state, klo, khi = krawczyk(cmap, blo, bhi, points=at, owner=np.tile(np.arange(K), 3))
-        ok = state[:K] == 1
-        small = state[K:].reshape(2, K) == 1
+        # one Krawczyk call for each group's boxes of radius NEAR and 1e-6 (x (1 + |h|)) and,
+        # inside them, 1e-15 and 1e-13 around the same point, all tested at that point
+        r = np.array([NEAR, 1e-6, 1e-15, 1e-13])[:, None, None] * (1.0 + np.abs(at))
+        blo = np.maximum(at - r, -1.0).reshape(-1, n)
+        bhi = np.minimum(at + r, 1.0).reshape(-1, n)
+        state, klo, khi = krawczyk(cmap, blo, bhi, points=at, owner=np.tile(np.arange(K), 4))
+        state = state.reshape(4, K) == 1
+        # each group's wide box: the larger one certified (the starts stopped near its zero
+        # lie in it), holding exactly one zero
+        ok = state[0] | state[1]
+        wide = np.where(state[0], 0, K) + np.arange(K)
+        lo, hi = blo[wide], bhi[wide]
+        small = state[2:]
         # a minimum in the certified wide box of its group's first is that zero
         g = group.reshape(-1)
         held = ok[g] & ((lo[g] <= h[cand]) & (h[cand] <= hi[g])).all(axis=1)
@@ -222,19 +231,29 @@ def _from_starts(cell, x, cmap, starts, boxes, slow_q):
             tlo, thi = lo.copy(), hi.copy()
             pick = np.argmax(small, axis=0) * K + np.arange(K)
             won = small.any(axis=0) & ok
-            tlo[won], thi[won] = blo[K:][pick[won]], bhi[K:][pick[won]]
+            tlo[won], thi[won] = blo[2 * K:][pick[won]], bhi[2 * K:][pick[won]]
             rest = ok & ~won
             if rest.any():
                 # K(X), inside a certified X, is centred on a Newton step from the point
                 tlo[rest], thi[rest] = tighten(cmap, lo[rest], hi[rest],
-                                               0.5 * klo[:K][rest] + 0.5 * khi[:K][rest],
+                                               0.5 * klo[wide][rest] + 0.5 * khi[wide][rest],
                                                polish=False)
             order = np.argsort(first[ok], kind="stable")       # the groups in order of q
             lo, hi, tlo, thi = lo[ok][order], hi[ok][order], tlo[ok][order], thi[ok][order]
             found = list(zip(tlo, thi, lo, hi))
+            wide_lo.append(lo)
+            wide_hi.append(hi)
             tight_lo, tight_hi = np.concatenate([tight_lo, tlo]), np.concatenate([tight_hi, thi])
             left = np.flatnonzero(todo)
             todo[left] = ~_in_any(h[left], tight_lo, tight_hi)
+    if stopped.any():
+        # a stopped start in a certified box counts as reaching its zero; the others
+        # (their zero was not certified, or they lie just outside its box) run again
+        redo = np.flatnonzero(stopped)
+        redo = redo[~_in_any(h[redo], np.concatenate(wide_lo), np.concatenate(wide_hi))]
+        if redo.size:
+            s[redo], q[redo], _ = minimise_q(cell, x, starts[redo])
+            todo[redo] = ~_in_any(h[redo], tight_lo, tight_hi)
     slow = []
     rest = np.flatnonzero(todo & (q <= max(slow_q, ZERO_Q)))
     for k in rest[np.argsort(q[rest], kind="stable")]:
