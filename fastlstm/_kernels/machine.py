@@ -129,6 +129,16 @@ def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
 
 #: Below this many symbols a walk stays on one thread (starting threads costs more).
 PARALLEL_MIN = 1 << 16
+#: Fewer threads than this walk in one pass: on a 2-core Xeon (AVX-512) the one-pass
+#: walk of 10^7 symbols into fresh h and c took 37 ms of wall and CPU time against 49 ms
+#: for ``walk_parallel`` on 2 threads (its serial phase 1 is most of a walk, and its
+#: phase 2 did not share out the page faults); with more cores phase 2 is split further.
+PARALLEL_THREADS = 3
+
+
+def threads():
+    """Numba's thread count now: ``values``' last argument."""
+    return numba.get_num_threads()
 #: Blocks of k symbols per thread task in the second phase of ``walk_parallel``.
 CHUNK_BLOCKS = 1 << 14
 
@@ -183,8 +193,10 @@ def walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
 def make_runners(k: int):
     """``(values, values_batch)`` walking blocks of ``k`` symbols.
 
-    values(jump, h_path, c_path, start, alphabet, x, h_out, c_out) -> misses
-        one sequence; from ``PARALLEL_MIN`` symbols on, ``walk_parallel``
+    values(jump, h_path, c_path, start, alphabet, x, h_out, c_out, threads) -> misses
+        one sequence; from ``PARALLEL_MIN`` symbols on and with at least
+        ``PARALLEL_THREADS`` threads (pass ``numba.get_num_threads()``: read
+        inside, it would keep the kernel out of the cache), ``walk_parallel``
         (unless the outputs are 1-byte state numbers)
     values_batch(jump, h_path, c_path, start, alphabet, x, h_out, c_out, misses)
         the same for each row of x (B, T), parallel over rows
@@ -201,10 +213,13 @@ def make_runners(k: int):
     """
 
     @numba.njit(**PARALLEL_JIT)
-    def values(jump, h_path, c_path, start, alphabet, x, h_out, c_out):
+    def values(jump, h_path, c_path, start, alphabet, x, h_out, c_out, threads):
         # A record of 1 byte a step (state numbers) costs less to write on the
-        # walk than phase 1 of walk_parallel spends staging it for the threads.
-        if x.shape[0] < PARALLEL_MIN or h_out.itemsize == 1:
+        # walk than phase 1 of walk_parallel spends staging it for the threads;
+        # on 2 threads the walk in one pass is faster for h and c too (see
+        # PARALLEL_THREADS).
+        if x.shape[0] < PARALLEL_MIN or h_out.itemsize == 1 \
+                or threads < PARALLEL_THREADS:
             return walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
         return walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
 

@@ -223,7 +223,7 @@ class MooreMachine:
             values = {"values": (self.h, self.c), "outputs": (self.outputs,),
                       "states": (np.arange(self.n_states, dtype=state_dtype(self.n_states)),)}[kind]
             k = _machine_kernels.block_length(self.n_states, len(self.alphabet),
-                                              8 * len(values))
+                                              sum(v.itemsize for v in values))
             runners = _machine_kernels.make_runners(k)
             self._blocks[kind] = (runners,) + _machine_kernels.block_tables(
                 self.transitions, k, *values)
@@ -252,7 +252,7 @@ class MooreMachine:
             paths, out = paths * 2, out * 2
         args = (jump, *paths, self.start, self._alphabet_tuple, x, *out)
         if x.ndim == 1:
-            misses = runners[0](*args)
+            misses = runners[0](*args, _machine_kernels.threads())
         else:
             counts = np.zeros(x.shape[0], dtype=np.int64)
             runners[1](*args, counts)

@@ -1,5 +1,10 @@
-"""The compiled machine walk (fastlstm._kernels.machine) on long sequences, where
-it runs in two phases (``walk_parallel``): the same numbers as the arithmetic."""
+"""The compiled machine walk (fastlstm._kernels.machine) on long sequences: in one
+pass, or in two phases (``walk_parallel``, from ``PARALLEL_THREADS`` threads on;
+checked in a process given that many), the same numbers as the arithmetic."""
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -52,3 +57,36 @@ def test_a_long_state_record_is_the_run_bit_for_bit(parity_machine, extra):
     x[T - 2] = 7.0
     with pytest.raises(ValueError, match=rf"x\[{T - 2}\] = 7.0 is not in the alphabet"):
         parity_machine.trajectory(x, record="states")
+
+
+THREADED = """
+import sys
+import numba, numpy as np
+import fastlstm as fl
+from fastlstm._kernels import machine as kernels
+assert numba.get_num_threads() >= kernels.PARALLEL_THREADS
+sem = dict(activation="saturated", round_feedback=True)
+m = fl.extract_automaton(fl.presets.parity(), alphabet=(0, 1), **sem)
+for extra in (0, 1, 3):
+    x = np.random.default_rng(extra).integers(0, 2, kernels.PARALLEL_MIN + 4 * kernels.CHUNK_BLOCKS
+                                              + extra).astype(float)
+    want, got = fl.run(fl.presets.parity(), x, **sem), m.trajectory(x)
+    assert (got.h.view(np.int64) == want.h.view(np.int64)).all(), extra
+    assert (got.c.view(np.int64) == want.c.view(np.int64)).all(), extra
+x[len(x) // 2 + 1] = 0.5
+try:
+    m.trajectory(x)
+except ValueError as exc:
+    print(exc)
+"""
+
+
+def test_the_two_phase_walk_is_the_run_bit_for_bit():
+    # walk_parallel runs from PARALLEL_THREADS threads on: a process given that many.
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(kernels.PARALLEL_THREADS + 1),
+               FASTLSTM_QUIET="1")
+    done = subprocess.run([sys.executable, "-c", THREADED], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    t = (kernels.PARALLEL_MIN + 4 * kernels.CHUNK_BLOCKS + 3) // 2 + 1
+    assert done.stdout.strip() == f"x[{t}] = 0.5 is not in the alphabet (0, 1)"
