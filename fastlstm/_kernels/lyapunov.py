@@ -9,7 +9,8 @@ The state advances by ``lanes.step_f64`` (the operations of
 ``fastlstm.run``, so the trajectory is that of ``fastlstm.run``);
 ``jacobian`` recomputes the gates with the same activations (LLVM merges the
 repeated arithmetic) and adds their slopes.  Layout as in ``sweep``: blocks
-of ``LANES`` cells, one cell per SIMD lane, threads over blocks.  A float32
+of ``LANES`` cells, one cell per SIMD lane (512-bit vectors where the CPU has
+them, ``simd_width``), threads over blocks.  A float32
 variant (``lanes.step_f32``, the ``*_f32`` activations) serves
 ``fastlstm.sweep(..., dtype="float32")``.
 
@@ -43,6 +44,7 @@ from .._config import INLINE_JIT, JIT
 from .activations import (_bits_to_float, _exp_neg, _float_to_bits, exp_f32, sigmoid,
                           sigmoid_f32, tanh, tanh_f32)
 from .lanes import LANES, lane, make_squash, preactivations, step_f32, step_f64
+from .simd_width import wide_vectors
 from .threads import spread_kernel
 
 #: The tangent vector q1 starts at (cos 1, sin 1) in the (h, c) plane: no
@@ -206,6 +208,7 @@ def make_lyapunov_kernel(saturated: bool, float32: bool):
     @numba.njit(**JIT)
     def kernel(first, last, p, theta, inclusive, round_feedback, x, t0, t1, transient, steps,
                state, acc_m, acc_e, lam1, lam2):
+        wide_vectors()  # the lanes in zmm where the CPU has them, as in the sweep kernel
         n = p.shape[0]
         period = x.shape[0]
         w = np.empty((12, LANES), ftype)
