@@ -18,7 +18,9 @@ bench/test_bench_vector.py and says how close each n comes:
 * read bandwidth from L1 and L2 (a sum over 16 KB ... 1 MB, zmm and ymm loads);
 * fastlstm against JAX ``jit(lax.scan)`` (as bench/test_bench_vector.py builds it), the
   two timed in turn, the least time of each over 31 rounds: on a busy host that ratio
-  is steadier than pytest-benchmark's medians.
+  is steadier than pytest-benchmark's medians;
+* ``fl.run``'s fixed cost per call (10 steps), what a caller that runs short
+  sequences in a loop pays.
 
     python bench/roofline.py                  # this host's ISA
     NUMBA_CPU_NAME=haswell NUMBA_CPU_FEATURES= python bench/roofline.py   # fastlstm held to AVX2
@@ -117,7 +119,7 @@ __attribute__((target("avx2,fma"))) double read_ymm(const double *p, long size, 
 #: Hidden sizes, as in bench/test_bench_vector.py (m = 1).
 SIZES = (2, 4, 8, 16, 32, 64)
 #: Steps timed per call: about 5 ms, so that the fixed cost of a call (fastlstm's
-#: validation and allocations, about 80 us; JAX's dispatch) stays within 2%.
+#: validation and allocations, about 20 us; JAX's dispatch) stays within 1%.
 STEPS = {2: 100_000, 4: 60_000, 8: 30_000, 16: 20_000, 32: 8_000, 64: 3_000}
 #: The L1 data cache of one core (bytes): weights beyond it stream from L2 every step.
 L1_BYTES = 48 * 1024
@@ -254,6 +256,13 @@ def main() -> None:
               f"{b['FMA bound'] / per_step:.0%} | {largest / per_step:.0%} | {jax} |")
     print("\n(cycles per step at the clock measured around each row; FMA and load bounds for",
           "zmm" if native_512 and not held else "ymm", "vectors where the kernel uses them)")
+    print("\nfl.run's cost per call of 10 steps (validation, allocation, dispatch; least of 9 x 200):")
+    short = x[:10]
+    for n in SIZES:
+        c = cell(n)
+        fl.run(c, short)
+        per_call = best(lambda: [fl.run(c, short) for _ in range(200)], repeat=9) / 200
+        print(f"n = {n}: {per_call * 1e6:.1f} us")
     print(f"load average: {os.getloadavg()[0]:.2f}")
 
 
