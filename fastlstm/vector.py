@@ -10,6 +10,8 @@ for bit.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -84,6 +86,8 @@ def _state(value, name, n, batch=None):
     A scalar fills every unit; an (n,) array is one state (shared by every
     sequence of a batch); a (B, n) array gives one state per sequence.
     """
+    if type(value) is float and math.isfinite(value):  # the default 0.0: the common case
+        return np.full(n, value) if batch is None else np.full((batch, n), value)
     arr = state_value(value, name, (1, 2))
     if isinstance(arr, float):
         arr = np.full(n, arr)
@@ -273,6 +277,22 @@ def _launch_scalar(cell, x, h0, c0, sem, batch, trace, h, c):
     return VectorTrajectory(h, c, sem, *extra)
 
 
+@functools.lru_cache(maxsize=64, typed=True)
+def _cached_semantics(activation, threshold, inclusive, round_feedback):
+    return Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                     round_feedback=round_feedback)
+
+
+def _semantics(activation, threshold, inclusive, round_feedback):
+    """``Semantics(...)``, kept for the arguments of recent runs (it is immutable; a
+    bad argument raises as in ``Semantics`` and is never kept)."""
+    try:
+        return _cached_semantics(activation, threshold, inclusive, round_feedback)
+    except TypeError:  # an unhashable argument: Semantics says what is wrong with it
+        return Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
+                         round_feedback=round_feedback)
+
+
 def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
                round_feedback=False, h0=0.0, c0=0.0, trace=False) -> VectorTrajectory:
     """Run a vector cell over one input sequence.
@@ -338,8 +358,7 @@ def run_vector(cell, x, *, activation="exact", threshold=1.0, inclusive=True,
     >>> sat.preactivations[3, 1].tolist(), sat.regimes[3, 1].tolist()
     ([-100.0, 200.0, 100.0, 0.0, 0.0], [-1, 1, 1, 0, 0])
     """
-    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
-                    round_feedback=round_feedback)
+    sem = _semantics(activation, threshold, inclusive, round_feedback)
     return _launch(cell, x, h0, c0, sem, batch=False, trace=trace)
 
 
@@ -377,6 +396,5 @@ def run_batch_vector(cell, X, *, activation="exact", threshold=1.0, inclusive=Tr
     >>> tr.rounded[..., 0].tolist()
     [[0, 0, 1, -1, 1, 0], [1, -1, 0, 1, -1, 1]]
     """
-    sem = Semantics(activation=activation, threshold=threshold, inclusive=inclusive,
-                    round_feedback=round_feedback)
+    sem = _semantics(activation, threshold, inclusive, round_feedback)
     return _launch(cell, X, h0, c0, sem, batch=True, trace=trace)

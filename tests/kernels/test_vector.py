@@ -395,3 +395,19 @@ def test_a_row_sum_that_overflows_times_a_zero_input_is_decided_exactly():
         run_vector(cell, np.zeros((3, 2)))
     W_hh[0, 0] = 1e307  # the same infinite row sum, times 0: a bound of 1e307 passes
     assert run_vector(LSTMCell(W_ih, W_hh), np.zeros((3, 2))).h.shape == (3, 1)
+
+
+def test_kept_semantics_never_let_an_equal_bad_argument_through():
+    """Runs keep the ``Semantics`` of recent arguments; a bool equal to a good number
+    (True == 1), or a 1 where a bool is due, is still refused, and so are unhashable
+    arguments."""
+    cell = random_cell(np.random.default_rng(12), 2, 1)
+    x = np.zeros(3)
+    run_vector(cell, x, threshold=1, inclusive=True)
+    with pytest.raises(TypeError, match="threshold must be a real number, got bool"):
+        run_vector(cell, x, threshold=True)
+    with pytest.raises(TypeError, match="inclusive must be True or False, got 1"):
+        run_vector(cell, x, threshold=1, inclusive=1)
+    with pytest.raises(TypeError, match="threshold must be a real number, got list"):
+        run_batch_vector(cell, x[None], threshold=[1.0])
+    assert run_vector(cell, x, threshold=np.float64(2.0)).semantics.threshold == 2.0
