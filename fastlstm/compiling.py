@@ -237,6 +237,7 @@ def _warm_machines():
     return {"run": np.asarray(machine.run(long), dtype=float),
             "trajectory": machine.trajectory(long).h,
             "states": np.asarray(machine.trajectory(long, record="states").states, dtype=float),
+            "states, h looked up": machine.trajectory(long, record="states").h,
             "batch": np.asarray(machine._states(np.stack([bits, bits[::-1]]), "x", (2,)),
                                 dtype=float)}
 

@@ -230,7 +230,7 @@ class MooreMachine:
         return self._blocks[kind]
 
     def _states(self, x, name, ndims):
-        """The state after each symbol of x (uint8 up to 256 states), x's shape less the vector axis."""
+        """Each step's state (uint8 up to 256 states), of x's shape less the vector axis."""
         if self._alphabet_values.ndim == 2:
             m = self._alphabet_values.shape[1]
             x = input_array(x, name, tuple(range(33)))

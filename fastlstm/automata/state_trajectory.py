@@ -15,6 +15,7 @@ import dataclasses
 
 import numpy as np
 
+from .._kernels import machine as machine_kernels
 from ..run import Trajectory
 from ..vector import VectorTrajectory
 
@@ -36,7 +37,12 @@ class _ByState:
         # Reached only while h or c has not been looked up (an instance
         # attribute wins over __getattr__ once set).
         if name in ("h", "c") and "_values" in self.__dict__:
-            value = self._values[name][self.states]
+            values, states = self._values[name], self.states
+            if values.ndim == 1:    # one unit: a compiled lookup reads the record as it is
+                value = np.empty(states.shape)
+                machine_kernels.lookup(states.reshape(-1), values, value.reshape(-1))
+            else:
+                value = values[states]
             object.__setattr__(self, name, value)
             return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
