@@ -13,6 +13,9 @@ Workload: the parity cell under saturated activations with rounded feedback
   timed call returns a trajectory whose h and c are looked up from the states
   when first read, and that lookup is *not* timed (it is checked, untimed, bit
   for bit, like every row);
+* ``fastlstm machine, into reused h, c``: ``trajectory(x, out=(h, c))``, h
+  and c written into the same two arrays at every call (allocated once, in
+  setup), so the system does not fault in and zero fresh memory each time;
 * ``fastlstm``: ``fastlstm.run``, the arithmetic;
 * ``jax jit(scan)``: ``bench.peers.build_jax_scan``, float64, the same
   saturated, rounded-feedback step (skipped with a message without JAX).
@@ -41,8 +44,9 @@ from bench.registry import CASES, Workload, build_fastlstm, hs_of, inputs, measu
 LABEL = "parity cell, saturated + rounded feedback"
 
 
-def build_machine(params, x, *, h0=0.0, c0=0.0, record="values", **semantics):
-    """``MooreMachine.trajectory`` of the extracted machine as a zero-argument callable."""
+def build_machine(params, x, *, h0=0.0, c0=0.0, record="values", reuse=False, **semantics):
+    """``MooreMachine.trajectory`` of the extracted machine as a zero-argument callable
+    (``reuse``: into one pair of h and c arrays, ``out=``)."""
     cell = fl.ScalarLSTM.from_array(params)
     machine = fl.extract_automaton(cell, alphabet=(0, 1), h0=h0, c0=c0, **semantics)
     probe = x[:100_000]
@@ -51,13 +55,15 @@ def build_machine(params, x, *, h0=0.0, c0=0.0, record="values", **semantics):
     if not (np.array_equal(got.h.view(np.int64), ref.h.view(np.int64))
             and np.array_equal(got.c.view(np.int64), ref.c.view(np.int64))):
         raise AssertionError("the machine is not bit-identical to fastlstm.run")
-    return functools.partial(machine.trajectory, x, record=record)
+    out = (np.empty(np.shape(x)), np.empty(np.shape(x))) if reuse else None
+    return functools.partial(machine.trajectory, x, record=record, out=out)
 
 
 #: implementation -> builder(params, x, h0=, c0=, **semantics) -> zero-argument callable
 MACHINE = {
     "fastlstm machine": build_machine,
     "fastlstm machine, states record": functools.partial(build_machine, record="states"),
+    "fastlstm machine, into reused h, c": functools.partial(build_machine, reuse=True),
     "fastlstm": build_fastlstm,
     "jax jit(scan)": peers.build_jax_scan,
 }

@@ -142,3 +142,19 @@ def input_array(x, name, ndims):
     the alphabet (NaN and inf included) are reported by the caller.
     """
     return real_array(x, name, ndims, finite=False)
+
+
+def symbol_codes(x, values, alphabet, name):
+    """Each vector symbol of x (..., m) as its index in ``values`` (A, m): float64, shape (...).
+
+    A symbol outside the alphabet raises ValueError naming ``name`` and where.
+    """
+    flat = x.reshape(-1, values.shape[1])
+    match = (flat[:, None, :] == values[None, :, :]).all(axis=2)
+    found = match.any(axis=1)
+    if not found.all():
+        k = int(np.argmin(found))
+        where = ", ".join(str(i) for i in np.unravel_index(k, x.shape[:-1]))
+        raise ValueError(f"{name}[{where}] = {tuple(flat[k].tolist())} is not in the "
+                         f"alphabet {alphabet}")
+    return match.argmax(axis=1).astype(np.float64).reshape(x.shape[:-1])

@@ -20,10 +20,10 @@ from ..run import Trajectory
 from ..semantics import Semantics
 from ..vector import VectorTrajectory
 from . import pictures
-from .alphabet import check_alphabet, input_array, is_real, symbol_str
+from .alphabet import check_alphabet, input_array, is_real, symbol_codes, symbol_str
 from .minimize import minimal_form
 from .regex import language_regex, regex_chars
-from .state_trajectory import StateTrajectory, VectorStateTrajectory, state_dtype
+from .state_trajectory import StateTrajectory, VectorStateTrajectory, output_arrays, state_dtype
 
 __all__ = ["MooreMachine", "install_describer"]
 
@@ -107,7 +107,7 @@ class MooreMachine:
                  semantics=None, quantize=None, reduced_from=None, readout=None, provenance=None):
         self.alphabet, self._alphabet_values = check_alphabet(alphabet)
         # The compiled walk reads symbols as floats: vector symbols are
-        # looked up first (``_symbol_codes``) and walked as their indices.
+        # looked up first (``symbol_codes``) and walked as their indices.
         self._alphabet_tuple = (tuple(float(a) for a in range(len(self.alphabet)))
                                 if self._alphabet_values.ndim == 2
                                 else tuple(self._alphabet_values.tolist()))
@@ -238,7 +238,7 @@ class MooreMachine:
                 shapes = " or ".join(f"({'B, ' * (d - 1)}T, {m})" for d in ndims)
                 raise ValueError(f"{name} must have shape {shapes} (one vector symbol per "
                                  f"step), got shape {x.shape}")
-            x = self._symbol_codes(x, name)
+            x = symbol_codes(x, self._alphabet_values, self.alphabet, name)
         else:
             x = input_array(x, name, ndims)
         states = np.empty(x.shape, dtype=state_dtype(self.n_states))
@@ -259,19 +259,6 @@ class MooreMachine:
             misses = counts.any()
         if misses:
             self._raise_miss(x, name)
-
-    def _symbol_codes(self, x, name):
-        """Each vector symbol of x (..., m) as its alphabet index: float64, shape (...)."""
-        values = self._alphabet_values
-        flat = x.reshape(-1, values.shape[1])
-        match = (flat[:, None, :] == values[None, :, :]).all(axis=2)
-        found = match.any(axis=1)
-        if not found.all():
-            k = int(np.argmin(found))
-            where = ", ".join(str(i) for i in np.unravel_index(k, x.shape[:-1]))
-            raise ValueError(f"{name}[{where}] = {tuple(flat[k].tolist())} is not in the "
-                             f"alphabet {self.alphabet}")
-        return match.argmax(axis=1).astype(np.float64).reshape(x.shape[:-1])
 
     def _raise_miss(self, x, name):
         rows = x if x.ndim == 2 else x[None]
@@ -318,7 +305,7 @@ class MooreMachine:
         self._walk("outputs", x, "x", out)
         return out
 
-    def trajectory(self, x, record="values") -> Trajectory:
+    def trajectory(self, x, record="values", *, out=None) -> Trajectory:
         """The run of the cell by table lookup: h and c bit-identical to ``fastlstm.run``.
 
         Needs an exact extracted machine (not minimised, not quantised).
@@ -334,6 +321,11 @@ class MooreMachine:
             or only the state number of every step (``states``: 1 byte a step
             up to 256 states), from which ``h`` and ``c`` are looked up, the
             same bits, when first read (``state_trajectory.StateTrajectory``).
+        out : (h, c) pair of float64 arrays, optional
+            C-contiguous, writable, of x's shape, sharing no memory: the walk
+            writes h and c there (one unit, number symbols, record "values")
+            and the result holds them.  Memory reused from call to call is
+            not faulted in and zeroed again by the system (page faults).
 
         Returns
         -------
@@ -354,6 +346,10 @@ class MooreMachine:
         >>> tr = m.trajectory(x, record="states")
         >>> tr.states, tr.h         # h looked up from the states: m.h[tr.states]
         (array([1, 3, 4, 1, 3], dtype=uint8), array([ 1., -1.,  0.,  1., -1.]))
+        >>> import numpy as np
+        >>> h, c = np.empty(5), np.empty(5)
+        >>> m.trajectory(x, out=(h, c)).h is h, h
+        (True, array([ 1., -1.,  0.,  1., -1.]))
         """
         if record not in ("values", "states"):
             raise ValueError(f"record must be 'values' or 'states', got {record!r}")
@@ -365,6 +361,8 @@ class MooreMachine:
                              "approximation of the cell; its trajectory would not be the cell's "
                              "(use fastlstm.run)")
         vector = self.h.ndim == 2
+        if out is not None and (record == "states" or vector or self._alphabet_values.ndim == 2):
+            raise ValueError("out is for record='values' of a one-unit machine with number symbols")
         if record == "states" or vector or self._alphabet_values.ndim == 2:
             states = self._states(x, "x", (1, 2))
             if record == "states":
@@ -373,7 +371,7 @@ class MooreMachine:
             kind = VectorTrajectory if vector else Trajectory
             return kind(self.h[states], self.c[states], self.semantics)
         x = input_array(x, "x", (1, 2))
-        h, c = np.empty(x.shape), np.empty(x.shape)
+        h, c = (np.empty(x.shape), np.empty(x.shape)) if out is None else output_arrays(out, x)
         self._walk("values", x, "x", h, c)
         return Trajectory(h, c, self.semantics)
 
@@ -496,3 +494,4 @@ class MooreMachine:
         if _describer is None:
             raise RuntimeError("no describer installed: import fastlstm.automata")
         return _describer(self)
+

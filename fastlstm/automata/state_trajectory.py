@@ -6,7 +6,9 @@ state's values, so a record of the state numbers (1 byte per step up to 256
 states, against 16 bytes for h and c) holds the whole trajectory.  The
 classes here are ``Trajectory`` and ``VectorTrajectory`` whose ``h`` and
 ``c`` are looked up from that record on first access, then kept: the same
-bits as the full record, paid for only by a caller who reads them.
+bits as the full record, paid for only by a caller who reads them.  The
+full record can also be written into arrays the caller gives
+(``trajectory(x, out=(h, c))``): ``output_arrays`` checks them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .._kernels import machine as machine_kernels
 from ..run import Trajectory
 from ..vector import VectorTrajectory
 
-__all__ = ["StateTrajectory", "VectorStateTrajectory"]
+__all__ = ["StateTrajectory", "VectorStateTrajectory", "output_arrays", "state_dtype"]
 
 
 class _ByState:
@@ -79,3 +81,18 @@ class VectorStateTrajectory(_ByState, VectorTrajectory):
 def state_dtype(n_states):
     """The narrowest record of state numbers the walk kernels are compiled for."""
     return np.uint8 if n_states <= 256 else np.int64
+
+
+def output_arrays(out, x):
+    """``out`` checked as trajectory's (h, c) output arrays for input x."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2
+            and all(isinstance(a, np.ndarray) for a in out)):
+        raise TypeError(f"out must be a pair (h, c) of numpy arrays, got {type(out).__name__}")
+    for name, a in zip(("h", "c"), out):
+        if a.dtype != np.float64 or a.shape != x.shape or not a.flags.c_contiguous \
+                or not a.flags.writeable:
+            raise ValueError(f"out's {name} must be a writable C-contiguous float64 array of "
+                             f"shape {x.shape}, got {a.dtype} {a.shape}")
+    if any(np.may_share_memory(a, b) for a, b in ((out[0], out[1]), (out[0], x), (out[1], x))):
+        raise ValueError("out's h and c must not share memory with each other or with x")
+    return out

@@ -99,6 +99,8 @@ def test_two_parities_machine_runs_like_the_oracle_on_each_component():
     record = m.trajectory(x, record="states")      # h and c looked up from the state numbers
     assert isinstance(record, type(tr)) and record.states.shape == (200,)
     assert (bits(record.h) == bits(ref.h)).all() and (bits(record.c) == bits(ref.c)).all()
+    with pytest.raises(ValueError, match="out is for record='values' of a one-unit machine"):
+        m.trajectory(x, out=(np.empty(ref.h.shape), np.empty(ref.h.shape)))
 
 
 def test_one_unit_reading_two_inputs_has_number_outputs_and_vector_symbols():

@@ -68,6 +68,34 @@ def test_state_record_rejects_unknown_records():
     with pytest.raises(ValueError, match="record must be 'values' or 'states', got 'h'"):
         m.trajectory([0, 1], record="h")
 
+def test_trajectory_writes_into_given_arrays():
+    m = fl.extract_automaton(fl.presets.parity(), **SAT_RF)
+    X = np.random.default_rng(4).integers(0, 2, (3, 700)).astype(float)
+    for x in (X, X[0]):
+        ref = fl.run_batch(fl.presets.parity(), x, **SAT_RF) if x.ndim == 2 \
+            else fl.run(fl.presets.parity(), x, **SAT_RF)
+        h, c = np.full(x.shape, np.nan), np.full(x.shape, np.nan)
+        for _ in range(2):                                  # reused: written again
+            got = m.trajectory(x, out=(h, c))
+            assert got.h is h and got.c is c
+            assert (bits(h) == bits(ref.h)).all() and (bits(c) == bits(ref.c)).all()
+    x = X[0]
+    h, c = np.empty(700), np.empty(700)
+    with pytest.raises(TypeError, match=r"out must be a pair \(h, c\) of numpy arrays"):
+        m.trajectory(x, out=h)
+    with pytest.raises(ValueError, match="out's c must be a writable C-contiguous float64"):
+        m.trajectory(x, out=(h, np.empty(700, np.float32)))
+    with pytest.raises(ValueError, match=r"out's h must .* of shape \(700,\), got float64 \(699,\)"):
+        m.trajectory(x, out=(h[:699], c[:699]))
+    with pytest.raises(ValueError, match="out's h must be a writable"):
+        m.trajectory(x, out=(np.empty(1400)[::2], c))
+    with pytest.raises(ValueError, match="must not share memory"):
+        m.trajectory(x, out=(h, h))
+    with pytest.raises(ValueError, match="must not share memory"):
+        m.trajectory(x, out=(x, c))
+    with pytest.raises(ValueError, match="out is for record='values'"):
+        m.trajectory(x, record="states", out=(h, c))
+
 def test_trajectory_keeps_sign_of_zero():
     # After "1 0": h = round(-1/2) = -0.0 (docs/semantics.md: the key writes -0).
     cell = fl.presets.parity()
