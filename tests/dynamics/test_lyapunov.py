@@ -224,6 +224,25 @@ def test_sweep_in_float32(semantics):
         fl.sweep(fl.ScalarLSTM(W_fx=1e39), 1.0, dtype="float32", **kw)
 
 
+def test_sweep_in_float32_on_strongly_contracting_cells():
+    # Weights up to 30: a step shrinks the tangent vector by up to e**-30 and more, so
+    # |J q1| and the product of the r's leave float32's range within a few steps; they
+    # are rescaled by exact powers of two and the product kept as a float32 mantissa in
+    # [1, 2) and an exponent apart (an earlier float32 kernel lost 10 of these cells to
+    # -inf).  The float64 sweep is the reference: no cell may be lost, and the exponents
+    # agree as on moderate cells, but for the few whose float32 trajectory itself parts
+    # from the float64 one (a gate that is exactly 0 in float32).
+    table = fl.random_params(400, -30.0, 30.0, seed=3)
+    x = np.random.default_rng(1).standard_normal(7)
+    kw = dict(record="lyapunov", transient=50, steps=300)
+    single = fl.sweep(table, x, dtype="float32", **kw).lyapunov
+    double = fl.sweep(table, x, **kw).lyapunov
+    assert np.all(np.isfinite(double)) and np.min(double) < -25
+    assert np.all(np.isfinite(single))
+    close = np.abs(single - double) <= 1e-4 * np.abs(double) + 1e-5
+    assert close.mean() >= 0.99, np.sort(np.abs(single - double))[-10:]
+
+
 def test_sweep_on_dask_workers_gives_the_same_bits():
     distributed = pytest.importorskip("distributed", reason="Dask is not installed")
     table = fl.random_params(130, -2.0, 2.0, seed=7)
