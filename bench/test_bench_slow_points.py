@@ -13,7 +13,10 @@ each start is the same point for both.
 
 * **fastlstm**: ``fl.fixed_points(cell, x, search="starts", starts=S)``:
   Levenberg-Marquardt on q(s) = 1/2 |step(s) - s|^2 from each start
-  (compiled, one iteration over all live starts per call), then a Krawczyk
+  (compiled, the starts one after the other; a start that comes within
+  1e-4 of a zero an earlier one reached stops there and counts as
+  reaching it if it lies in that zero's certified box, as the peer merges
+  what its starts reach at 1e-3), then a Krawczyk
   test proves a box around each distinct point to hold exactly one fixed
   point (``certified``; interval enclosures over all the boxes at once);
   what is not a fixed point comes back as a slow point.  Every field of the
