@@ -132,14 +132,16 @@ def step(W_ihT, W_hhT, b, x_t, n, h, c, zx, a, theta, saturated, inclusive, roun
 
 
 @numba.njit(**INLINE_JIT)
-def step_two(W_ihT, W_hhT, b, x_t, n, h0, h1, c0, c1, zx, a, theta, saturated, inclusive,
+def step_two(W_ihT, W_hhT, b, x_t, h0, h1, c0, c1, zx, a, theta, saturated, inclusive,
              round_feedback):
-    """``step`` for n <= 2 (U = 2, 8 lanes): the new (h0, h1, c0, c1).
+    """``step`` for n = 2 (U = 2, 8 lanes): the new (h0, h1, c0, c1).
 
     The same operations; with only the four scalars of two units live across
     steps, h stays in registers (``step``'s eight state values spilled h to
-    the stack: a store and a reload on the step's critical path, 3-7% of the
-    n = 2 step on both ISAs).
+    the stack: a store and a reload on the step's critical path), and with
+    n = 2 known, no test of n is left in the loop.  (n = 1 takes ``step``:
+    there the second state term must be skipped, not added as 0 * 0, which
+    would turn a pre-activation of -0.0 into +0.0.)
     """
     lanes = b.shape[0]  # 8, read at run time (see ``step``)
     for k in range(lanes):
@@ -149,8 +151,7 @@ def step_two(W_ihT, W_hhT, b, x_t, n, h0, h1, c0, c1, zx, a, theta, saturated, i
         for k in range(lanes):
             zx[k] = _fma(W_ihT[j, k], xj, zx[k])
     for k in range(lanes):
-        zk = _fma(W_hhT[0, k], h0, zx[k])
-        zk = _fma(W_hhT[1, k], h1, zk) if n > 1 else zk
+        zk = _fma(W_hhT[1, k], h1, _fma(W_hhT[0, k], h0, zx[k]))
         candidate = (k >> 1) == 2  # gate g
         a[k] = squash(zk, theta, -1.0 if candidate else 0.0, gate(zk, candidate), saturated,
                       inclusive)
@@ -164,19 +165,17 @@ def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feed
              h_out, c_out):
     """Run one sequence x (T, m) from (h0, c0) (n,), writing h_out, c_out (T, n)."""
     n = h0.shape[0]
-    if n <= 2:  # the same branch for every step of the run
-        g0, g1 = h0[0], h0[1] if n > 1 else 0.0
-        d0, d1 = c0[0], c0[1] if n > 1 else 0.0
+    if n == 2:  # the same branch for every step of the run
+        g0, g1, d0, d1 = h0[0], h0[1], c0[0], c0[1]
         zx = np.empty(LANES)
         a = np.empty(LANES)
         for t in range(x.shape[0]):
-            g0, g1, d0, d1 = step_two(W_ihT, W_hhT, b, x[t], n, g0, g1, d0, d1, zx, a, theta,
+            g0, g1, d0, d1 = step_two(W_ihT, W_hhT, b, x[t], g0, g1, d0, d1, zx, a, theta,
                                       saturated, inclusive, round_feedback)
             h_out[t, 0] = g0
             c_out[t, 0] = d0
-            if n > 1:
-                h_out[t, 1] = g1
-                c_out[t, 1] = d1
+            h_out[t, 1] = g1
+            c_out[t, 1] = d1
         return
     h = (h0[0], h0[1] if n > 1 else 0.0, h0[2] if n > 2 else 0.0, h0[3] if n > 3 else 0.0)
     c = (c0[0], c0[1] if n > 1 else 0.0, c0[2] if n > 2 else 0.0, c0[3] if n > 3 else 0.0)
