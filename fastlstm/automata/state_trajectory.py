@@ -88,7 +88,7 @@ def output_arrays(out, x):
     if not (isinstance(out, (tuple, list)) and len(out) == 2
             and all(isinstance(a, np.ndarray) for a in out)):
         raise TypeError(f"out must be a pair (h, c) of numpy arrays, got {type(out).__name__}")
-    for name, a in zip(("h", "c"), out):
+    for name, a in zip(("h", "c"), out, strict=True):
         if a.dtype != np.float64 or a.shape != x.shape or not a.flags.c_contiguous \
                 or not a.flags.writeable:
             raise ValueError(f"out's {name} must be a writable C-contiguous float64 array of "
