@@ -28,10 +28,13 @@ import numba
 import numpy as np
 
 from .._config import INLINE_JIT, JIT
-from .activations import _BIG, _EXP_CLAMP, _EXP_OFFSET, _exp_reduced, _fma, _pow2, tanh
+from .activations import (_BIG, _EXP_CLAMP, _EXP_OFFSET, _bits_to_float, _exp_reduced, _fma,
+                          _float_to_bits, _pow2, tanh)
 from .lanes import squash_f64 as squash
 from .threads import spread_kernel
 
+#: The sign bit of a float64, as an int64.
+_SIGN_BIT = -(2 ** 63)
 #: The largest hidden size these kernels take, and their most lanes (4 gates x 4 units).
 MAX_UNITS = 4
 LANES = 4 * MAX_UNITS
@@ -67,9 +70,16 @@ def gate(z, candidate):
     p, k = _exp_reduced(min(abs(z), _EXP_CLAMP / 2.0 if candidate else _EXP_CLAMP), s)
     big_s = _pow2(k + _EXP_OFFSET)
     den = _fma(big_s, p, _BIG + big_s)
-    sigmoid_num = _BIG if z >= 0.0 else _fma(big_s, p, big_s)
-    q = (_fma(-big_s, p, _BIG - big_s) if candidate else sigmoid_num) / den
-    return math.copysign(q, z) if candidate else q
+    # the numerator is one fma(f, p, e) whose f and e are chosen from big_s, which is
+    # ready long before p: the selects stay off the critical path.  tanh: fma(-S, p,
+    # 1 - S); sigmoid: 1 for z >= 0 (fma(0, p, 1) is 1 exactly), else fma(S, p, S)
+    positive = z >= 0.0
+    f = -big_s if candidate else (0.0 if positive else big_s)
+    e = _BIG - big_s if candidate else (_BIG if positive else big_s)
+    q = _fma(f, p, e) / den
+    # tanh: copysign(q, z) for q >= 0, as the sign bit of z xor-ed in (chosen early too)
+    sign = _float_to_bits(z) & _SIGN_BIT if candidate else 0
+    return _bits_to_float(_float_to_bits(q) ^ sign)
 
 
 @numba.njit(**JIT)
