@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 import fastlstm as fl
+from fastlstm._kernels import machine as kernels
 from bench import peers
 from bench.registry import CASES, inputs
 from bench.test_bench_automaton import LABEL
@@ -41,6 +42,13 @@ def lines():
     a = m._alphabet_tuple
     H, C, S = np.ones(T), np.ones(T), np.ones(T, np.uint8)   # faulted in
     walk, s_walk = runners[0], s_runners[0]
+    bits = kernels.as_bits   # the walk copies h and c as int64 bits
+
+    def values(h, c, threads=1, stream=False):
+        walk(jump, h_path, c_path, m.start, a, x, *bits(h, c), threads, stream)
+        if stream:
+            kernels.drain()
+
     out = {
         "`np.empty` of h and c (2 x 80 MB)": lambda: (np.empty(T), np.empty(T)),
         "first touch (`fill`) of 2 fresh 80 MB arrays":
@@ -49,13 +57,15 @@ def lines():
         "read x once (`x.sum()`, 80 MB)": x.sum,
         "copy x into 2 faulted-in arrays": lambda: (np.copyto(H, x), np.copyto(C, x)),
         "walk: state numbers (1 byte a step) into faulted-in memory":
-            lambda: s_walk(s_jump, s_path, s_path, m.start, a, x, S, S, 1),
-        "walk: h and c into faulted-in arrays (one pass)":
-            lambda: walk(jump, h_path, c_path, m.start, a, x, H, C, 1),
-        "walk: h and c into fresh arrays (one pass)":
-            lambda: walk(jump, h_path, c_path, m.start, a, x, np.empty(T), np.empty(T), 1),
+            lambda: s_walk(s_jump, s_path, s_path, m.start, a, x, S, S, 1, False),
+        "walk: h and c into faulted-in arrays (one pass)": lambda: values(H, C),
+        "walk: h and c into faulted-in arrays, non-temporal stores":
+            lambda: values(H, C, stream=True),
+        "walk: h and c into fresh arrays (one pass)": lambda: values(np.empty(T), np.empty(T)),
+        "walk: h and c into fresh arrays, non-temporal stores":
+            lambda: values(np.empty(T), np.empty(T), stream=True),
         "walk: h and c into fresh arrays (two-phase walk, as from 3 threads)":
-            lambda: walk(jump, h_path, c_path, m.start, a, x, np.empty(T), np.empty(T), 3),
+            lambda: values(np.empty(T), np.empty(T), threads=3),
         "`trajectory(x)`": lambda: m.trajectory(x),
         "`trajectory(x, out=(h, c))`, the same two arrays each time":
             lambda: m.trajectory(x, out=(H, C)),

@@ -22,6 +22,20 @@ walk fast:
   input outside the alphabet is counted, walked as index 0 so that nothing
   reads out of bounds, and located afterwards by ``first_miss`` (the wrappers
   raise; nothing is silently skipped).
+* **Non-temporal stores for large outputs** (``stream``, a run-time flag of
+  the same compiled kernel).  An ordinary store to a line that is not in
+  cache first reads it (a read for ownership), so a walk into 160 MB of
+  arrays already faulted in moves about twice the bytes it writes; a
+  non-temporal store writes the line without reading it, and leaves it out
+  of cache.  That pays only for outputs larger than the caches and already
+  faulted in (``out=`` arrays): fresh memory comes from the kernel zeroed
+  *through the cache*, and a non-temporal store to a cached line costs more
+  than an ordinary one (measured in docs/bench.md); small outputs the caller
+  reads next are better left in cache.  Values are stored as their int64
+  bits (x86 has a non-temporal store from general registers, ``movnti``,
+  but none for a scalar double without AMD's SSE4a), so every record is an
+  integer copy.  After a streaming walk the caller runs ``drain()`` (a store
+  fence) before other threads may read the arrays.
 
 Kernels assume validated tables and float64 inputs, and write into arrays they
 are given.
@@ -33,12 +47,85 @@ import functools
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 from .._config import INLINE_JIT, JIT, PARALLEL_JIT
 
 #: Budget for the block tables (bytes): about an L1 data cache.
 TABLE_BYTES = 32 * 1024
 BLOCK_LENGTHS = (4, 2, 1)
+
+
+class _VolatileStore(ir.instructions.StoreInstr):
+    """``store volatile``: else LLVM merges the non-temporal store with the ordinary
+    store on the other side of ``put``'s branch into one ordinary store."""
+
+    def descr(self, buf):
+        super().descr(buf)
+        buf[-1] = buf[-1].replace("store ", "store volatile ", 1)
+
+
+@intrinsic
+def store_streaming(typingctx, array, index, value):
+    """``array[index] = value`` as a non-temporal store (LLVM ``!nontemporal``).
+
+    For C-contiguous 1-d arrays and an index in bounds (not checked).  x86
+    lowers it to ``movnti`` for 4- and 8-byte integers (ordinary stores for
+    other widths); aarch64 to ordinary or non-temporal pair stores.
+    """
+    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"
+            and isinstance(array.dtype, types.Integer)):
+        return None
+    sig = types.void(array, types.intp, array.dtype)
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        value = context.cast(builder, args[2], signature.args[2], signature.args[0].dtype)
+        store = _VolatileStore(builder.block, value, builder.gep(data, [args[1]]))
+        store.align = signature.args[0].dtype.bitwidth // 8
+        builder._insert(store)
+        store.set_metadata("nontemporal", builder.module.add_metadata(
+            [ir.Constant(ir.IntType(32), 1)]))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def store_fence(typingctx):
+    """A fence that orders the non-temporal stores before it: ``sfence`` on x86.
+
+    LLVM lowers a sequentially consistent ``fence`` on x86-64 to a locked
+    ``or`` on the stack, which is not documented to drain non-temporal
+    stores, hence the x86 instruction; other targets take the ``fence``.
+    """
+    def codegen(context, builder, signature, args):
+        if builder.module.triple.startswith(("x86_64", "i386", "i686")):
+            fn = builder.module.declare_intrinsic("llvm.x86.sse.sfence", fnty=ir.FunctionType(
+                ir.VoidType(), []))
+            builder.call(fn, [])
+        else:
+            builder.fence("seq_cst")
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+@numba.njit(**JIT)
+def drain():
+    """Run by the thread that made a streaming walk, before others read its arrays."""
+    store_fence()
+
+
+@numba.njit(**INLINE_JIT)
+def put(out, i, value, stream):
+    """``out[i] = value``, non-temporal when ``stream``."""
+    if stream:
+        store_streaming(out, i, value)
+    else:
+        out[i] = value
 
 
 @numba.njit(**INLINE_JIT)
@@ -72,8 +159,8 @@ def block_tables(table, k, *values):
 
     ``jump[s, w]`` (int32, shape (S, A**k)) is the state after reading word
     w from s; ``path_i[s, w, j]`` is ``values[i]`` at the state after its
-    first j + 1 symbols.  Words are numbered in base A, first symbol most
-    significant.
+    first j + 1 symbols (float64 values as their int64 bits: ``as_bits``).
+    Words are numbered in base A, first symbol most significant.
     """
     table = np.asarray(table, dtype=np.int64)
     S, A = table.shape
@@ -85,7 +172,7 @@ def block_tables(table, k, *values):
         state = table[state, digits[None, :, j]]
         path[:, :, j] = state
     jump = np.ascontiguousarray(path[:, :, -1], dtype=np.int32)
-    return (jump,) + tuple(np.ascontiguousarray(np.asarray(v)[path]) for v in values)
+    return (jump,) + as_bits(*(np.ascontiguousarray(np.asarray(v)[path]) for v in values))
 
 
 @numba.njit(**INLINE_JIT)
@@ -105,8 +192,11 @@ def word(x, base, count, alphabet, k):
 
 
 @numba.njit(**INLINE_JIT)
-def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
-    """Walk blocks of k symbols from ``start``; write the paths' values; return misses."""
+def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k, stream):
+    """Walk blocks of k symbols from ``start``; write the paths' values; return misses.
+
+    ``stream``: non-temporal stores (the caller runs ``drain()`` after).
+    """
     T = x.shape[0]
     s = start
     misses = 0
@@ -114,8 +204,8 @@ def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
         w, m = word(x, base, k, alphabet, k)
         misses += m
         for j in range(k):
-            h_out[base + j] = h_path[s, w, j]
-            c_out[base + j] = c_path[s, w, j]
+            put(h_out, base + j, h_path[s, w, j], stream)
+            put(c_out, base + j, c_path[s, w, j], stream)
         s = jump[s, w]
     base = T - T % k
     if base < T:
@@ -148,8 +238,31 @@ PARALLEL_THREADS = 3
 
 
 def threads():
-    """Numba's thread count now: ``values``' last argument."""
+    """Numba's thread count now: an argument of ``values``."""
     return numba.get_num_threads()
+
+
+#: From this many bytes of output on, a walk into the caller's arrays streams (non-temporal
+#: stores): about an L2 cache and more, where the caller's next read comes from memory anyway.
+STREAM_BYTES = 8 << 20
+
+
+def as_bits(*arrays):
+    """float64 arrays viewed as int64: the walk copies values as bits (no copy made)."""
+    return tuple(a.view(np.int64) if a.dtype == np.float64 else a for a in arrays)
+
+
+def streams(out):
+    """Whether a walk into the caller's arrays ``out`` (already faulted in) should stream."""
+    return sum(a.nbytes for a in out) >= STREAM_BYTES
+
+
+def walk_one(values, args, stream):
+    """``values(*args, threads(), stream)`` for one sequence, drained after streaming."""
+    misses = values(*args, threads(), stream)
+    if stream:
+        drain()
+    return misses
 #: Blocks of k symbols per thread task in the second phase of ``walk_parallel``.
 CHUNK_BLOCKS = 1 << 14
 
@@ -204,8 +317,9 @@ def walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
 def make_runners(k: int):
     """``(values, values_batch)`` walking blocks of ``k`` symbols.
 
-    values(jump, h_path, c_path, start, alphabet, x, h_out, c_out, threads) -> misses
-        one sequence; from ``PARALLEL_MIN`` symbols on and with at least
+    values(jump, h_path, c_path, start, alphabet, x, h_out, c_out, threads, stream) -> misses
+        one sequence (``stream``: non-temporal stores, then call ``drain()``;
+        ignored by ``walk_parallel``); from ``PARALLEL_MIN`` symbols on and with at least
         ``PARALLEL_THREADS`` threads (pass ``numba.get_num_threads()``: read
         inside, it would keep the kernel out of the cache), ``walk_parallel``
         (unless the outputs are 1-byte state numbers)
@@ -224,19 +338,20 @@ def make_runners(k: int):
     """
 
     @numba.njit(**PARALLEL_JIT)
-    def values(jump, h_path, c_path, start, alphabet, x, h_out, c_out, threads):
+    def values(jump, h_path, c_path, start, alphabet, x, h_out, c_out, threads, stream):
         # A record of 1 byte a step (state numbers) costs less to write on the
         # walk than phase 1 of walk_parallel spends staging it for the threads;
         # on 2 threads the walk in one pass is faster for h and c too (see
         # PARALLEL_THREADS).
         if x.shape[0] < PARALLEL_MIN or h_out.itemsize == 1 \
                 or threads < PARALLEL_THREADS:
-            return walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
+            return walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k, stream)
         return walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k)
 
     @numba.njit(**PARALLEL_JIT)
     def values_batch(jump, h_path, c_path, start, alphabet, x, h_out, c_out, misses):
         for b in numba.prange(x.shape[0]):
-            misses[b] = walk(jump, h_path, c_path, start, alphabet, x[b], h_out[b], c_out[b], k)
+            misses[b] = walk(jump, h_path, c_path, start, alphabet, x[b], h_out[b], c_out[b], k,
+                            False)
 
     return values, values_batch

@@ -245,14 +245,17 @@ class MooreMachine:
         self._walk("states", x, name, states)
         return states
 
-    def _walk(self, kind, x, name, *out):
-        """Walk x (T,) or (B, T) with the block tables of ``kind``, writing ``out``."""
+    def _walk(self, kind, x, name, *out, stream=False):
+        """Walk x (T,) or (B, T) with the tables of ``kind``, writing ``out`` (``stream``: the
+        caller's arrays, faulted in: large ones take non-temporal stores)."""
         runners, jump, *paths = self._block_runner(kind)
+        out = _machine_kernels.as_bits(*out)
+        stream = stream and x.ndim == 1 and _machine_kernels.streams(out)
         if len(paths) == 1:   # one output: the same table and array in both kernel slots
             paths, out = paths * 2, out * 2
         args = (jump, *paths, self.start, self._alphabet_tuple, x, *out)
         if x.ndim == 1:
-            misses = runners[0](*args, _machine_kernels.threads())
+            misses = _machine_kernels.walk_one(runners[0], args, stream)
         else:
             counts = np.zeros(x.shape[0], dtype=np.int64)
             runners[1](*args, counts)
@@ -372,7 +375,7 @@ class MooreMachine:
             return kind(self.h[states], self.c[states], self.semantics)
         x = input_array(x, "x", (1, 2))
         h, c = (np.empty(x.shape), np.empty(x.shape)) if out is None else output_arrays(out, x)
-        self._walk("values", x, "x", h, c)
+        self._walk("values", x, "x", h, c, stream=out is not None)
         return Trajectory(h, c, self.semantics)
 
     # -- minimisation and languages ----------------------------------------- #

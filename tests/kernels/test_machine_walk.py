@@ -90,3 +90,57 @@ def test_the_two_phase_walk_is_the_run_bit_for_bit():
     assert done.returncode == 0, done.stderr
     t = (kernels.PARALLEL_MIN + 4 * kernels.CHUNK_BLOCKS + 3) // 2 + 1
     assert done.stdout.strip() == f"x[{t}] = 0.5 is not in the alphabet (0, 1)"
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_a_streaming_walk_into_the_callers_arrays_is_the_run_bit_for_bit(parity_machine, extra):
+    # From STREAM_BYTES of output on, out=(h, c) takes non-temporal stores, then a fence.
+    T = kernels.STREAM_BYTES // 16 + extra
+    x = np.random.default_rng(20 + extra).integers(0, 2, T).astype(float)
+    want = fl.run(fl.presets.parity(), x, **SEMANTICS)
+    h, c = np.full(T, np.nan), np.full(T, np.nan)
+    assert kernels.streams(kernels.as_bits(h, c))
+    got = parity_machine.trajectory(x, out=(h, c))
+    assert got.h is h and got.c is c
+    np.testing.assert_array_equal(h.view(np.int64), want.h.view(np.int64))
+    np.testing.assert_array_equal(c.view(np.int64), want.c.view(np.int64))
+    x[T - 1] = 0.5   # the miss is still found after a streaming walk
+    with pytest.raises(ValueError, match=rf"x\[{T - 1}\] = 0.5 is not in the alphabet"):
+        parity_machine.trajectory(x, out=(h, c))
+
+
+def test_small_outputs_do_not_stream():
+    # Caller's arrays under STREAM_BYTES stay in cache (ordinary stores).
+    T = kernels.STREAM_BYTES // 16 - 1
+    assert not kernels.streams(kernels.as_bits(np.empty(T), np.empty(T)))
+
+
+_STREAM_SETUP = """
+import numba, numpy as np
+from fastlstm._config import JIT
+from fastlstm._kernels import machine as K
+
+@numba.njit(**JIT)   # the walk that values() inlines, without its thread pool (compiles faster)
+def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, stream):
+    return K.walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, 4, stream)
+
+args = (np.zeros((2, 16), np.int32), np.zeros((2, 16, 4), np.int64), np.zeros((2, 16, 4), np.int64),
+        0, (0.0, 1.0), np.zeros(8), np.zeros(8, np.int64), np.zeros(8, np.int64), True)
+walk.compile(tuple(numba.typeof(a) for a in args))
+kernels = {"walk": walk}
+if sys.argv[1] == "null":   # native x86: drain's sfence is an x86 instruction
+    K.drain.compile(())
+    kernels["drain"] = K.drain
+"""
+
+
+def test_the_walk_streams_on_x86_and_still_compiles_for_aarch64():
+    # x86: movnti from general registers (there is no scalar double non-temporal store),
+    # then drain's sfence; aarch64 (cross-compiled, never run): ordinary or paired stores.
+    from tests.kernels import codegen
+    asm = codegen.assembly(_STREAM_SETUP, ("skylake-avx512", "neoverse-n1"))
+    x86, arm = asm["skylake-avx512"], asm["neoverse-n1"]
+    assert x86["walk"].count("movnti") >= 8   # h and c of a 4-step block
+    assert "sfence" in x86["drain"]
+    assert "movnti" not in arm["walk"]
+    assert "\tstr\t" in arm["walk"] or "stnp" in arm["walk"]
