@@ -64,32 +64,46 @@ def preactivations(w, h, x):
 
 
 def _make_lane_step(ftype, sigmoid, tanh):
-    """``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``
-    for one cell in precision ``ftype``.
+    """``(gates, update, step)`` for one cell in precision ``ftype``:
+
+    * ``gates(w, h, x, theta, saturated, inclusive) -> (f, i, g, o)``;
+    * ``update(f, i, g, o, c, theta, saturated, inclusive, round_feedback) -> (h, c)``;
+    * ``step(w, h, c, x, theta, saturated, inclusive, round_feedback) -> (h, c)``, the two
+      in turn.
 
     The arithmetic of ``sequence.step``, in the same order; its branches
-    become selects, so a loop over cells vectorises.  ``saturated`` is a
-    compile-time constant in every caller, the other flags may be run-time
-    values.
+    become selects, so a loop over cells vectorises.  A kernel may run
+    ``gates`` and ``update`` in two loops over its lanes (the sweep kernel
+    does: fewer live registers per loop) with the bits of ``step``.
+    ``saturated`` is a compile-time constant in every caller, the other flags
+    may be run-time values.
     """
     one, zero, half = ftype(1.0), ftype(0.0), ftype(0.5)
     squash = make_squash(ftype)
 
     @numba.njit(**INLINE_JIT)
-    def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
+    def gates(w, h, x, theta, saturated, inclusive):
         zf, zi, zg, zo = preactivations(w, h, x)
-        f = squash(zf, theta, zero, sigmoid(zf), saturated, inclusive)
-        i = squash(zi, theta, zero, sigmoid(zi), saturated, inclusive)
-        g = squash(zg, theta, -one, tanh(zg), saturated, inclusive)
+        return (squash(zf, theta, zero, sigmoid(zf), saturated, inclusive),
+                squash(zi, theta, zero, sigmoid(zi), saturated, inclusive),
+                squash(zg, theta, -one, tanh(zg), saturated, inclusive),
+                squash(zo, theta, zero, sigmoid(zo), saturated, inclusive))
+
+    @numba.njit(**INLINE_JIT)
+    def update(f, i, g, o, c, theta, saturated, inclusive, round_feedback):
         c_new = _fma(i, g, f * c)
-        o = squash(zo, theta, zero, sigmoid(zo), saturated, inclusive)
         h_raw = o * squash(c_new, theta, -one, tanh(c_new), saturated, inclusive)
         if round_feedback:
             return np.copysign(np.ceil(abs(h_raw) - half), h_raw), c_new
         return h_raw, c_new
 
-    return step
+    @numba.njit(**INLINE_JIT)
+    def step(w, h, c, x, theta, saturated, inclusive, round_feedback):
+        f, i, g, o = gates(w, h, x, theta, saturated, inclusive)
+        return update(f, i, g, o, c, theta, saturated, inclusive, round_feedback)
+
+    return gates, update, step
 
 
-step_f64 = _make_lane_step(np.float64, sigmoid, tanh)
-step_f32 = _make_lane_step(np.float32, sigmoid_f32, tanh_f32)
+gates_f64, update_f64, step_f64 = _make_lane_step(np.float64, sigmoid, tanh)
+gates_f32, update_f32, step_f32 = _make_lane_step(np.float32, sigmoid_f32, tanh_f32)

@@ -22,7 +22,7 @@ _SETUP = """
 import os, sys
 import numba
 from fastlstm._config import JIT
-from fastlstm._kernels import small_cell, sweep as sk, vector as vk
+from fastlstm._kernels import lanes, small_cell, vector as vk
 from fastlstm._kernels.simd_width import wide_vectors
 
 # this process's target: a native one names it in NUMBA_CPU_NAME; the cross-compiling
@@ -30,15 +30,19 @@ from fastlstm._kernels.simd_width import wide_vectors
 cpu = os.environ["NUMBA_CPU_NAME"] if sys.argv[1] == "null" else None
 
 
-def cells(step, ft):
+def cells(gates, update, ft):
+    # the sweep kernel's loops over cells: the gates, then c and h, in zmm where present
     @numba.njit(**dict(JIT, cache=False))
-    def kernel(w, h, c, x, theta):
-        wide_vectors()  # as the sweep kernel: zmm where the CPU has them
+    def kernel(w, h, c, x, theta, g):
+        wide_vectors()
         for j in range(h.shape[0]):
-            h[j], c[j] = step((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j], w[6, j],
-                               w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
-                              h[j], c[j], x, theta, False, True, False)
-    kernel.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft))
+            g[0, j], g[1, j], g[2, j], g[3, j] = gates(
+                (w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j], w[6, j], w[7, j],
+                 w[8, j], w[9, j], w[10, j], w[11, j]), h[j], x, theta, False, True)
+        for j in range(h.shape[0]):
+            h[j], c[j] = update(g[0, j], g[1, j], g[2, j], g[3, j], c[j], theta, False, True,
+                                False)
+    kernel.compile((ft[:, ::1], ft[::1], ft[::1], ft, ft, ft[:, ::1]))
     return kernel
 
 
@@ -52,8 +56,8 @@ def vector_kernel(kernel):
     return kernel
 
 
-kernels = {"cells float64": cells(sk.step_f64, numba.float64),
-           "cells float32": cells(sk.step_f32, numba.float32)}
+kernels = {"cells float64": cells(lanes.gates_f64, lanes.update_f64, numba.float64),
+           "cells float32": cells(lanes.gates_f32, lanes.update_f32, numba.float32)}
 if cpu != "znver3":  # exact steps: a batch of sequences, spans of it first
     kernels["vector run"] = vector_kernel(vk._compiled(False)[0].kernel)
 if cpu == "haswell":

@@ -10,6 +10,7 @@ import pytest
 
 from fastlstm._config import JIT
 from fastlstm._kernels import activations as act
+from fastlstm._kernels import lanes
 from fastlstm._kernels import sweep as sk
 
 #: Test-only: inspecting machine code needs a function that is not cached.
@@ -113,9 +114,9 @@ def test_vectorised_lanes_equal_one_cell():
     @numba.njit(**UNCACHED)
     def cells(w, h, c, x, theta):
         for j in range(h.shape[0]):
-            h[j], c[j] = sk.step_f64((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
-                                      w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
-                                     h[j], c[j], x, theta, False, True, False)
+            h[j], c[j] = lanes.step_f64((w[0, j], w[1, j], w[2, j], w[3, j], w[4, j], w[5, j],
+                                         w[6, j], w[7, j], w[8, j], w[9, j], w[10, j], w[11, j]),
+                                        h[j], c[j], x, theta, False, True, False)
     rng = np.random.default_rng(3)
     w = np.repeat(rng.uniform(-3, 3, (12, 1)), sk.LANES, axis=1)
     h, c = np.full(sk.LANES, 0.25), np.full(sk.LANES, -0.5)
