@@ -209,11 +209,12 @@ def preactivation_range_cells(table, h0, x, *, h_name="h0", x_name="x"):
     n, m = table.hidden_size, table.input_size
     h_max = max(1.0, float(np.abs(h0).max()))
     x_max = float(np.abs(x).max())
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         estimate = (np.abs(table.W_hh).sum(axis=2) * h_max
                     + np.abs(table.W_ih).sum(axis=2) * x_max
                     + np.abs(table.b_ih + table.b_hh))
-    for k in np.flatnonzero((estimate > _screen(n, m)).any(axis=1)).tolist():
+    # ~(<=): a NaN estimate (an infinite row sum times x = 0) is decided exactly, not passed
+    for k in np.flatnonzero((~(estimate <= _screen(n, m))).any(axis=1)).tolist():
         try:
             preactivation_range_vector(table.cell(k), h0, x, h_name=h_name, x_name=x_name)
         except ValueError as exc:

@@ -237,6 +237,16 @@ def test_overflowing_preactivation_names_the_cell(table):
         fl.sweep(fl.CellTable(W_ih, table.W_hh), np.full((3, 2), 2.0))
 
 
+def test_an_infinite_row_sum_times_a_zero_input_does_not_hide_an_overflow(table):
+    # W_ih's row sums to inf and x is all zeros: inf * 0 made the float64 screen NaN,
+    # which hid W_hh's overflow (2 * 6e307 * max|h| > 2**1023) from the exact check
+    W_ih, W_hh = np.array(table.W_ih), np.array(table.W_hh)
+    W_ih[5, 0, :] = 1.7e308
+    W_hh[5, 0, :2] = 6e307
+    with pytest.raises(ValueError, match=r"params\[5\]: row 0 .* can overflow"):
+        fl.sweep(fl.CellTable(W_ih, W_hh), np.zeros((3, 2)))
+
+
 def test_progress_and_chunks_do_not_change_a_bit(table):
     X = np.random.default_rng(12).normal(0, 1, (2, 9, 2))
     calls = []
