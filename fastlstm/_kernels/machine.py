@@ -198,22 +198,30 @@ def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k, stream):
     ``stream``: non-temporal stores (the caller runs ``drain()`` after).
     """
     T = x.shape[0]
-    s = start
+    S, W = jump.shape
+    # Flat tables, and the chain as row offsets (next state * W): a block costs an add and
+    # a load on the chain; unsigned indices skip Numba's negative-index fix-up.
+    offsets = np.empty(S * W, np.int64)
+    for q in range(S * W):
+        offsets[q] = jump[q // W, q % W] * W
+    h_flat, c_flat = h_path.reshape(S * W * k), c_path.reshape(S * W * k)
+    row = start * W
     misses = 0
     for base in range(0, T - T % k, k):
         w, m = word(x, base, k, alphabet, k)
         misses += m
+        q = np.uint64(row + w)
         for j in range(k):
-            put(h_out, base + j, h_path[s, w, j], stream)
-            put(c_out, base + j, c_path[s, w, j], stream)
-        s = jump[s, w]
+            put(h_out, base + j, h_flat[q * np.uint64(k) + np.uint64(j)], stream)
+            put(c_out, base + j, c_flat[q * np.uint64(k) + np.uint64(j)], stream)
+        row = offsets[q]
     base = T - T % k
     if base < T:
         w, m = word(x, base, T - base, alphabet, k)
         misses += m
         for j in range(T - base):
-            h_out[base + j] = h_path[s, w, j]
-            c_out[base + j] = c_path[s, w, j]
+            h_out[base + j] = h_flat[(row + w) * k + j]
+            c_out[base + j] = c_flat[(row + w) * k + j]
     return misses
 
 
