@@ -16,6 +16,8 @@ Workload: the parity cell under saturated activations with rounded feedback
 * ``fastlstm machine, into reused h, c``: ``trajectory(x, out=(h, c))``, h
   and c written into the same two arrays at every call (allocated once, in
   setup), so the system does not fault in and zero fresh memory each time;
+  from 16 MiB of output on (``STREAM_BYTES``) the walk writes them with
+  non-temporal stores, which do not read each line before writing it;
 * ``fastlstm``: ``fastlstm.run``, the arithmetic;
 * ``jax jit(scan)``: ``bench.peers.build_jax_scan``, float64, the same
   saturated, rounded-feedback step (skipped with a message without JAX).
