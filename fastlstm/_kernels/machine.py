@@ -183,12 +183,18 @@ def word(x, base, count, alphabet, k):
     """
     A = len(alphabet)
     w = 0
-    misses = 0
+    hits = 0
     for j in range(k):
-        a = symbol_index(x[base + j], alphabet) if j < count else 0
-        misses += a < 0
-        w = w * A + max(a, 0)
-    return w, misses
+        # Sums of comparisons (the symbols are distinct: at most one matches), not
+        # symbol_index's chain of selects: fewer instructions on the walk's critical path.
+        v = x[base + j] if j < count else alphabet[0]
+        a = 0
+        for i in range(A):
+            hit = v == alphabet[i]
+            a += i * hit
+            hits += hit
+        w = w * A + a
+    return w, k - hits
 
 
 @numba.njit(**INLINE_JIT)
