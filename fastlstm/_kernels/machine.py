@@ -14,12 +14,13 @@ walk fast:
   loops unroll.  A final partial block is padded with symbol 0: the states
   along a word depend only on its prefix, so the padding is never reported.
 * **Branch-free symbol lookup.**  Random inputs would make a branch
-  unpredictable, so each symbol's alphabet index is a chain of selects.  The
-  alphabet is passed as a tuple: its values stay in registers (an array
-  would be reloaded every step, since the output stores might alias it),
-  which took the walk from about 2x to about 1.3x the time of copying x into
-  h and c.  An
-  input outside the alphabet is counted, walked as index 0 so that nothing
+  unpredictable, so each symbol's alphabet index is a sum of comparisons
+  (``word``; ``symbol_index``, a chain of selects, where one symbol is
+  looked up).  The alphabet is passed as a tuple: its values stay in
+  registers (an array would be reloaded every step, since the output stores
+  might alias it), which took the walk from about 2x to about 1.3x the time
+  of copying x into h and c.  The chain runs over flat tables as row
+  offsets (next state * A**k): an add and a load per block.  An input outside the alphabet is counted, walked as index 0 so that nothing
   reads out of bounds, and located afterwards by ``first_miss`` (the wrappers
   raise; nothing is silently skipped).
 * **Non-temporal stores for large outputs** (``stream``, a run-time flag of
