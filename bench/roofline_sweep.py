@@ -88,8 +88,8 @@ def mix_library(divisions: int, fmas: int) -> ctypes.CDLL:
 
 
 def loop_ops(kernel, float32: bool) -> dict:
-    """Per iteration of the hottest loop over cells: packed divisions, other vector
-    arithmetic, register width and lanes (the basic block with the most divisions)."""
+    """Per iteration of the loops over cells: packed divisions, FMAs and multiplies, other
+    vector operations, moves, register width and lanes."""
     asm = "\n".join(kernel.inspect_asm().values())
     suffix = "ps" if float32 else "pd"
     blocks = re.split(r"\n(?=\.LBB\S+:)", asm)
@@ -97,9 +97,21 @@ def loop_ops(kernel, float32: bool) -> dict:
     def divisions(block):
         return len(re.findall(rf"\bvdiv{suffix}\s", block))
 
-    block = max(blocks, key=lambda b: (divisions(b), len(b)))
-    ops = collections.Counter(line.split()[0] for line in block.splitlines()[1:]
-                              if line.strip() and not line.strip().startswith((".", "#")))
+    # The loops over the lanes are the blocks with packed divisions: the gates' loop (four
+    # a block) and the c, h loop (one), which LLVM may unroll into several blocks of one
+    # iteration each: one iteration of each loop is the mean over its blocks.
+    groups = collections.defaultdict(list)
+    for b in blocks:
+        if divisions(b):
+            groups[divisions(b)].append(collections.Counter(
+                line.split()[0] for line in b.splitlines()[1:]
+                if line.strip() and not line.strip().startswith((".", "#"))))
+    ops = collections.Counter()
+    for counters in groups.values():
+        for counter in counters:
+            for k, v in counter.items():
+                ops[k] += v / len(counters)
+    block = "\n".join(b for b in blocks if divisions(b))
     # FMAs and multiplies run on the two FMA ports only (Intel since Skylake; zmm: the
     # fused port 0+1 and port 5): the bound; adds, compares, logic and integer ops may
     # also use a third port, so they are counted apart and left out of the bound
@@ -108,7 +120,8 @@ def loop_ops(kernel, float32: bool) -> dict:
         r"vf(n?)m(add|sub)|vmul|vdiv|vmov|vbroadcast|vpbroadcast", k))
     moves = sum(v for k, v in ops.items() if k.startswith(("vmov", "vbroadcast", "vpbroadcast")))
     width = 512 if "zmm" in block else 256
-    return {"divisions": divisions(block), "fma": fma, "other": other, "moves": moves,
+    return {"divisions": round(ops[f"vdiv{suffix}"]), "fma": round(fma), "other": round(other),
+            "moves": round(moves),
             "width": width, "lanes": width // (32 if float32 else 64)}
 
 
