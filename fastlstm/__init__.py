@@ -61,4 +61,4 @@ __all__ = [
     "compile_kernels", "compiling",
 ]
 
-from ._config import VERSION as __version__  # noqa: E402  (read once, from package metadata)
+from ._config import VERSION as __version__  # noqa: E402, F401  (read once, from package metadata)

@@ -34,7 +34,7 @@ from mpmath.libmp import (dps_to_prec, fhalf, fone, from_int, from_rational, fze
                           mpf_sub, round_ceiling, round_floor, round_nearest, to_float)
 from sympy import Dummy, Integer, Rational, expand, fraction, together
 
-from .functions import sigmoid, tanh  # tanh: used by the doctests
+from .functions import sigmoid, tanh  # noqa: F401  (tanh: used by the doctests)
 
 #: The exact test gives up on expressions with more atoms than this: its cost
 #: grows like 2**atoms, and such values only arise in long saturated runs.

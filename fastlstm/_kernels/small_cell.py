@@ -98,6 +98,18 @@ def unit(i, f, g, o, c, theta, saturated, inclusive, round_feedback):
 
 
 @numba.njit(**INLINE_JIT)
+def input_terms(W_ihT, b, x_t, zx, lanes):
+    """zx <- W_ih x_t + b over the lanes: the terms of a step that do not depend on h,
+    summed in their own loops, off the step's critical path."""
+    for k in range(lanes):
+        zx[k] = b[k]
+    for j in range(W_ihT.shape[0]):
+        xj = x_t[j]
+        for k in range(lanes):
+            zx[k] = _fma(W_ihT[j, k], xj, zx[k])
+
+
+@numba.njit(**INLINE_JIT)
 def step(W_ihT, W_hhT, b, x_t, n, h, c, zx, a, theta, saturated, inclusive, round_feedback):
     """One step on the padded layout: the new state (h, c), each a tuple of
     ``MAX_UNITS`` floats (those of units >= n are padding); a (16,) gets the
@@ -115,12 +127,7 @@ def step(W_ihT, W_hhT, b, x_t, n, h, c, zx, a, theta, saturated, inclusive, roun
     shift = 1 if units == 2 else 2
     h0, h1, h2, h3 = h
     c0, c1, c2, c3 = c
-    for k in range(lanes):
-        zx[k] = b[k]
-    for j in range(W_ihT.shape[0]):
-        xj = x_t[j]
-        for k in range(lanes):
-            zx[k] = _fma(W_ihT[j, k], xj, zx[k])
+    input_terms(W_ihT, b, x_t, zx, lanes)
     for k in range(lanes):
         zk = _fma(W_hhT[0, k], h0, zx[k])
         zk = _fma(W_hhT[1, k], h1, zk) if n > 1 else zk
@@ -154,12 +161,7 @@ def step_two(W_ihT, W_hhT, b, x_t, h0, h1, c0, c1, zx, a, theta, saturated, incl
     would turn a pre-activation of -0.0 into +0.0.)
     """
     lanes = b.shape[0]  # 8, read at run time (see ``step``)
-    for k in range(lanes):
-        zx[k] = b[k]
-    for j in range(W_ihT.shape[0]):
-        xj = x_t[j]
-        for k in range(lanes):
-            zx[k] = _fma(W_ihT[j, k], xj, zx[k])
+    input_terms(W_ihT, b, x_t, zx, lanes)
     for k in range(lanes):
         zk = _fma(W_hhT[1, k], h1, _fma(W_hhT[0, k], h0, zx[k]))
         candidate = (k >> 1) == 2  # gate g

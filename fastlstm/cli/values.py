@@ -10,8 +10,12 @@ import argparse
 import math
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from ..params import PARAM_NAMES
+
+if TYPE_CHECKING:  # numpy itself is imported where a value is made (the CLI starts fast)
+    import numpy
 
 __all__ = ["Decimal", "exact", "parse_alphabet", "parse_axis", "parse_inputs", "parse_params"]
 
