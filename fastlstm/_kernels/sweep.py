@@ -118,8 +118,8 @@ def make_sweep_kernel(saturated: bool, float32: bool):
                 xk = x_node[k]
                 low, mid, high = counts[k, 0], counts[k, 1], counts[k, 2]
                 # The SIMD loops, one cell per lane: the gates, then c and h.  Two loops
-                # rather than ``step`` in one: fewer live registers each (no spills with
-                # AVX2's 16), 15% faster on AVX2 and AVX-512; the same operations.
+                # rather than ``step`` in one: fewer live registers each (fewer spills with
+                # AVX2's 16), ~15% faster on AVX2 and AVX-512; the same operations.
                 for j in range(LANES):
                     if float32:
                         gf[j], gi[j], gg[j], go[j] = gates_f32(lane(w, j), h[j], xk, theta,
