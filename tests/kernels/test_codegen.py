@@ -9,7 +9,9 @@ of Numba and the package, a second or so: four, not one per kernel and target).
 * the sweep's loop over cells (float64 and float32): cells are SIMD lanes;
 * the vector cell's step: the loops over rows and units are SIMD code;
 * the vector kernel's shapes: the small kernel (n <= 4) packs its gates into
-  256-bit registers, the wide one (large n) uses 512-bit FMAs on AVX-512.
+  256-bit registers, the wide one (large n) uses 512-bit FMAs on AVX-512;
+* the compiled machine's walk: non-temporal stores on x86, and it still
+  compiles for aarch64.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tests.kernels import codegen
 _SETUP = """
 import os, sys
 import numba
+import numpy as np
 from fastlstm._config import JIT
 from fastlstm._kernels import lanes, small_cell, vector as vk
 from fastlstm._kernels.simd_width import wide_vectors
@@ -64,6 +67,21 @@ if cpu == "haswell":
     kernels["vector small"] = vector_kernel(small_cell._compiled(False)[0].kernel)
 if cpu == "skylake-avx512":
     kernels["vector wide"] = vector_kernel(vk._batch(False, True)[0])
+if cpu in ("skylake-avx512", None):  # the machine's walk: streaming stores (None: aarch64)
+    from fastlstm._kernels import machine
+
+    @numba.njit(**dict(JIT, cache=False))  # the walk that values() inlines, no thread pool
+    def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, stream):
+        return machine.walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, 4, stream)
+
+    args = (np.zeros((2, 16), np.int32), np.zeros((2, 16, 4), np.int64),
+            np.zeros((2, 16, 4), np.int64), 0, (0.0, 1.0), np.zeros(8),
+            np.zeros(8, np.int64), np.zeros(8, np.int64), True)
+    walk.compile(tuple(numba.typeof(a) for a in args))
+    kernels["machine walk"] = walk
+    if cpu:  # drain's sfence is an x86 instruction
+        machine.drain.compile(())
+        kernels["machine drain"] = machine.drain
 """
 
 TARGETS = codegen.X86 + codegen.AARCH64
@@ -109,3 +127,13 @@ def test_the_small_kernel_packs_its_gates_and_the_wide_one_uses_zmm(asm):
     _, fmas, _ = codegen.vector_ops(asm["skylake-avx512"]["vector wide"], "skylake-avx512",
                                     "float64")
     assert 512 in fmas, set(fmas)
+
+
+def test_the_machine_walk_streams_on_x86_and_still_compiles_for_aarch64(asm):
+    # x86: movnti from general registers (there is no scalar double non-temporal store),
+    # then drain's sfence; aarch64 (cross-compiled, never run): non-temporal pair stores.
+    x86, arm = asm["skylake-avx512"], asm["neoverse-n1"]
+    assert x86["machine walk"].count("movnti") >= 8   # h and c of a 4-step block
+    assert "sfence" in x86["machine drain"]
+    assert "movnti" not in arm["machine walk"]
+    assert "stnp" in arm["machine walk"]

@@ -115,32 +115,4 @@ def test_small_outputs_do_not_stream():
     assert not kernels.streams(kernels.as_bits(np.empty(T), np.empty(T)))
 
 
-_STREAM_SETUP = """
-import numba, numpy as np
-from fastlstm._config import JIT
-from fastlstm._kernels import machine as K
-
-@numba.njit(**JIT)   # the walk that values() inlines, without its thread pool (compiles faster)
-def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, stream):
-    return K.walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, 4, stream)
-
-args = (np.zeros((2, 16), np.int32), np.zeros((2, 16, 4), np.int64), np.zeros((2, 16, 4), np.int64),
-        0, (0.0, 1.0), np.zeros(8), np.zeros(8, np.int64), np.zeros(8, np.int64), True)
-walk.compile(tuple(numba.typeof(a) for a in args))
-kernels = {"walk": walk}
-if sys.argv[1] == "null":   # native x86: drain's sfence is an x86 instruction
-    K.drain.compile(())
-    kernels["drain"] = K.drain
-"""
-
-
-def test_the_walk_streams_on_x86_and_still_compiles_for_aarch64():
-    # x86: movnti from general registers (there is no scalar double non-temporal store),
-    # then drain's sfence; aarch64 (cross-compiled, never run): non-temporal pair stores.
-    from tests.kernels import codegen
-    asm = codegen.assembly(_STREAM_SETUP, ("skylake-avx512", "neoverse-n1"))
-    x86, arm = asm["skylake-avx512"], asm["neoverse-n1"]
-    assert x86["walk"].count("movnti") >= 8   # h and c of a 4-step block
-    assert "sfence" in x86["drain"]
-    assert "movnti" not in arm["walk"]
-    assert "stnp" in arm["walk"]
+# The streaming stores' machine code (movnti, sfence; aarch64): tests/kernels/test_codegen.py.
