@@ -31,7 +31,6 @@ from .._config import INLINE_JIT, JIT
 from .activations import (_BIG, _EXP_CLAMP, _EXP_OFFSET, _bits_to_float, _exp_reduced, _fma,
                           _float_to_bits, _pow2, tanh)
 from .lanes import squash_f64 as squash
-from .threads import spread_kernel
 
 #: The sign bit of a float64, as an int64.
 _SIGN_BIT = -(2 ** 63)
@@ -202,9 +201,9 @@ def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feed
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled(saturated: bool):
-    """``run`` and ``run_batch`` for saturated or exact steps (as ``vector._compiled``):
-    one compiled kernel, a single sequence being a batch of one."""
+def _batch(saturated: bool):
+    """The compiled run over a span of a batch, for saturated or exact steps, reading
+    ``pad``'s layout (``vector._compiled`` calls it; a single sequence is a batch of one)."""
 
     @numba.njit(**JIT)
     def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out,
@@ -215,13 +214,4 @@ def _compiled(saturated: bool):
             sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
                      round_feedback, h_out[s], c_out[s])
 
-    def run(inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out, c_out):
-        batch(0, 1, inclusive, round_feedback, *pad(W_ihT, W_hhT, b), x[None], h0[None],
-              c0[None], theta, h_out[None], c_out[None])
-
-    def run_batch(inclusive, round_feedback, W_ihT, W_hhT, b, x, *args):
-        spread_kernel(batch, x.shape[0], inclusive, round_feedback, *pad(W_ihT, W_hhT, b), x,
-                      *args)
-
-    run.kernel = run_batch.kernel = batch
-    return run, run_batch
+    return batch

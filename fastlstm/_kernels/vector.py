@@ -254,7 +254,7 @@ def _compiled(saturated: bool):
     sequence is a batch of one: ``run`` is the machine code of ``run_batch``
     (and ``run_traced`` that of ``run_batch_traced``).
     """
-    small_batch = small_cell._compiled(saturated)[0].kernel
+    small_batch = small_cell._batch(saturated)
 
     def run(inclusive, round_feedback, weights, x, h0, c0, theta, h_out, c_out):
         """One sequence with ``Weights`` (not arrays): a batch of one."""

@@ -64,7 +64,7 @@ kernels = {"cells float64": cells(lanes.gates_f64, lanes.update_f64, numba.float
 if cpu != "znver3":  # exact steps: a batch of sequences, spans of it first
     kernels["vector run"] = vector_kernel(vk._compiled(False)[0].kernel)
 if cpu == "haswell":
-    kernels["vector small"] = vector_kernel(small_cell._compiled(False)[0].kernel)
+    kernels["vector small"] = vector_kernel(small_cell._batch(False))
 if cpu == "skylake-avx512":
     kernels["vector wide"] = vector_kernel(vk._batch(False, True)[0])
 if cpu in ("skylake-avx512", None):  # the machine's walk: streaming stores (None: aarch64)
