@@ -100,26 +100,26 @@ def loop_ops(kernel, float32: bool) -> dict:
     # The loops over the lanes are the blocks with packed divisions: the gates' loop (four
     # a block) and the c, h loop (one), which LLVM may unroll into several blocks of one
     # iteration each: one iteration of each loop is the mean over its blocks.
+    loops = [b for b in blocks if divisions(b)]
     groups = collections.defaultdict(list)
-    for b in blocks:
-        if divisions(b):
-            groups[divisions(b)].append(collections.Counter(
-                line.split()[0] for line in b.splitlines()[1:]
-                if line.strip() and not line.strip().startswith((".", "#"))))
+    for b in loops:
+        groups[divisions(b)].append(collections.Counter(
+            line.split()[0] for line in b.splitlines()[1:]
+            if line.strip() and not line.strip().startswith((".", "#"))))
     ops = collections.Counter()
     for counters in groups.values():
         for counter in counters:
             for k, v in counter.items():
                 ops[k] += v / len(counters)
-    block = "\n".join(b for b in blocks if divisions(b))
     # FMAs and multiplies run on the two FMA ports only (Intel since Skylake; zmm: the
     # fused port 0+1 and port 5): the bound; adds, compares, logic and integer ops may
     # also use a third port, so they are counted apart and left out of the bound
-    fma = sum(v for k, v in ops.items() if re.match(r"vf(n?)m(add|sub)|vmul", k))
-    other = sum(v for k, v in ops.items() if k.startswith("v") and not re.match(
-        r"vf(n?)m(add|sub)|vmul|vdiv|vmov|vbroadcast|vpbroadcast", k))
-    moves = sum(v for k, v in ops.items() if k.startswith(("vmov", "vbroadcast", "vpbroadcast")))
-    width = 512 if "zmm" in block else 256
+    fma_port, moving = re.compile(r"vf(n?)m(add|sub)|vmul"), ("vmov", "vbroadcast", "vpbroadcast")
+    fma = sum(v for k, v in ops.items() if fma_port.match(k))
+    moves = sum(v for k, v in ops.items() if k.startswith(moving))
+    other = sum(v for k, v in ops.items() if k.startswith("v") and not fma_port.match(k)
+                and not k.startswith(moving + ("vdiv",)))
+    width = 512 if any("zmm" in b for b in loops) else 256
     return {"divisions": round(ops[f"vdiv{suffix}"]), "fma": round(fma), "other": round(other),
             "moves": round(moves),
             "width": width, "lanes": width // (32 if float32 else 64)}
