@@ -35,6 +35,9 @@ from .automata import (IntervalProof, OneCounterMachine, Provenance, find_counte
 from .dynamics import Boundary, FixedPoint, FixedPoints, fixed_point_boundaries, fixed_points
 from .dynamics import OrbitDiagram, lyapunov, orbit_diagram
 
+# --- large results in memory earlier results gave back ---
+from . import memory
+
 # --- compiling the kernels: the notice on stderr, and ahead of time ---
 from . import compiling
 from .compiling import compile_kernels
@@ -57,6 +60,7 @@ __all__ = [
     # dynamics
     "Boundary", "FixedPoint", "FixedPoints", "fixed_point_boundaries", "fixed_points",
     "OrbitDiagram", "lyapunov", "orbit_diagram",
+    "memory",
     # compiling
     "compile_kernels", "compiling",
 ]

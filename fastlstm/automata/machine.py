@@ -374,8 +374,8 @@ class MooreMachine:
             kind = VectorTrajectory if vector else Trajectory
             return kind(self.h[states], self.c[states], self.semantics)
         x = input_array(x, "x", (1, 2))
-        h, c = (np.empty(x.shape), np.empty(x.shape)) if out is None else output_arrays(out, x)
-        self._walk("values", x, "x", h, c, stream=out is not None)
+        h, c, faulted_in = output_arrays(out, x)
+        self._walk("values", x, "x", h, c, stream=faulted_in)
         return Trajectory(h, c, self.semantics)
 
     # -- minimisation and languages ----------------------------------------- #

@@ -17,6 +17,7 @@ import dataclasses
 
 import numpy as np
 
+from .. import memory
 from .._kernels import machine as machine_kernels
 from ..run import Trajectory
 from ..vector import VectorTrajectory
@@ -41,7 +42,7 @@ class _ByState:
         if name in ("h", "c") and "_values" in self.__dict__:
             values, states = self._values[name], self.states
             if values.ndim == 1:    # one unit: a compiled lookup reads the record as it is
-                value = np.empty(states.shape)
+                value, _ = memory.empty(states.shape)
                 machine_kernels.lookup(states.reshape(-1), values, value.reshape(-1))
             else:
                 value = values[states]
@@ -84,7 +85,16 @@ def state_dtype(n_states):
 
 
 def output_arrays(out, x):
-    """``out`` checked as trajectory's (h, c) output arrays for input x."""
+    """``(h, c, faulted_in)``: trajectory's output arrays for input x.
+
+    The caller's ``out``, checked, or two new arrays in memory that earlier
+    results gave back where there is some (``fastlstm.memory``); ``faulted_in``
+    tells whether writing them costs no page faults (then large ones take
+    non-temporal stores).
+    """
+    if out is None:
+        (h, h_recycled), (c, c_recycled) = memory.empty(x.shape), memory.empty(x.shape)
+        return h, c, h_recycled and c_recycled
     if not (isinstance(out, (tuple, list)) and len(out) == 2
             and all(isinstance(a, np.ndarray) for a in out)):
         raise TypeError(f"out must be a pair (h, c) of numpy arrays, got {type(out).__name__}")
@@ -95,4 +105,4 @@ def output_arrays(out, x):
                              f"shape {x.shape}, got {a.dtype} {a.shape}")
     if any(np.may_share_memory(a, b) for a, b in ((out[0], out[1]), (out[0], x), (out[1], x))):
         raise ValueError("out's h and c must not share memory with each other or with x")
-    return out
+    return out[0], out[1], True
