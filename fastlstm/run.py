@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from . import memory
 from ._kernels import sequence as _sequence_kernels
 from ._validate import initial_state, preactivation_range, real_array
 from .cell import LSTMCell
@@ -235,7 +236,7 @@ def _launch(sem, cell, x, h0, c0, trace, batch):
     run_plain, run_traced, batch_plain, batch_traced = _sequence_kernels.make_sequence_kernels(
         *sem.kernel_key())
     p = cell.to_array()
-    h, c = np.empty_like(x), np.empty_like(x)
+    (h, _), (c, _) = memory.empty(x.shape), memory.empty(x.shape)  # x: C-contiguous float64
     if not trace:
         (batch_plain if batch else run_plain)(p, x, h0, c0, sem.threshold, h, c)
         return Trajectory(h, c, sem)
