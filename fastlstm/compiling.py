@@ -170,13 +170,14 @@ def _warm_vector():
 
 def _warm_vector_shapes():
     """The plain vector kernels chosen by n: n <= 4 (``small_cell``: 8 lanes for n <= 2,
-    16 for n = 3, 4), the generic one (4 < n < 8) and the wide one (n >= 8)."""
+    16 for n = 3, 4), ``unit_tiles`` in tiles of 8 units (4 < n < 8, every n > 4 without
+    AVX-512) and of 16 in 512-bit vectors (n >= 8; n = 40: three tiles)."""
     from .cell import LSTMCell
     from .run import run, run_batch
 
     rng = np.random.default_rng(6)
     out = {}
-    for n, m in ((2, 1), (1, 2), (3, 2), (6, 2), (16, 2)):
+    for n, m in ((2, 1), (1, 2), (3, 2), (6, 2), (16, 2), (40, 1)):
         cell = LSTMCell(rng.normal(0, 2, (4 * n, m)), rng.normal(0, 2 / n, (4 * n, n)),
                         rng.normal(0, 1, 4 * n))
         x = rng.normal(0, 1, (200, m))

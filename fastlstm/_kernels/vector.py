@@ -38,7 +38,7 @@ import numpy as np
 
 from .._config import INLINE_JIT, JIT
 from .activations import _fma, sigmoid, tanh
-from . import small_cell
+from . import small_cell, unit_tiles
 from .lanes import squash_f64 as squash
 from .sequence import bind_flags, regime
 from .simd_width import wide_vectors
@@ -187,10 +187,11 @@ class Weights:
     """A cell's transposed weights in the layouts the kernels read, made once.
 
     ``traced``: ``(W_ihT, W_hhT, b)`` on 64-byte boundaries (``_aligned``), read
-    by the traced kernel and by the plain one for n > 4; ``plain``: what the
-    plain kernel reads (``small_cell.pad``'s layout for n <= 4); ``wide``:
-    whether the plain kernel is the 512-bit one.  ``fastlstm.vector`` keeps one
-    on each cell, so a run costs no copy of the weights.
+    by the traced kernel; ``plain``: what the plain kernel reads
+    (``small_cell.pad``'s layout for n <= 4, else ``unit_tiles.panels``' tiles of
+    16 units where ``wide``, of 8 elsewhere, aligned); ``wide``: whether the plain
+    kernel is the 512-bit one.  ``fastlstm.vector`` keeps one on each cell, so a
+    run costs no copy of the weights.
     """
 
     __slots__ = ("plain", "traced", "units", "wide")
@@ -199,8 +200,11 @@ class Weights:
         self.units = W_hhT.shape[0]
         self.wide = self.units >= WIDE_FROM and _wide_vectors_exist()
         self.traced = tuple(_aligned(w) for w in (W_ihT, W_hhT, b))
-        self.plain = (small_cell.pad(W_ihT, W_hhT, b) if self.units <= small_cell.MAX_UNITS
-                      else self.traced)
+        if self.units <= small_cell.MAX_UNITS:
+            self.plain = small_cell.pad(W_ihT, W_hhT, b)
+        else:
+            tile = unit_tiles.UNITS_ZMM if self.wide else unit_tiles.UNITS_YMM
+            self.plain = tuple(_aligned(w) for w in unit_tiles.panels(W_ihT, W_hhT, b, tile))
 
 
 @functools.lru_cache(maxsize=None)
@@ -247,10 +251,12 @@ def _compiled(saturated: bool):
 
     Three shapes of plain kernel, each compiled on first use (so a first call
     compiles one): ``small_cell`` for n <= 4 (a step's gates in one or two
-    SIMD registers), the generic kernel for 4 < n < ``WIDE_FROM``, and the same
-    generic code compiled for 512-bit vectors from ``WIDE_FROM`` on.  All give
-    the same bits (the same operations in the same order; SIMD width changes
-    no result), and so does the traced kernel, one for every n.  A single
+    SIMD registers), ``unit_tiles`` in tiles of 8 units for 4 < n < ``WIDE_FROM``
+    (and every n > 4 without AVX-512), and in tiles of 16 units in 512-bit
+    vectors from ``WIDE_FROM`` on.  All give the same bits (the same operations
+    in the same order; SIMD width changes no result), and so does the traced
+    kernel, the generic one, for every n.  (The generic plain kernels,
+    ``_batch(...)[0]``, stay for inspection: tests/kernels/test_codegen.py.)  A single
     sequence is a batch of one: ``run`` is the machine code of ``run_batch``
     (and ``run_traced`` that of ``run_batch_traced``).
     """
@@ -259,7 +265,7 @@ def _compiled(saturated: bool):
     def run(inclusive, round_feedback, weights, x, h0, c0, theta, h_out, c_out):
         """One sequence with ``Weights`` (not arrays): a batch of one."""
         batch = (small_batch if weights.units <= small_cell.MAX_UNITS
-                 else _batch(saturated, weights.wide)[0])
+                 else unit_tiles.batch_kernel(saturated, weights.wide))
         batch(0, 1, inclusive, round_feedback, *weights.plain, x[None], h0[None], c0[None],
               theta, h_out[None], c_out[None])
 
@@ -270,7 +276,7 @@ def _compiled(saturated: bool):
 
     def run_batch(inclusive, round_feedback, weights, x, *args):
         batch = (small_batch if weights.units <= small_cell.MAX_UNITS
-                 else _batch(saturated, weights.wide)[0])
+                 else unit_tiles.batch_kernel(saturated, weights.wide))
         spread_kernel(batch, x.shape[0], inclusive, round_feedback, *weights.plain, x, *args)
 
     def run_batch_traced(inclusive, round_feedback, weights, x, *args):

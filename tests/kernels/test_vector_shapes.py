@@ -31,7 +31,7 @@ import pytest
 
 import fastlstm as fl
 from fastlstm._config import FASTMATH
-from fastlstm._kernels import small_cell
+from fastlstm._kernels import small_cell, unit_tiles
 from fastlstm._kernels import vector as vk
 from fastlstm._kernels.activations import sigmoid, tanh
 from fastlstm.cell import LSTMCell
@@ -45,7 +45,7 @@ TRACE = ("h_raw", "gates", "preactivations", "regimes", "boundary_hits")
 #: (n, m) of each kernel shape: small (n = 1 with m > 1, n = 2 in 8 lanes, n = 3, 4 in
 #: 16), generic, wide.
 SHAPES = [(1, 2), (2, 1), (2, 3), (3, 2), (4, 1), (5, 2), (vk.WIDE_FROM - 1, 2),
-          (vk.WIDE_FROM, 1), (vk.WIDE_FROM + 3, 2)]
+          (vk.WIDE_FROM, 1), (vk.WIDE_FROM + 3, 2), (16, 3), (33, 1)]
 
 
 def same_bits(a, b):
@@ -87,7 +87,7 @@ def test_plain_runs_are_traced_runs_and_batch_rows_bit_for_bit(sem, n, m):
 
 
 @pytest.mark.parametrize("activation", ["exact", "saturated"])
-@pytest.mark.parametrize("n, m", [(2, 3), (4, 2), (vk.WIDE_FROM + 1, 2)])
+@pytest.mark.parametrize("n, m", [(2, 3), (4, 2), (vk.WIDE_FROM + 1, 2), (35, 3)])
 def test_small_and_wide_cells_follow_the_oracle(activation, n, m):
     rng = np.random.default_rng(7 * n + m)
     for theta in (1.0, 2.5):
@@ -148,3 +148,44 @@ def test_aligned_copies_only_what_is_misaligned():
         assert (b is a) == (a.ctypes.data % 64 == 0)
 
 
+
+
+def test_panels_put_column_j_of_tile_t_in_gate_major_rows():
+    # n = 3 units in tiles of 2 (the second tile half empty), m = 1: entry (t, j, q U + u) is
+    # the weight of row q n + t U + u of the cell on column j (x first, then h), 0 beyond n
+    n, m, units = 3, 1, 2
+    W_ihT = np.arange(1.0, 13.0).reshape(m, 4 * n)
+    W_hhT = 100 + np.arange(36.0).reshape(n, 4 * n)
+    b = -np.arange(1.0, 13.0)
+    P, B = unit_tiles.panels(W_ihT, W_hhT, b, units)
+    assert P.shape == (2, (m + n) * 4 * units) and B.shape == (2, 4 * units)
+    cols = np.concatenate((W_ihT, W_hhT))
+    for t in range(2):
+        for j in range(m + n):
+            for q in range(4):
+                for u in range(units):
+                    unit = t * units + u
+                    want = cols[j, q * n + unit] if unit < n else 0.0
+                    assert P[t, j * 4 * units + q * units + u] == want, (t, j, q, u)
+    # the bias: tile 0 holds units 0, 1 of each gate, tile 1 unit 2 and a zero
+    assert B.tolist() == [[-1, -2, -4, -5, -7, -8, -10, -11], [-3, 0, -6, 0, -9, 0, -12, 0]]
+
+
+@pytest.mark.parametrize("sem", SEMANTICS, ids=IDS)
+def test_tiles_of_8_units_give_the_traced_bits_over_several_tiles(sem):
+    # fl.run picks 8-unit tiles only below WIDE_FROM on AVX-512 hosts (one tile): here
+    # the 256-bit kernel runs 2 and 3 tiles, the last one partial, on every host
+    rng = np.random.default_rng(3)
+    theta = 1.0
+    for n, m in ((9, 2), (19, 1), (24, 3)):
+        cell = random_cell(rng, n, m)
+        x = rng.normal(0, 1.5, (60, m))
+        h0, c0 = rng.uniform(-1, 1, (2, n))
+        W_ihT, W_hhT = np.array(cell.W_ih.T, order="C"), np.array(cell.W_hh.T, order="C")
+        P, B = unit_tiles.panels(W_ihT, W_hhT, cell.bias(), unit_tiles.UNITS_YMM)
+        h, c = np.empty((2, 1, 60, n))
+        kernel = unit_tiles.batch_kernel(sem["activation"] == "saturated", False)
+        kernel(0, 1, sem["inclusive"], sem["round_feedback"], P, B, x[None], h0[None],
+               c0[None], theta, h, c)
+        traced = fl.run(cell, x, h0=h0, c0=c0, threshold=theta, trace=True, **sem)
+        assert same_bits(h[0], traced.h) and same_bits(c[0], traced.c), n
