@@ -49,11 +49,8 @@ def lines():
     bits = kernels.as_bits   # the walk copies h and c as int64 bits
 
     def fresh(call, *args):
-        kept = fl.memory.limit(0)
-        try:
+        with fl.memory.paused():
             return call(*args)
-        finally:
-            fl.memory.limit(kept)
 
     def values(h, c, threads=1, stream=False):
         walk(jump, h_path, c_path, m.start, a, x, *bits(h, c), threads, stream)

@@ -12,7 +12,7 @@ Workload: the parity cell under saturated activations with rounded feedback
   drops (as any loop over calls does): ``fastlstm.memory`` keeps it, so the
   system does not fault in and zero 160 MB of fresh pages at each call;
 * ``fastlstm machine, fresh pages``: the same with that recycling off
-  (``fastlstm.memory.limit(0)``), the cost of a first call;
+  (``fastlstm.memory.paused()``), the cost of a first call;
 * ``fastlstm machine, states record``: ``trajectory(x, record="states")``,
   the same walk writing only the state number of each step (1 byte); the
   timed call returns a trajectory whose h and c are looked up from the states
@@ -70,11 +70,8 @@ def build_machine(params, x, *, h0=0.0, c0=0.0, record="values", reuse=False, fr
         return call
 
     def in_fresh_pages():
-        kept = fl.memory.limit(0)
-        try:
+        with fl.memory.paused():
             return call()
-        finally:
-            fl.memory.limit(kept)
     return in_fresh_pages
 
 

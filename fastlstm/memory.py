@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -48,7 +49,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["MIN_BYTES", "empty", "kept_bytes", "limit", "release"]
+__all__ = ["MIN_BYTES", "empty", "kept_bytes", "limit", "paused", "release"]
 
 #: Results from this size on are recycled (glibc's malloc already recycles smaller blocks,
 #: up to its 32 MiB mmap threshold at most; page faults below a few MiB are cheap anyway).
@@ -83,6 +84,7 @@ def _limit_from_environment() -> int:
 _lock = threading.Lock()
 _blocks: list[np.ndarray] = []   # uint8; a block is idle when nothing but this list holds it
 _limit = _limit_from_environment()
+_pauses = 0   # > 0: inside ``paused()`` (in any thread)
 
 
 def _count_of_an_idle_block() -> int:
@@ -120,7 +122,7 @@ def empty(shape, dtype=np.float64) -> tuple[np.ndarray, bool]:
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in np.atleast_1d(shape))
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < MIN_BYTES or _limit == 0:
+    if nbytes < MIN_BYTES or _limit == 0 or _pauses:
         return np.empty(shape, dtype), False
     with _lock:
         fits = [i for i in range(len(_blocks))
@@ -152,6 +154,32 @@ def release() -> int:
         before = sum(b.nbytes for b in _blocks)
         _drop_idle(0)
         return before - sum(b.nbytes for b in _blocks)
+
+
+@contextlib.contextmanager
+def paused():
+    """Within the block, results come from ``numpy.empty`` (fresh pages, as on a first
+    call); the kept blocks stay kept.  Process-wide: it pauses recycling in every thread.
+
+    Examples
+    --------
+    >>> from fastlstm import memory
+    >>> a, _ = memory.empty(memory.MIN_BYTES // 8)
+    >>> del a
+    >>> with memory.paused():
+    ...     memory.empty(memory.MIN_BYTES // 8)[1]
+    False
+    >>> memory.empty(memory.MIN_BYTES // 8)[1]
+    True
+    """
+    global _pauses
+    with _lock:
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _pauses -= 1
 
 
 def limit(nbytes: int | None = None) -> int:

@@ -95,6 +95,18 @@ def test_limit_zero_turns_recycling_off():
     assert not recycled and memory.kept_bytes() == 0
 
 
+def test_paused_gives_fresh_memory_and_keeps_the_kept_blocks():
+    a, _ = memory.empty(N)
+    where = address(a)
+    del a
+    with memory.paused():
+        b, recycled = memory.empty(N)
+        assert not recycled and address(b) != where
+        assert memory.kept_bytes() == memory.MIN_BYTES       # nothing dropped, nothing added
+    c, recycled = memory.empty(N)
+    assert recycled and address(c) == where
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "1", True])
 def test_limit_rejects_what_is_not_a_byte_count(bad):
     with pytest.raises(ValueError, match="nbytes must be an integer >= 0"):
