@@ -16,7 +16,8 @@ dropped, as NumPy's own would.  Results smaller than ``MIN_BYTES`` come from
 
 The memory kept is at most ``limit()`` bytes: a sixteenth of the physical
 memory, at most 1 GiB, unless the environment variable
-``FASTLSTM_KEEP_MEMORY`` gives another number of bytes (0 turns keeping off).
+``FASTLSTM_KEEP_MEMORY`` gives another number of bytes (0 turns keeping off;
+it is off on free-threaded Python builds).
 Enough for two results in turn: a loop ``for x in xs: tr = m.trajectory(x)``
 still holds the previous ``tr`` while the next is computed.  ``release()``
 gives the kept blocks no result uses back to the system.
@@ -83,7 +84,9 @@ def _limit_from_environment() -> int:
 
 _lock = threading.Lock()
 _blocks: list[np.ndarray] = []   # uint8; a block is idle when nothing but this list holds it
-_limit = _limit_from_environment()
+# Free-threaded CPython defers reference counts: "nothing else holds it" cannot be read off
+# them there, so nothing is recycled.
+_limit = _limit_from_environment() if getattr(sys, "_is_gil_enabled", lambda: True)() else 0
 _pauses = 0   # > 0: inside ``paused()`` (in any thread)
 
 
