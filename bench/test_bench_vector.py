@@ -16,8 +16,9 @@ n <= 16; batches >= 1.5x JAX vmap.  They are stated for one thread: pin the
 process to one core.  ``bench/roofline.py`` gives each n's limits on the host
 (FMA throughput, load bandwidth, divisions) and the fraction reached.
 
-fastlstm picks its kernel by n (fastlstm/_kernels/vector.py): n <= 4, the
-generic one, and from n = 8 on the generic one in 512-bit vectors; the AVX2
+fastlstm picks its kernel by n (fastlstm/_kernels/vector.py): n <= 4 the small
+one, above that steps in tiles of units (``unit_tiles``: 8 units in 256-bit
+vectors, from n = 8 on 16 units in 512-bit vectors where Numba targets AVX-512); the AVX2
 figures come from ``NUMBA_CPU_NAME=haswell NUMBA_CPU_FEATURES=`` with JAX held
 to AVX2 by ``XLA_FLAGS=--xla_cpu_max_isa=AVX2``.
 
