@@ -84,9 +84,9 @@ def _make_product(rows):
     @intrinsic
     def product(typingctx, P, B, x_t, h, z):
         arrays = (P, B, x_t, h, z)
-        if not all(isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C"
-                   and a.dtype == types.float64 for a in arrays):
-            return None
+        if not all(isinstance(a, types.Array) and a.ndim == 1 and a.dtype == types.float64
+                   for a in arrays) or not all(a.layout == "C" for a in (P, B, z)):
+            return None  # x_t and h may be strided (read by their stride)
         sig = types.void(*arrays)
 
         def codegen(context, builder, signature, args):
@@ -107,7 +107,10 @@ def _make_product(rows):
             for source in (x_, h_):
                 count = builder.extract_value(source.shape, 0)
                 with cgutils.for_range(builder, count) as loop:
-                    s = builder.load(builder.gep(source.data, [loop.index]))
+                    stride = builder.extract_value(source.strides, 0)
+                    address = builder.add(builder.ptrtoint(source.data, i64),
+                                          builder.mul(loop.index, stride))
+                    s = builder.load(builder.inttoptr(address, source.data.type))
                     one = builder.insert_element(ir.Constant(vec, ir.Undefined), s,
                                                  ir.Constant(ir.IntType(32), 0))
                     splat = builder.shuffle_vector(one, ir.Constant(vec, ir.Undefined), zeros)

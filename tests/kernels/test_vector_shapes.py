@@ -174,13 +174,14 @@ def test_panels_put_column_j_of_tile_t_in_gate_major_rows():
 @pytest.mark.parametrize("sem", SEMANTICS, ids=IDS)
 def test_tiles_of_8_units_give_the_traced_bits_over_several_tiles(sem):
     # fl.run picks 8-unit tiles only below WIDE_FROM on AVX-512 hosts (one tile): here
-    # the 256-bit kernel runs 2 and 3 tiles, the last one partial, on every host
+    # the 256-bit kernel runs 2 and 3 tiles, the last one partial, on every host (and reads
+    # strided x and h0: a batch kernel's rows need not be contiguous)
     rng = np.random.default_rng(3)
     theta = 1.0
     for n, m in ((9, 2), (19, 1), (24, 3)):
         cell = random_cell(rng, n, m)
-        x = rng.normal(0, 1.5, (60, m))
-        h0, c0 = rng.uniform(-1, 1, (2, n))
+        x = rng.normal(0, 1.5, (60, 2 * m))[:, ::2]  # the kernel reads x and h0 by stride
+        h0, c0 = rng.uniform(-1, 1, (n, 2)).T
         W_ihT, W_hhT = np.array(cell.W_ih.T, order="C"), np.array(cell.W_hh.T, order="C")
         P, B = unit_tiles.panels(W_ihT, W_hhT, cell.bias(), unit_tiles.UNITS_YMM)
         h, c = np.empty((2, 1, 60, n))
