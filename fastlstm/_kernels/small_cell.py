@@ -1,6 +1,6 @@
 """Compiled runs of a vector cell with at most four units: a step's gates in SIMD registers.
 
-For small n a step of ``vector.sequence`` is short loops (4n rows, n units)
+For small n a step of ``vector.step`` is short loops (4n rows, n units)
 whose trip counts are known only at run time: LLVM vectorises them with
 run-time checks and scalar remainders, and the step costs more than JAX's
 whole ``lax.scan`` step.  Here the 4n pre-activations of a step live in 4U
@@ -11,7 +11,7 @@ two AVX2 ones (U = 2), the four activations one SIMD evaluation (``gate``),
 the state is 2U scalars that stay in registers, and the update of c and h
 reads its gates at fixed offsets.
 
-Same bits as ``vector.sequence``: each pre-activation is accumulated in the
+Same bits as ``vector.step``: each pre-activation is accumulated in the
 same order (``b[k]``, the m input terms, the n state terms, one fma each),
 the activations are those of ``sigmoid`` and ``tanh`` (the g lanes take
 tanh, the others sigmoid, by a select), and c, h are formed by the same

@@ -1,6 +1,6 @@
 """A vector cell's step in tiles of units, the tile's pre-activations in registers (private).
 
-``vector.sequence`` computes a step's product as passes over all 4n rows of z,
+``vector.step`` (the traced kernel's) computes a step's product as passes over all 4n rows of z,
 four state terms a pass, z through memory, and only then the 5n activations.
 Here (every n > ``small_cell.MAX_UNITS``, plain runs) the units are cut into
 tiles of U units (4U rows: the i, f, g, o rows of those units) and a step

@@ -41,7 +41,6 @@ from .activations import _fma, sigmoid, tanh
 from . import small_cell, unit_tiles
 from .lanes import squash_f64 as squash
 from .sequence import bind_flags, regime
-from .simd_width import wide_vectors
 from .threads import spread_kernel
 
 
@@ -102,30 +101,13 @@ def step(W_ihT, W_hhT, b, x_t, h, c, z, a, h_raw, theta, saturated, inclusive,
 
 
 @numba.njit(**INLINE_JIT)
-def sequence(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
-             h_out, c_out):
-    """Run one sequence x (T, m) from (h0, c0), writing h_out, c_out (T, n)."""
-    n = h0.shape[0]
-    h = h0.copy()
-    c = c0.copy()
-    z = np.empty(4 * n)
-    a = np.empty(4 * n)
-    h_raw = np.empty(n)
-    for t in range(x.shape[0]):
-        step(W_ihT, W_hhT, b, x[t], h, c, z, a, h_raw, theta, saturated, inclusive,
-             round_feedback)
-        for u in range(n):
-            h_out[t, u] = h[u]
-            c_out[t, u] = c[u]
-
-
-@numba.njit(**INLINE_JIT)
 def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, round_feedback,
                     closed, h_out, c_out, h_raw, gates, pre, regimes, hits):
-    """``sequence``, also writing per unit h_raw (T, n), gates (T, n, 4) in
-    GATE_NAMES order f, i, o, g, pre-activations (T, n, 5) in
-    PREACTIVATION_NAMES order f, i, o, g, c, their regimes under the boundary
-    ``closed`` and their exact boundary hits (as ``sequence.sequence_traced``)."""
+    """Run one sequence x (T, m) from (h0, c0), writing h_out, c_out (T, n) and per
+    unit h_raw (T, n), gates (T, n, 4) in GATE_NAMES order f, i, o, g,
+    pre-activations (T, n, 5) in PREACTIVATION_NAMES order f, i, o, g, c, their
+    regimes under the boundary ``closed`` and their exact boundary hits (as
+    ``sequence.sequence_traced``)."""
     n = h0.shape[0]
     h = h0.copy()
     c = c0.copy()
@@ -146,11 +128,10 @@ def sequence_traced(W_ihT, W_hhT, b, x, h0, c0, theta, saturated, inclusive, rou
                 hits[t, u, col] = abs(pre[t, u, col]) == theta
 
 
-#: From this hidden size on, a run uses the kernel compiled for 512-bit vectors
-#: (``simd_width``): its loops over n, 2n and 4n rows fill zmm registers, while
-#: below, where a loop of n rows is shorter than 8 lanes, 256-bit vectors leave
-#: fewer rows to scalar remainders (n = 5-7: 145-192 ns a step in ymm, 197-254
-#: in zmm; n = 8: 172 against 153; docs/bench.md, "Roofline: vector cells").
+#: From this hidden size on, a plain run on an AVX-512 CPU steps in tiles of 16 units
+#: in 512-bit vectors (``unit_tiles``, ``simd_width``); below it, tiles of 8 units in
+#: 256-bit ones (docs/bench.md, "Roofline: vector cells": 8-unit ymm tiles lose to
+#: the wide kernel from n = 12 on).
 WIDE_FROM = 8
 #: Alignment of the weights the kernels read: a SIMD load that straddles two
 #: cache lines costs two (NumPy aligns large arrays to 16 bytes only; at n = 64,
@@ -208,31 +189,13 @@ class Weights:
 
 
 @functools.lru_cache(maxsize=None)
-def _batch(saturated: bool, wide: bool):
-    """The compiled runs over a span of a batch, plain and traced, for saturated
-    or exact steps; ``wide``: the plain one compiled for 512-bit vectors.
-    ``inclusive`` and ``round_feedback`` are their first (run-time) arguments
-    (as in ``sequence._compiled``: compiling them in would only multiply
-    compiles).  The kernels close over bools, so Numba's on-disk cache key
-    stays the same from one process to the next."""
-
-    if wide:
-        @numba.njit(**JIT)
-        def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta,
-                  h_out, c_out):
-            wide_vectors()
-            for s in range(first, last):
-                sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
-                         round_feedback, h_out[s], c_out[s])
-
-        return batch, None
-
-    @numba.njit(**JIT)
-    def batch(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta, h_out,
-              c_out):
-        for s in range(first, last):
-            sequence(W_ihT, W_hhT, b, x[s], h0[s], c0[s], theta, saturated, inclusive,
-                     round_feedback, h_out[s], c_out[s])
+def _traced_batch(saturated: bool):
+    """The compiled traced run over a span of a batch, for saturated or exact steps
+    (the generic kernel: the passes over all 4n rows above, every n).  ``inclusive``
+    and ``round_feedback`` are its first (run-time) arguments (as in
+    ``sequence._compiled``: compiling them in would only multiply compiles).  It
+    closes over a bool, so Numba's on-disk cache key stays the same from one
+    process to the next."""
 
     @numba.njit(**JIT)
     def batch_traced(first, last, inclusive, round_feedback, W_ihT, W_hhT, b, x, h0, c0, theta,
@@ -242,7 +205,7 @@ def _batch(saturated: bool, wide: bool):
                             inclusive, round_feedback, closed, h_out[s], c_out[s],
                             h_raw[s], gates[s], pre[s], regimes[s], hits[s])
 
-    return batch, batch_traced
+    return batch_traced
 
 
 @functools.lru_cache(maxsize=None)
@@ -255,9 +218,8 @@ def _compiled(saturated: bool):
     (and every n > 4 without AVX-512), and in tiles of 16 units in 512-bit
     vectors from ``WIDE_FROM`` on.  All give the same bits (the same operations
     in the same order; SIMD width changes no result), and so does the traced
-    kernel, the generic one, for every n.  (The generic plain kernels,
-    ``_batch(...)[0]``, stay for inspection: tests/kernels/test_codegen.py.)  A single
-    sequence is a batch of one: ``run`` is the machine code of ``run_batch``
+    kernel, the generic one, for every n.  A single sequence is a batch of one: ``run``
+    is the machine code of ``run_batch``
     (and ``run_traced`` that of ``run_batch_traced``).
     """
     small_batch = small_cell._batch(saturated)
@@ -270,9 +232,9 @@ def _compiled(saturated: bool):
               theta, h_out[None], c_out[None])
 
     def run_traced(inclusive, round_feedback, weights, x, h0, c0, theta, closed, *outputs):
-        _batch(saturated, False)[1](0, 1, inclusive, round_feedback, *weights.traced, x[None],
-                                    h0[None], c0[None], theta, closed,
-                                    *(out[None] for out in outputs))
+        _traced_batch(saturated)(0, 1, inclusive, round_feedback, *weights.traced, x[None],
+                                 h0[None], c0[None], theta, closed,
+                                 *(out[None] for out in outputs))
 
     def run_batch(inclusive, round_feedback, weights, x, *args):
         batch = (small_batch if weights.units <= small_cell.MAX_UNITS
@@ -280,12 +242,9 @@ def _compiled(saturated: bool):
         spread_kernel(batch, x.shape[0], inclusive, round_feedback, *weights.plain, x, *args)
 
     def run_batch_traced(inclusive, round_feedback, weights, x, *args):
-        spread_kernel(_batch(saturated, False)[1], x.shape[0], inclusive, round_feedback,
+        spread_kernel(_traced_batch(saturated), x.shape[0], inclusive, round_feedback,
                       *weights.traced, x, *args)
 
-    # the generic kernels, for inspection (compiled on first use, like the others)
-    run.kernel = run_batch.kernel = _batch(saturated, False)[0]
-    run_traced.kernel = run_batch_traced.kernel = _batch(saturated, False)[1]
     return run, run_traced, run_batch, run_batch_traced
 
 

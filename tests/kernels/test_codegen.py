@@ -25,7 +25,7 @@ import os, sys
 import numba
 import numpy as np
 from fastlstm._config import JIT
-from fastlstm._kernels import lanes, small_cell, vector as vk
+from fastlstm._kernels import lanes, small_cell, unit_tiles
 from fastlstm._kernels.simd_width import wide_vectors
 
 # this process's target: a native one names it in NUMBA_CPU_NAME; the cross-compiling
@@ -51,22 +51,25 @@ def cells(gates, update, ft):
 
 a1, a2, a3, flag = numba.float64[::1], numba.float64[:, ::1], numba.float64[:, :, ::1], numba.boolean
 span = numba.int64
-VECTOR_SIGNATURE = (span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3)
+# a span of a batch: weights (small_cell.pad's three arrays, or unit_tiles.panels' two),
+# x, h0, c0, theta, h_out, c_out
+SMALL_SIGNATURE = (span, span, flag, flag, a2, a2, a1, a3, a2, a2, numba.float64, a3, a3)
+TILES_SIGNATURE = (span, span, flag, flag, a2, a2, a3, a2, a2, numba.float64, a3, a3)
 
 
-def vector_kernel(kernel):
-    kernel.compile(VECTOR_SIGNATURE)
+def compiled(kernel, signature):
+    kernel.compile(signature)
     return kernel
 
 
 kernels = {"cells float64": cells(lanes.gates_f64, lanes.update_f64, numba.float64),
            "cells float32": cells(lanes.gates_f32, lanes.update_f32, numba.float32)}
-if cpu != "znver3":  # exact steps: a batch of sequences, spans of it first
-    kernels["vector run"] = vector_kernel(vk._compiled(False)[0].kernel)
+if cpu != "znver3":  # exact steps: a batch of sequences, spans of it first; n > 4
+    kernels["vector run"] = compiled(unit_tiles.batch_kernel(False, False), TILES_SIGNATURE)
 if cpu == "haswell":
-    kernels["vector small"] = vector_kernel(small_cell._batch(False))
+    kernels["vector small"] = compiled(small_cell._batch(False), SMALL_SIGNATURE)
 if cpu == "skylake-avx512":
-    kernels["vector wide"] = vector_kernel(vk._batch(False, True)[0])
+    kernels["vector wide"] = compiled(unit_tiles.batch_kernel(False, True), TILES_SIGNATURE)
 if cpu in ("skylake-avx512", None):  # the machine's walk: streaming stores (None: aarch64)
     from fastlstm._kernels import machine
 
