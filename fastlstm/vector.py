@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import memory
 from ._kernels import sequence as _sequence_kernels
 from ._kernels import vector as _vector_kernels
 from ._validate import PREACTIVATION_LIMIT, _largest, real_array, state_value
@@ -227,10 +228,10 @@ def _launch(cell, x, h0, c0, sem, batch, trace):
     preactivation_range_vector(cell, h_given if type(h_given) is float else h0, x,
                                x_name=x_name)
     shape = x.shape[:-1] + (n,)
-    # h and c in one allocation: freed together, glibc's malloc keeps a block this size
-    # for the next run instead of handing its pages back to the kernel, which cost a
-    # page fault per 4 KB at the next run (749 faults, about 1 ms, for 10^5 steps at n = 2)
-    h, c = np.empty((2,) + shape)
+    # h and c in one allocation: freed together, the block is used again by the next run
+    # (glibc's malloc below 32 MiB, fastlstm.memory above) instead of new pages, which cost
+    # a page fault per 4 KB (749 faults, about 1 ms, for 10^5 steps at n = 2)
+    h, c = memory.empty((2,) + shape)[0]
     if n == 1 and m == 1:
         return _launch_scalar(cell, x, h0, c0, sem, batch, trace, h, c)
     run, run_traced, run_batch, run_batch_traced = _vector_kernels.make_weights_kernels(
