@@ -26,6 +26,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from fastlstm import memory
+>>> _ = memory.release()                          # no idle block from earlier work
 >>> a, _ = memory.empty((memory.MIN_BYTES // 8,))   # 4 MiB of float64
 >>> address = a.ctypes.data
 >>> b, recycled = memory.empty(a.shape)           # a is alive: other memory
@@ -169,7 +170,7 @@ def paused():
     --------
     >>> from fastlstm import memory
     >>> a, _ = memory.empty(memory.MIN_BYTES // 8)
-    >>> del a
+    >>> del a                                     # an idle block, kept
     >>> with memory.paused():
     ...     memory.empty(memory.MIN_BYTES // 8)[1]
     False
@@ -196,8 +197,10 @@ def limit(nbytes: int | None = None) -> int:
     --------
     >>> from fastlstm import memory
     >>> old = memory.limit()
-    >>> memory.limit(0), memory.kept_bytes()
-    (0, 0)
+    >>> memory.limit(0)
+    0
+    >>> memory.empty(memory.MIN_BYTES // 8)[1]        # never recycled now
+    False
     >>> memory.limit(-1)
     Traceback (most recent call last):
     ...

@@ -15,14 +15,11 @@ N = memory.MIN_BYTES // 8   # float64 elements of the smallest recycled result
 
 
 @pytest.fixture(autouse=True)
-def fresh_pool():
-    """Each test starts with no kept blocks and the default limit, and leaves none."""
-    old = memory.limit()
-    memory.release()
-    memory.limit(64 * memory.MIN_BYTES)
-    yield
-    memory.limit(old)
-    memory.release()
+def fresh_pool(monkeypatch):
+    """Each test has a pool of its own, empty, with room for 64 of the smallest results
+    (other tests in this process may hold results in the process's pool)."""
+    monkeypatch.setattr(memory, "_blocks", [])
+    monkeypatch.setattr(memory, "_limit", 64 * memory.MIN_BYTES)
 
 
 def address(a):
