@@ -17,6 +17,9 @@ This script
   iteration (the divider and the FMA ports partly overlap, so neither count
   alone is the bound): that time per lane is a lower bound of a cell-step on
   this core at the kernel's vector width (the other operations can only add);
+* times the five activations of a cell-step alone, each in a long loop of its
+  own over independent values ("the activations alone"): the cost of the very
+  code a cell-step must run, with nothing else in the way;
 * times ``fl.sweep`` (float64 and float32, 2e5 random cells x 100 steps; the
   Lyapunov record on a 128 x 128 grid, 100 + 1000 steps) and JAX's
   ``jit(vmap(scan))`` of the same work, interleaved, on one thread, in cycles
@@ -125,6 +128,41 @@ def loop_ops(kernel, float32: bool) -> dict:
             "width": width, "lanes": width // (32 if float32 else 64)}
 
 
+def activation_floor(float32: bool) -> float:
+    """Cycles per cell-step of a cell-step's five activations (sigmoid three times, tanh
+    twice) and nothing else: each in a loop of its own over 2048 independent values, at
+    the sweep kernel's width, in the same precision (the float32 variants where
+    ``float32``): what the activations cost when the out-of-order core has every value
+    of a long loop to overlap."""
+    import numba
+    from bench import roofline
+    from fastlstm._config import JIT
+    from fastlstm._kernels import activations as act
+    from fastlstm._kernels.simd_width import wide_vectors
+
+    def loop(f):
+        @numba.njit(**dict(JIT, cache=False))
+        def run(x, out, reps):
+            wide_vectors()
+            for _ in range(reps):
+                for j in range(x.shape[0]):
+                    out[j] = f(x[j])
+        return run
+
+    ftype = np.float32 if float32 else np.float64
+    x = (np.random.default_rng(0).standard_normal(2048) * 3).astype(ftype)
+    out = np.empty_like(x)
+    dll, reps = roofline._library(), 200
+    each = {}
+    for name, f in ((("sigmoid", act.sigmoid_f32), ("tanh", act.tanh_f32)) if float32 else
+                    (("sigmoid", act.sigmoid), ("tanh", act.tanh))):
+        run = loop(f)
+        run(x, out, 1)
+        each[name] = roofline.cycles(dll, lambda: roofline.best(lambda: run(x, out, reps))) / (
+            reps * x.size)
+    return 3 * each["sigmoid"] + 2 * each["tanh"]
+
+
 def main() -> None:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
     import fastlstm as fl
@@ -162,9 +200,9 @@ def main() -> None:
           f"{os.environ.get('NUMBA_CPU_NAME', '(host)')}; threads "
           f"{os.environ.get('NUMBA_NUM_THREADS', '(all cores)')}")
     print("| workload | lanes | divisions / FMAs and multiplies / other vector ops / moves "
-          "per iteration | bound (C loop, cycles per cell-step) | fastlstm | of the bound | "
-          "JAX | fastlstm is x faster | float32 over float64 |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+          "per iteration | bound (C loop, cycles per cell-step) | the activations alone | "
+          "fastlstm | of the bound | JAX | fastlstm is x faster | float32 over float64 |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for family, (cell_steps, calls) in families.items():
         for call in calls.values():
             call()
@@ -188,7 +226,8 @@ def main() -> None:
                          / n / ops["lanes"])
             ours = cycles[precision]
             shape = (f"{ops['lanes']} ({ops['width']}-bit) | {ops['divisions']} / {ops['fma']} / "
-                     f"{ops['other']} / {ops['moves']} | {bound:.1f}" if ops else " | | ")
+                     f"{ops['other']} / {ops['moves']} | {bound:.1f} | "
+                     f"{activation_floor(float32):.1f}" if ops else " | | | ")
             share = f"{bound / ours:.0%}" if bound else ""
             jax = (f"{cycles['jax']:.1f} | {cycles['jax'] / ours:.2f}x"
                    if "jax" in cycles and not float32 else " | ")
