@@ -118,11 +118,30 @@ def _drop_idle(allowed: int) -> None:
 
 
 def empty(shape, dtype=np.float64) -> tuple[np.ndarray, bool]:
-    """``(array, recycled)``: an uninitialised C-contiguous array, like ``numpy.empty``.
+    """An uninitialised C-contiguous array, like ``numpy.empty``, in recycled memory if
+    there is some.
 
-    ``recycled`` tells whether its memory was an earlier result's (already
-    faulted in: writing it costs no page faults).  For a caller that writes
-    every element, as the kernels do.
+    For a caller that writes every element, as the kernels do.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    dtype : data-type, default float64
+
+    Returns
+    -------
+    array : numpy.ndarray
+        New to the caller: no other live array shares its memory.
+    recycled : bool
+        Whether its memory was an earlier result's (already faulted in:
+        writing it costs no page faults).
+
+    Examples
+    --------
+    >>> from fastlstm import memory
+    >>> a, recycled = memory.empty((2, 3))      # small: numpy.empty
+    >>> a.shape, a.dtype, recycled
+    ((2, 3), dtype('float64'), False)
     """
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in np.atleast_1d(shape))
@@ -144,16 +163,38 @@ def empty(shape, dtype=np.float64) -> tuple[np.ndarray, bool]:
 
 
 def kept_bytes() -> int:
-    """Bytes of memory kept here, whether a result uses them now or not."""
+    """Bytes of memory kept here, whether a result uses them now or not.
+
+    Examples
+    --------
+    >>> from fastlstm import memory
+    >>> _ = memory.release()
+    >>> a, _ = memory.empty(memory.MIN_BYTES // 8)
+    >>> memory.kept_bytes() >= memory.MIN_BYTES  # a's block, tracked while a lives
+    True
+    """
     with _lock:
         return sum(b.nbytes for b in _blocks)
 
 
 def release() -> int:
-    """Give the kept blocks no result uses back to the system; return their bytes.
+    """Give the kept blocks no result uses back to the system.
 
     Blocks still in use stay tracked and are kept once dropped (if the limit
     allows).
+
+    Returns
+    -------
+    int
+        The bytes given back.
+
+    Examples
+    --------
+    >>> from fastlstm import memory
+    >>> a, _ = memory.empty(memory.MIN_BYTES // 8)
+    >>> del a
+    >>> memory.release() >= memory.MIN_BYTES
+    True
     """
     with _lock:
         before = sum(b.nbytes for b in _blocks)
@@ -192,6 +233,16 @@ def limit(nbytes: int | None = None) -> int:
 
     Setting it lower drops the kept blocks no result uses until the rest
     fits; 0 turns recycling off (every result then comes from ``numpy.empty``).
+
+    Parameters
+    ----------
+    nbytes : int >= 0, optional
+        The new limit; None only reads it.
+
+    Returns
+    -------
+    int
+        The limit now.
 
     Examples
     --------
