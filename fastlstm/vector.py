@@ -137,10 +137,11 @@ class _CellData:
 
     def weights(self, cell):
         if self._weights is None:
-            # writable C-ordered copies: one compiled kernel serves every m
-            self._weights = _vector_kernels.Weights(np.array(cell.W_ih.T, order="C"),
-                                                    np.array(cell.W_hh.T, order="C"),
-                                                    cell.bias())
+            # C-ordered copies, made when a layout is (one compiled kernel serves every m);
+            # the closure holds the cell's arrays, not the cell (no reference cycle)
+            W_ih, W_hh, b = cell.W_ih, cell.W_hh, cell.bias()
+            self._weights = _vector_kernels.Weights(
+                lambda: (np.array(W_ih.T, order="C"), np.array(W_hh.T, order="C"), b))
         return self._weights
 
     def scalar(self, cell):

@@ -167,25 +167,35 @@ def _aligned(a):
 class Weights:
     """A cell's transposed weights in the layouts the kernels read, made once.
 
-    ``traced``: ``(W_ihT, W_hhT, b)`` on 64-byte boundaries (``_aligned``), read
-    by the traced kernel; ``plain``: what the plain kernel reads
-    (``small_cell.pad``'s layout for n <= 4, else ``unit_tiles.panels``' tiles of
-    16 units where ``wide``, of 8 elsewhere, aligned); ``wide``: whether the plain
-    kernel is the 512-bit one.  ``fastlstm.vector`` keeps one on each cell, so a
-    run costs no copy of the weights.
+    ``sources()`` gives ``(W_ihT, W_hhT, b)``, C-ordered float64 arrays (read,
+    never written).  ``plain``: what the plain kernel reads (``small_cell.pad``'s
+    layout for n <= 4, else ``unit_tiles.panels``' tiles of 16 units where
+    ``wide``, of 8 elsewhere, aligned), made at once; ``traced``: ``(W_ihT,
+    W_hhT, b)`` on 64-byte boundaries (``_aligned``), read by the traced kernel,
+    made on the first traced run (plain runs need no copy of the transposed
+    weights besides the panels); ``wide``: whether the plain kernel is the
+    512-bit one.  ``fastlstm.vector`` keeps one on each cell, so a run costs no
+    copy of the weights.
     """
 
-    __slots__ = ("plain", "traced", "units", "wide")
+    __slots__ = ("_sources", "_traced", "plain", "units", "wide")
 
-    def __init__(self, W_ihT, W_hhT, b):
+    def __init__(self, sources):
+        W_ihT, W_hhT, b = sources()
+        self._sources, self._traced = sources, None
         self.units = W_hhT.shape[0]
         self.wide = self.units >= WIDE_FROM and _wide_vectors_exist()
-        self.traced = tuple(_aligned(w) for w in (W_ihT, W_hhT, b))
         if self.units <= small_cell.MAX_UNITS:
             self.plain = small_cell.pad(W_ihT, W_hhT, b)
         else:
             tile = unit_tiles.UNITS_ZMM if self.wide else unit_tiles.UNITS_YMM
             self.plain = tuple(_aligned(w) for w in unit_tiles.panels(W_ihT, W_hhT, b, tile))
+
+    @property
+    def traced(self):
+        if self._traced is None:  # two threads may both make it: the same arrays' values
+            self._traced = tuple(_aligned(w) for w in self._sources())
+        return self._traced
 
 
 @functools.lru_cache(maxsize=None)
@@ -271,7 +281,7 @@ def make_vector_kernels(saturated: bool, inclusive: bool, round_feedback: bool):
     bound; the weights are laid out (``Weights``) at every call.
     """
     def laying_out(kernel):
-        return lambda W_ihT, W_hhT, b, *args: kernel(Weights(W_ihT, W_hhT, b), *args)
+        return lambda W_ihT, W_hhT, b, *args: kernel(Weights(lambda: (W_ihT, W_hhT, b)), *args)
 
     return tuple(laying_out(k) for k in make_weights_kernels(saturated, inclusive,
                                                              round_feedback))

@@ -371,6 +371,9 @@ def test_what_runs_derive_from_a_cell_is_made_once_and_is_not_its_value():
         first = run_vector(cell, x)
         data = vector._derived(cell)
         weights = data.weights(cell)
+        assert weights._traced is None        # plain runs keep no transposed copy
+        traced = run_vector(cell, x, trace=True)
+        assert weights._traced is not None and same_bits(traced.h, first.h)
         again = run_vector(cell, x)
         assert vector._derived(cell) is data and data.weights(cell) is weights
         assert same_bits(first.h, again.h) and same_bits(first.h, run_vector(twin, x).h)
