@@ -146,11 +146,7 @@ class _CellData:
 
     def scalar(self, cell):
         if self._scalar is None:
-            W_ihT, W_hhT, b = cell.W_ih.T, cell.W_hh.T, cell.bias()
-            p = np.empty(12)
-            for slot, row in ((0, 1), (3, 0), (6, 3), (9, 2)):  # f, i, o, g <- rows i, f, g, o
-                p[slot], p[slot + 1], p[slot + 2] = W_hhT[0, row], W_ihT[0, row], b[row]
-            self._scalar = p
+            self._scalar = cell.to_scalar().to_array()
         return self._scalar
 
 

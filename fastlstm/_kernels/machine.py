@@ -199,6 +199,16 @@ def word(x, base, count, alphabet, k):
 
 
 @numba.njit(**INLINE_JIT)
+def row_offsets(jump):
+    """``jump`` flattened, as the next state's row offset in the flat tables (state * A**k)."""
+    S, W = jump.shape
+    offsets = np.empty(S * W, np.int64)
+    for q in range(S * W):
+        offsets[q] = jump[q // W, q % W] * W
+    return offsets
+
+
+@numba.njit(**INLINE_JIT)
 def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k, stream):
     """Walk blocks of k symbols from ``start``; write the paths' values; return misses.
 
@@ -206,11 +216,9 @@ def walk(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k, stream):
     """
     T = x.shape[0]
     S, W = jump.shape
-    # Flat tables, and the chain as row offsets (next state * W): a block costs an add and
-    # a load on the chain; unsigned indices skip Numba's negative-index fix-up.
-    offsets = np.empty(S * W, np.int64)
-    for q in range(S * W):
-        offsets[q] = jump[q // W, q % W] * W
+    # Flat tables, and the chain as row offsets: a block costs an add and a load on the
+    # chain; unsigned indices skip Numba's negative-index fix-up.
+    offsets = row_offsets(jump)
     h_flat, c_flat = h_path.reshape(S * W * k), c_path.reshape(S * W * k)
     row = start * W
     misses = 0
@@ -300,10 +308,7 @@ def walk_parallel(jump, h_path, c_path, start, alphabet, x, h_out, c_out, k):
     T = x.shape[0]
     S, W = jump.shape
     n_blocks = T // k
-    offsets = np.empty(S * W, np.int64)  # next state's row offset in the flat tables
-    for s in range(S):
-        for w in range(W):
-            offsets[s * W + w] = jump[s, w] * W
+    offsets = row_offsets(jump)
     cells = np.empty(n_blocks, np.int32)  # S * W rows fit: the tables fit in L1
     misses = 0
     row = start * W

@@ -82,8 +82,8 @@ def minimise_q(cell, x, starts, iterations=200, share=False, near=None):
     Returns ``(s, q, reach)``: the minima reached (h kept in [-1, 1], where
     every step lands), q there, and for each start -1 or, with ``share``, the
     row of an earlier start whose zero (q <= ZERO_Q) its iterate came within
-    1e-6 (1 + |s|) of in every coordinate: it stopped there, at a state that
-    is not a minimum.  One compiled kernel runs the starts one after the other
+    ``near`` (default NEAR) x (1 + |s|) of in every coordinate: it stopped
+    there, at a state that is not a minimum.  One compiled kernel runs the starts one after the other
     (fastlstm/_kernels/levenberg_marquardt.py documents the step and when a
     start ends): lam starts at 1e-3, is divided by 3 after a step that lowers
     q (down to 1e-12 at once when q <= 1e-10) and multiplied by 4 after one
