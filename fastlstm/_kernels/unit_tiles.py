@@ -30,7 +30,6 @@ activations computed and dropped.
 from __future__ import annotations
 
 import functools
-import math
 
 import numba
 import numpy as np
@@ -40,8 +39,9 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .._config import INLINE_JIT, JIT
-from .activations import _fma, sigmoid, tanh
+from .activations import sigmoid, tanh
 from .lanes import squash_f64 as squash
+from .small_cell import unit
 from .simd_width import wide_vectors
 
 #: Units per tile: 8 (32 rows, 8 ymm accumulators) in 256-bit code, 16 (64 rows,
@@ -150,15 +150,11 @@ def _make_sequence(product):
                     a[k] = squash(z[k], theta, 0.0, sigmoid(z[k]), saturated, inclusive)
                 first = tile * units
                 for u in range(min(units, n - first)):
-                    cu = _fma(a[units + u], c[first + u], a[u] * a[2 * units + u])
-                    hr = a[3 * units + u] * squash(cu, theta, -1.0, tanh(cu), saturated,
-                                                   inclusive)
+                    hu, cu = unit(a[u], a[units + u], a[2 * units + u], a[3 * units + u],
+                                  c[first + u], theta, saturated, inclusive, round_feedback)
                     c[first + u] = cu
                     c_row[first + u] = cu
-                    if round_feedback:
-                        h_row[first + u] = math.copysign(np.ceil(abs(hr) - 0.5), hr)
-                    else:
-                        h_row[first + u] = hr
+                    h_row[first + u] = hu
             h = h_row  # the state terms of the next step read this step's h
 
     return sequence
@@ -171,7 +167,7 @@ sequence_zmm = _make_sequence(_make_product(ROWS_ZMM))
 
 @functools.lru_cache(maxsize=None)
 def batch_kernel(saturated: bool, wide: bool):
-    """The compiled run over a span of a batch (``vector._batch``'s plain signature,
+    """The compiled run over a span of a batch (``small_cell._batch``'s signature, with
     the weights ``(P, B)`` of ``panels``): tiles of ``UNITS_ZMM`` units in 512-bit
     vectors when ``wide``, else of ``UNITS_YMM`` in 256-bit ones.  It closes over
     bools only, so Numba's on-disk cache key stays the same across processes."""
