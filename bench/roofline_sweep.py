@@ -128,7 +128,7 @@ def loop_ops(kernel, float32: bool) -> dict:
             "width": width, "lanes": width // (32 if float32 else 64)}
 
 
-def activation_floor(float32: bool) -> float:
+def activation_floor(dll, float32: bool) -> float:
     """Cycles per cell-step of a cell-step's five activations (sigmoid three times, tanh
     twice) and nothing else: each in a loop of its own over 2048 independent values, at
     the sweep kernel's width, in the same precision (the float32 variants where
@@ -152,7 +152,7 @@ def activation_floor(float32: bool) -> float:
     ftype = np.float32 if float32 else np.float64
     x = (np.random.default_rng(0).standard_normal(2048) * 3).astype(ftype)
     out = np.empty_like(x)
-    dll, reps = roofline._library(), 200
+    reps = 200
     each = {}
     for name, f in ((("sigmoid", act.sigmoid_f32), ("tanh", act.tanh_f32)) if float32 else
                     (("sigmoid", act.sigmoid), ("tanh", act.tanh))):
@@ -227,7 +227,7 @@ def main() -> None:
             ours = cycles[precision]
             shape = (f"{ops['lanes']} ({ops['width']}-bit) | {ops['divisions']} / {ops['fma']} / "
                      f"{ops['other']} / {ops['moves']} | {bound:.1f} | "
-                     f"{activation_floor(float32):.1f}" if ops else " | | | ")
+                     f"{activation_floor(dll, float32):.1f}" if ops else " | | | ")
             share = f"{bound / ours:.0%}" if bound else ""
             jax = (f"{cycles['jax']:.1f} | {cycles['jax'] / ours:.2f}x"
                    if "jax" in cycles and not float32 else " | ")
